@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "lyap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lyap", targets: ["lyap"]),
+        .library(name: "LyapCore", targets: ["LyapCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        // Safetensors, atomic file writes: no model knowledge.
+        .target(name: "LyapIO"),
+        // Model shape, parameter layout, RNG, initialisation, Adam, the backend protocol.
+        .target(name: "LyapCore"),
+        // IMDb archive/folder/JSONL loaders, tokenizer, vocabulary, the embedded default subset.
+        .target(
+            name: "LyapData", dependencies: ["LyapCore", "CZlib"],
+            resources: [.copy("Resources/imdb-embedded.lyds")]),
+        // CPU backend: Double oracle and multithreaded Float path over OpenBLAS.
+        .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
+        // Training loop, run directories, checkpoints, resume.
+        .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        .executableTarget(
+            name: "lyap",
+            dependencies: [
+                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
+        .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
+        .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
+        .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
+        .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
+        .testTarget(name: "LyapCLITests", dependencies: ["lyap"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
