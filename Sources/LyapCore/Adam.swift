@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Adam hyper-parameters (PyTorch form; methods.md 2.3). Dense: every parameter, embedding rows absent
+/// from a batch included, is updated every step.
+public struct AdamConfig: Sendable, Equatable, Codable {
+    public var lr: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var eps: Double
+
+    public init(lr: Double = 5e-4, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8) {
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+    }
+
+    public func validate() throws(ConfigError) {
+        guard lr > 0, lr.isFinite else { throw ConfigError("--lr \(lr) must be a positive number") }
+        guard (0..<1).contains(beta1) else { throw ConfigError("--beta1 \(beta1) must be in [0, 1)") }
+        guard (0..<1).contains(beta2) else { throw ConfigError("--beta2 \(beta2) must be in [0, 1)") }
+        guard eps > 0, eps.isFinite else { throw ConfigError("--eps \(eps) must be a positive number") }
+    }
+}
+
+/// Parameters plus optimizer state: everything a backend needs to continue training exactly.
+public struct TrainingState<T: BinaryFloatingPoint & Sendable>: Sendable, Equatable {
+    public var params: ParameterStore<T>
+    public var m: [T]
+    public var v: [T]
+    /// Adam steps taken so far; the next update uses step + 1 in the bias corrections.
+    public var step: Int
+
+    public init(params: ParameterStore<T>) {
+        self.params = params
+        m = [T](repeating: 0, count: params.values.count)
+        v = m
+        step = 0
+    }
+
+    public init(params: ParameterStore<T>, m: [T], v: [T], step: Int) {
+        self.params = params
+        self.m = m
+        self.v = v
+        self.step = step
+    }
+}
+
+public enum Adam {
+    /// One update, written in the same operation order as torch.optim.Adam (single-tensor path):
+    /// m.lerp_(g, 1-b1); v = v*b2 + (1-b2) g^2; denom = sqrt(v)/sqrt(bc2) + eps; p -= (lr/bc1) m/denom.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func update<T: BinaryFloatingPoint & Sendable>(
+        _ state: inout TrainingState<T>, gradient g: [T], config c: AdamConfig
+    ) {
+        state.step += 1
+        let n = Double(state.step)
+        let bc1 = 1 - pow(c.beta1, n)
+        let bc2Sqrt = (1 - pow(c.beta2, n)).squareRoot()
+        let stepSize = T(c.lr / bc1)
+        let oneMinusB1 = T(1 - c.beta1)
+        let b2 = T(c.beta2)
+        let oneMinusB2 = T(1 - c.beta2)
+        let eps = T(c.eps)
+        let bc2 = T(bc2Sqrt)
+        let count = g.count
+        state.params.values.withUnsafeMutableBufferPointer { p in
+            state.m.withUnsafeMutableBufferPointer { m in
+                state.v.withUnsafeMutableBufferPointer { v in
+                    g.withUnsafeBufferPointer { g in
+                        for i in 0..<count {
+                            let gi = g[i]
+                            m[i] += oneMinusB1 * (gi - m[i])
+                            v[i] = v[i] * b2 + oneMinusB2 * (gi * gi)
+                            let denom = v[i].squareRoot() / bc2 + eps
+                            p[i] -= stepSize * (m[i] / denom)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/// Initialisation presets (methods.md 2.4). The preset changes the initial dynamical phase, so it is
+/// part of every experiment's identity and recorded in config.json.
+public enum InitPreset: String, Sendable, Codable, CaseIterable {
+    case keras
+    case torch
+
+    /// Fills a fresh parameter vector. Draws come from one stream in the fixed order
+    /// embedding, Wx, Wh, bias, wd, bd; `scale` multiplies every tensor (small-init studies).
+    public func initialize(_ layout: ParameterLayout, seed: UInt64, scale: Double = 1) -> ParameterStore<Double> {
+        var rng = LabRNG(seed: seed, stream: "init")
+        var p = ParameterStore<Double>.zeros(layout)
+        let s = layout.shape
+        func fill(_ slot: TensorSlot, _ draw: (inout LabRNG) -> Double) {
+            for i in slot.range { p.values[i] = draw(&rng) }
+        }
+        switch self {
+        case .keras:
+            fill(layout.embedding) { $0.uniform(-0.05, 0.05) }
+            let gx = (6.0 / Double(s.embed + s.gateRows)).squareRoot()
+            fill(layout.wx) { $0.uniform(-gx, gx) }
+            let q = Orthogonal.columns(rows: s.gateRows, cols: s.hidden, rng: &rng)
+            for i in 0..<q.count { p.values[layout.wh.offset + i] = q[i] }
+            for j in 0..<s.hidden { p.values[layout.bias.offset + s.hidden + j] = 1 }  // forget block
+            let gd = (6.0 / Double(s.hidden + 1)).squareRoot()
+            fill(layout.wd) { $0.uniform(-gd, gd) }
+        case .torch:
+            fill(layout.embedding) { $0.normal() }
+            let k = 1 / Double(s.hidden).squareRoot()
+            fill(layout.wx) { $0.uniform(-k, k) }
+            fill(layout.wh) { $0.uniform(-k, k) }
+            fill(layout.bias) { $0.uniform(-k, k) + $0.uniform(-k, k) }  // bias_ih + bias_hh
+            fill(layout.wd) { $0.uniform(-k, k) }
+            fill(layout.bd) { $0.uniform(-k, k) }
+        }
+        if scale != 1 { for i in p.values.indices { p.values[i] *= scale } }
+        return p
+    }
+}
+
+/// Orthogonal initialisation: a Gaussian matrix made orthonormal by modified Gram-Schmidt with
+/// reorthogonalisation, columns signed like Q*sign(diag R) (the Keras/Saxe recipe).
+enum Orthogonal {
+    /// Row-major rows x cols (rows >= cols) with orthonormal columns.
+    static func columns(rows: Int, cols: Int, rng: inout LabRNG) -> [Double] {
+        precondition(rows >= cols)
+        var a = [Double](repeating: 0, count: rows * cols)
+        for i in a.indices { a[i] = rng.normal() }
+        for j in 0..<cols {
+            var rjj = 0.0
+            for _ in 0..<2 {  // "twice is enough"
+                for k in 0..<j {
+                    var dot = 0.0
+                    for r in 0..<rows { dot += a[r * cols + k] * a[r * cols + j] }
+                    for r in 0..<rows { a[r * cols + j] -= dot * a[r * cols + k] }
+                }
+            }
+            for r in 0..<rows { rjj += a[r * cols + j] * a[r * cols + j] }
+            let norm = rjj.squareRoot()
+            for r in 0..<rows { a[r * cols + j] /= norm }
+        }
+        return a
+    }
+}

@@ -1,0 +1,47 @@
+import Testing
+import LyapCore
+@testable import LyapCPU
+
+/// The Float path against the Double oracle: same data, same start, several Adam steps.
+struct FloatParityTests {
+    @Test(arguments: [(5, 7, 12, 5, 2), (8, 16, 30, 9, 2), (3, 1, 4, 1, 1)])
+    func floatTracksDoubleOverAdamSteps(embed: Int, hidden: Int, seqLen: Int, batch: Int, threads: Int) throws {
+        let m = RandomModel(vocab: 23, embed: embed, hidden: hidden, seqLen: seqLen, batch: batch, seed: 21)
+        let d = CPUBackend<Double>(shape: m.shape, threads: threads)
+        let f = CPUBackend<Float>(shape: m.shape, threads: threads)
+        try d.load(TrainingState(params: m.params))
+        try f.load(TrainingState(params: m.params.converted(to: Float.self)))
+        let adam = AdamConfig(lr: 1e-2)
+        for step in 0..<5 {
+            let ld = try d.trainStep(m.batch, adam: adam)
+            let lf = try f.trainStep(m.batch, adam: adam)
+            #expect(abs(ld.lossSum - lf.lossSum) <= 1e-5 * abs(ld.lossSum), "step \(step) loss \(ld.lossSum) vs \(lf.lossSum)")
+        }
+        let pd = try d.state().params.values, pf = try f.state().params.values
+        var worst = 0.0, worstAt = 0
+        for i in pd.indices {
+            let err = abs(Double(pf[i]) - pd[i]) / (1e-6 + 1e-4 * abs(pd[i]))
+            if err > worst { worst = err; worstAt = i }
+        }
+        #expect(worst <= 1, "worst parameter \(worstAt): float \(pf[worstAt]) double \(pd[worstAt])")
+        #expect(pd != m.params.values, "training did not move the parameters")
+    }
+
+    @Test func fixedThreadCountIsBitwiseReproducible() throws {
+        let m = RandomModel(vocab: 23, embed: 4, hidden: 9, seqLen: 10, batch: 6, seed: 4)
+        func run() throws -> [Float] {
+            let f = CPUBackend<Float>(shape: m.shape, threads: 2)
+            try f.load(TrainingState(params: m.params.converted(to: Float.self)))
+            for _ in 0..<3 { _ = try f.trainStep(m.batch, adam: AdamConfig()) }
+            return try f.state().params.values
+        }
+        #expect(try run() == run())
+    }
+
+    @Test func outOfVocabularyIdIsAnErrorNotACrash() throws {
+        let m = RandomModel(vocab: 11, embed: 2, hidden: 3, seqLen: 2, batch: 1, seed: 1)
+        let f = CPUBackend<Float>(shape: m.shape, threads: 1)
+        let bad = Batch(tokens: [3, 11], labels: [1], seqLen: 2)
+        #expect(throws: ConfigError.self) { try f.trainStep(bad, adam: AdamConfig()) }
+    }
+}

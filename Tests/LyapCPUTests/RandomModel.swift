@@ -1,0 +1,31 @@
+import LyapCore
+@testable import LyapCPU
+
+/// A small random problem: parameters spread wide enough that no gate saturates, random ids and labels.
+struct RandomModel {
+    let shape: ModelShape
+    let params: ParameterStore<Double>
+    let batch: Batch
+
+    init(vocab: Int = 11, embed: Int, hidden: Int, seqLen: Int, batch n: Int, seed: UInt64, spread: Double = 0.5) {
+        shape = ModelShape(vocab: vocab, embed: embed, hidden: hidden)
+        var rng = LabRNG(seed: seed, stream: "test-model")
+        var p = ParameterStore<Double>.zeros(ParameterLayout(shape))
+        for i in p.values.indices { p.values[i] = rng.uniform(-spread, spread) }
+        params = p
+        let tokens = (0..<(n * seqLen)).map { _ in Int32(rng.below(vocab)) }
+        let labels = (0..<n).map { _ in UInt8(rng.below(2)) }
+        batch = Batch(tokens: tokens, labels: labels, seqLen: seqLen)
+    }
+
+    func loss(_ p: ParameterStore<Double>, threads: Int = 1) -> Double {
+        CPUModel<Double>(shape: shape, threads: threads).evaluate(p, batch).totals.meanLoss
+    }
+
+    func gradient(threads: Int = 1) -> (loss: Double, grad: [Double]) {
+        let m = CPUModel<Double>(shape: shape, threads: threads)
+        var g = [Double](repeating: 0, count: params.values.count)
+        let t = m.lossAndGradient(params, batch, into: &g)
+        return (t.meanLoss, g)
+    }
+}
