@@ -36,6 +36,10 @@ let package = Package(
                 "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
+        .executableTarget(
+            name: "lyap-bench", dependencies: ["LyapCore", "LyapCPU"], path: "tools/bench",
+            exclude: ["torch_train_step.py"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),

@@ -1,0 +1,122 @@
+// lyap-bench: benchmarks (not tests). `swift run -c release lyap-bench train-step` times one training
+// step (B=32, L=500, E=32, V=10000) of the CPU Float backend over a range of widths and, where
+// `python3 -c 'import torch'` works, PyTorch's nn.LSTM step in the same run.
+import Foundation
+import LyapCore
+import LyapCPU
+
+struct Options {
+    var widths = [8, 16, 32, 60, 128, 256, 512]
+    var batch = 32, seqLen = 500, embed = 32, vocab = 10000
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var torch = true
+}
+
+func parse() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst()
+    if args.first == "train-step" { args = args.dropFirst() }
+    while let a = args.popFirst() {
+        func value() -> String {
+            guard let v = args.popFirst() else { fail("\(a) needs a value") }
+            return v
+        }
+        func int() -> Int {
+            let v = value()
+            guard let n = Int(v), n > 0 else { fail("\(a) \(v) must be a positive integer") }
+            return n
+        }
+        switch a {
+        case "--widths":
+            let v = value()
+            let ws = v.split(separator: ",").compactMap { Int($0) }
+            guard !ws.isEmpty, ws.allSatisfy({ $0 > 0 }) else { fail("--widths \(v) must be a comma-separated list of positive integers") }
+            o.widths = ws
+        case "--batch": o.batch = int()
+        case "--seq-len": o.seqLen = int()
+        case "--threads": o.threads = int()
+        case "--no-torch": o.torch = false
+        case "-h", "--help":
+            print("usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]")
+            exit(0)
+        default: fail("unknown argument \(a)")
+        }
+    }
+    return o
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("lyap-bench: \(message)\n".utf8))
+    exit(2)
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func lyapStepMs(hidden: Int, _ o: Options) throws -> Double {
+    let shape = ModelShape(vocab: o.vocab, embed: o.embed, hidden: hidden)
+    let backend = CPUBackend<Float>(shape: shape, threads: o.threads)
+    let params = InitPreset.keras.initialize(ParameterLayout(shape), seed: 1)
+    try backend.load(TrainingState(params: params.converted(to: Float.self)))
+    var rng = LabRNG(seed: 2)
+    let batch = Batch(tokens: (0..<(o.batch * o.seqLen)).map { _ in Int32(rng.below(o.vocab)) },
+                      labels: (0..<o.batch).map { _ in UInt8(rng.below(2)) }, seqLen: o.seqLen)
+    let reps = hidden >= 256 ? 3 : 10
+    for _ in 0..<2 { _ = try backend.trainStep(batch, adam: AdamConfig()) }
+    var times: [Double] = []
+    for _ in 0..<reps {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try backend.trainStep(batch, adam: AdamConfig())
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    return median(times)
+}
+
+/// Runs the PyTorch peer; nil (with the reason on stderr) when torch is not importable.
+func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("torch_train_step.py").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", script, o.widths.map(String.init).joined(separator: ","),
+                   "\(o.batch)", "\(o.seqLen)", "\(o.embed)", "\(o.vocab)", "\(o.threads)"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        FileHandle.standardError.write(Data("lyap-bench: PyTorch peer not run (python3 cannot import torch)\n".utf8))
+        return nil
+    }
+    var ms: [Int: Double] = [:]
+    var version = "?"
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let h = obj["hidden"] as? Int, let t = obj["ms"] as? Double else { continue }
+        ms[h] = t
+        version = obj["torch"] as? String ?? version
+    }
+    return (ms, version)
+}
+
+let o = parse()
+print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.threads) threads, median of 10 steps (3 for H>=256) after 2 warm-up")
+var lyapMs: [Int: Double] = [:]
+for h in o.widths {
+    do { lyapMs[h] = try lyapStepMs(hidden: h, o) } catch { fail("H=\(h): \(error)") }
+}
+let peer = o.torch ? torchStepMs(o) : nil
+if let peer { print("peer: PyTorch \(peer.version) nn.LSTM, \(o.threads) threads") }
+print("| H | lyap cpu-f32 ms/step | tokens/s | PyTorch ms/step | PyTorch / lyap |")
+print("|---:|---:|---:|---:|---:|")
+for h in o.widths {
+    let ms = lyapMs[h]!
+    let tps = Double(o.batch * o.seqLen) / (ms / 1000)
+    let t = peer?.ms[h]
+    let tCol = t.map { String(format: "%.1f", $0) } ?? "n/a"
+    let ratio = t.map { String(format: "%.2fx", $0 / ms) } ?? "n/a"
+    print(String(format: "| %d | %.1f | %.0f | %@ | %@ |", h, ms, tps, tCol, ratio))
+}
