@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
         .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
-        .testTarget(name: "LyapCLITests", dependencies: ["lyap"]),
+        .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,98 @@
+import LyapCore
+
+/// Everything that defines a training run; written to DIR/config.json and read back by --resume.
+public struct RunConfig: Codable, Sendable, Equatable {
+    public var model: ModelShape
+    public var seqLen: Int
+    public var batch: Int
+    public var epochs: Int
+    public var adam: AdamConfig
+    public var seed: UInt64
+    public var initPreset: InitPreset
+    public var initScale: Double
+    /// Weights the run started from instead of a preset (`--init`), with the file's sha256.
+    public var initFrom: String?
+    public var initFromSHA256: String?
+    public var shuffle: Bool
+    public var checkpointEvery: Int
+    public var backend: String
+    public var precision: Precision
+    /// Threads the batch is split over; part of the run's identity because it fixes summation order.
+    public var threads: Int
+    public var data: DataRecord
+
+    public enum Precision: String, Codable, Sendable, CaseIterable {
+        case float32, float64
+    }
+
+    public struct DataRecord: Codable, Sendable, Equatable {
+        public var source: String
+        public var sha256: String
+        public var description: String
+        public var trainSize: Int?
+        public var testSize: Int?
+        public var labelNoise: Double
+        public var flippedTrainLabels: Int
+        public var trainCount: Int
+        public var testCount: Int
+
+        public init(source: String, sha256: String, description: String, trainSize: Int?, testSize: Int?,
+                    labelNoise: Double, flippedTrainLabels: Int, trainCount: Int, testCount: Int) {
+            self.source = source
+            self.sha256 = sha256
+            self.description = description
+            self.trainSize = trainSize
+            self.testSize = testSize
+            self.labelNoise = labelNoise
+            self.flippedTrainLabels = flippedTrainLabels
+            self.trainCount = trainCount
+            self.testCount = testCount
+        }
+    }
+
+    public init(model: ModelShape, seqLen: Int, batch: Int, epochs: Int, adam: AdamConfig, seed: UInt64,
+                initPreset: InitPreset, initScale: Double, initFrom: String?, initFromSHA256: String?, shuffle: Bool,
+                checkpointEvery: Int, backend: String, precision: Precision, threads: Int, data: DataRecord) {
+        self.model = model
+        self.seqLen = seqLen
+        self.batch = batch
+        self.epochs = epochs
+        self.adam = adam
+        self.seed = seed
+        self.initPreset = initPreset
+        self.initScale = initScale
+        self.initFrom = initFrom
+        self.initFromSHA256 = initFromSHA256
+        self.shuffle = shuffle
+        self.checkpointEvery = checkpointEvery
+        self.backend = backend
+        self.precision = precision
+        self.threads = threads
+        self.data = data
+    }
+
+    /// Each check names the flag it is about.
+    public func validate() throws(ConfigError) {
+        try model.validate()
+        try adam.validate()
+        if seqLen < 1 { throw ConfigError("--seq-len \(seqLen) must be at least 1") }
+        if batch < 1 { throw ConfigError("--batch \(batch) must be at least 1") }
+        if epochs < 1 { throw ConfigError("--epochs \(epochs) must be at least 1") }
+        if checkpointEvery < 1 { throw ConfigError("--checkpoint-every \(checkpointEvery) must be at least 1") }
+        if !(initScale > 0 && initScale.isFinite) { throw ConfigError("--init-scale \(initScale) must be a positive number") }
+        if threads < 1 { throw ConfigError("--threads \(threads) must be at least 1") }
+    }
+}
+
+/// config.json: the run's settings plus where and with what it was made.
+public struct RunRecord: Codable, Sendable {
+    public var config: RunConfig
+    public var versions: BuildInfo
+    public var createdAt: String
+
+    public init(config: RunConfig, versions: BuildInfo = .current, createdAt: String) {
+        self.config = config
+        self.versions = versions
+        self.createdAt = createdAt
+    }
+}

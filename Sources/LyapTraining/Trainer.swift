@@ -1,0 +1,141 @@
+import Foundation
+import LyapCore
+import LyapData
+import LyapIO
+
+/// A failure during training that leaves the run directory consistent (last checkpoint intact).
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Where training stands, for progress display.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int, epochs: Int
+    public var batch: Int, batches: Int
+    public var runningLoss: Double
+    /// Seconds since this process started training, and epochs already done before it (on resume).
+    public var elapsed: Double
+    public var firstEpoch: Int
+}
+
+/// Runs epochs of minibatch Adam on one backend, writing metrics and checkpoints into a run directory.
+public final class Trainer<Backend: LSTMBackend> {
+    public let config: RunConfig
+    public let data: Dataset
+    public let backend: Backend
+    public let dir: RunDirectory
+    public var onProgress: ((TrainingProgress) -> Void)?
+    public var onEpoch: ((MetricsLog.Row) -> Void)?
+    /// Asked after each finished epoch (after its checkpoint); returning false stops the run there.
+    public var shouldContinue: (Int) -> Bool = { _ in true }
+
+    public init(config: RunConfig, data: Dataset, backend: Backend, dir: RunDirectory) {
+        self.config = config
+        self.data = data
+        self.backend = backend
+        self.dir = dir
+    }
+
+    /// Starts a new run from `initial` parameters; the directory must have been checked beforehand.
+    public func startNew(initial: ParameterStore<Double>, replacing: Bool) throws {
+        try dir.create(replacing: replacing)
+        try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
+        try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
+        try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog())
+    }
+
+    /// Continues from the newest complete checkpoint (or from the start when there is none).
+    public func resume(initial: ParameterStore<Double>) throws {
+        dir.removeStaleTemporaries()
+        try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
+        guard let last = dir.completeCheckpoints().last else {
+            try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
+            try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog())
+            return
+        }
+        let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model)
+        let saved = try TrainingStateFile.read(path: dir.statePath(epoch: last), params: params.converted(to: Backend.Scalar.self))
+        guard saved.epoch == last else {
+            throw TrainingError("\(dir.statePath(epoch: last)): records epoch \(saved.epoch), expected \(last)")
+        }
+        try backend.load(saved.state)
+        let metrics = FileManager.default.fileExists(atPath: dir.metricsPath)
+            ? try MetricsLog(path: dir.metricsPath, upTo: last) : MetricsLog()
+        try train(from: last, dataOrder: saved.dataOrder, metrics: metrics)
+    }
+
+    private func train(from start: Int, dataOrder: LabRNG, metrics: MetricsLog) throws {
+        guard data.train.seqLen == config.seqLen, data.test.seqLen == config.seqLen else {
+            throw TrainingError("data was prepared for L=\(data.train.seqLen), the run uses --seq-len \(config.seqLen)")
+        }
+        var rng = dataOrder, log = metrics
+        let train = data.train, B = config.batch, L = config.seqLen
+        let batches = (train.count + B - 1) / B
+        let t0 = Date()
+        guard start < config.epochs else { return }
+        for epoch in (start + 1)...config.epochs {
+            let epochStart = Date()
+            var order = Array(0..<train.count)
+            if config.shuffle { rng.shuffle(&order) }
+            var totals = LossTotals()
+            for b in 0..<batches {
+                let idx = order[(b * B)..<min((b + 1) * B, train.count)]
+                let stepTotals = try backend.trainStep(Self.batch(train, idx, L), adam: config.adam)
+                guard stepTotals.lossSum.isFinite else {
+                    throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
+                }
+                totals += stepTotals
+                onProgress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: b + 1, batches: batches,
+                                             runningLoss: totals.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
+            }
+            let test = try evaluate(data.test)
+            guard test.lossSum.isFinite else {
+                throw TrainingError("epoch \(epoch): test loss is \(test.lossSum); stopped (the last checkpoint is intact)")
+            }
+            let state = try backend.state()
+            let row = MetricsLog.Row(epoch: epoch, step: state.step, trainLoss: totals.meanLoss, trainAcc: totals.accuracy,
+                                     testLoss: test.meanLoss, testAcc: test.accuracy,
+                                     seconds: Date().timeIntervalSince(epochStart))
+            if epoch % config.checkpointEvery == 0 || epoch == config.epochs {
+                try writeCheckpoint(state, dataOrder: rng, epoch: epoch)
+            }
+            log.append(row)
+            try log.write(path: dir.metricsPath)
+            onEpoch?(row)
+            if !shouldContinue(epoch) { return }
+        }
+    }
+
+    /// Loss and accuracy of the current parameters over a whole split.
+    public func evaluate(_ split: SequenceSet) throws -> LossTotals {
+        var totals = LossTotals()
+        let B = config.batch
+        var start = 0
+        while start < split.count {
+            let end = min(start + B, split.count)
+            totals += try backend.evaluate(Self.batch(split, start..<end, config.seqLen)).totals
+            start = end
+        }
+        return totals
+    }
+
+    private func writeCheckpoint(_ s: TrainingState<Backend.Scalar>, dataOrder: LabRNG, epoch: Int) throws {
+        let meta = ["epoch": "\(epoch)", "step": "\(s.step)"]
+        try TrainingStateFile.file(s, dataOrder: dataOrder, epoch: epoch, precision: config.precision).write(path: dir.statePath(epoch: epoch))
+        try ModelWeights.file(s.params, precision: config.precision, metadata: meta).write(path: dir.modelPath(epoch: epoch))
+    }
+
+    static func batch<C: Collection<Int>>(_ s: SequenceSet, _ idx: C, _ L: Int) -> Batch {
+        var tokens: [Int32] = []
+        tokens.reserveCapacity(idx.count * L)
+        var labels: [UInt8] = []
+        labels.reserveCapacity(idx.count)
+        for i in idx {
+            tokens += s.tokens[(i * L)..<((i + 1) * L)]
+            labels.append(s.labels[i])
+        }
+        return Batch(tokens: tokens, labels: labels, seqLen: L)
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import LyapCore
+import LyapCPU
+import LyapData
+import LyapIO
+import LyapTraining
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Print loss and accuracy of a checkpoint on a data set.",
+        discussion: """
+            The model's sizes come from the checkpoint. When the checkpoint sits in a run directory, the run's
+            data settings (source, L, subsets) are the defaults. Examples:
+              lyap eval --checkpoint runs/demo/checkpoints/epoch-0005.safetensors
+              lyap eval --checkpoint model.safetensors --data ../shared/data/aclImdb_v1-labeled.tar.gz --split both
+            """)
+
+    @Option(help: "A safetensors file with PyTorch names (a lyap checkpoint or a PyTorch export).") var checkpoint: String
+    @Option(help: "embedded, an IMDb .tar.gz, an extracted aclImdb folder, or a .jsonl file (default: the run's, else embedded).")
+    var data: String?
+    @Option(help: "Sequence length (default: the run's, else 500).") var seqLen: Int?
+    @Option(help: "Class-balanced subset of the training split.") var trainSize: Int?
+    @Option(help: "Class-balanced subset of the test split.") var testSize: Int?
+    @Option(help: "test, train or both (default test).") var split: String = "test"
+    @Option(help: "Sequences per forward pass (default 32).") var batch: Int = 32
+    @Option(help: "float32 or float64 (default float32).") var precision: RunConfig.Precision = .float32
+
+    func run() throws {
+        try reportingErrors {
+            guard ["test", "train", "both"].contains(split) else { throw ConfigError("--split \(split): use test, train or both") }
+            guard batch >= 1 else { throw ConfigError("--batch \(batch) must be at least 1") }
+            guard FileManager.default.fileExists(atPath: checkpoint) else { throw ConfigError("--checkpoint \(checkpoint): no such file") }
+            let file = try SafeTensorsFile.read(path: checkpoint)
+            let shape = try ModelWeights.shape(of: file, path: checkpoint)
+            let params = try ModelWeights.parameters(from: file, path: checkpoint, layout: ParameterLayout(shape))
+            let run = runConfig()
+            var o = LyapData.DataOptions()
+            o.vocabSize = shape.vocab
+            o.seqLen = seqLen ?? run?.seqLen ?? 500
+            guard o.seqLen >= 1 else { throw ConfigError("--seq-len \(o.seqLen) must be at least 1") }
+            let sourceName = data ?? run?.data.source ?? "embedded"
+            o.trainSize = trainSize ?? (data == nil ? run?.data.trainSize : nil)
+            o.testSize = testSize ?? (data == nil ? run?.data.testSize : nil)
+            let ds = try DatasetLoader.load(sourceName == "embedded" ? .embedded : .path(sourceName), options: o)
+            info("\(ds.description); model \(shape) from \(checkpoint)")
+            let splits: [(String, SequenceSet)] = split == "both" ? [("train", ds.train), ("test", ds.test)]
+                : [(split, split == "train" ? ds.train : ds.test)]
+            for (name, s) in splits {
+                let t: LossTotals
+                switch precision {
+                case .float32: t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
+                case .float64: t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
+                }
+                say(String(format: "%@: loss %.6f  accuracy %.4f  (%d reviews)", name, t.meanLoss, t.accuracy, t.count))
+            }
+        }
+    }
+
+    private func evaluate<B: LSTMBackend>(_ b: B, _ p: ParameterStore<Double>, _ s: SequenceSet, _ L: Int) throws -> LossTotals {
+        try b.load(TrainingState(params: p.converted(to: B.Scalar.self)))
+        var totals = LossTotals()
+        var start = 0
+        while start < s.count {
+            let end = min(start + batch, s.count)
+            let tokens = Array(s.tokens[(start * L)..<(end * L)])
+            totals += try b.evaluate(Batch(tokens: tokens, labels: Array(s.labels[start..<end]), seqLen: L)).totals
+            start = end
+        }
+        return totals
+    }
+
+    /// The config.json of the run the checkpoint belongs to (DIR/checkpoints/FILE), if any.
+    private func runConfig() -> RunConfig? {
+        let dir = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().deletingLastPathComponent()
+        guard let d = try? Data(contentsOf: dir.appendingPathComponent("config.json")) else { return nil }
+        return (try? JSONDecoder().decode(RunRecord.self, from: d))?.config
+    }
+}

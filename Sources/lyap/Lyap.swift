@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Lyap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lyap",
+        abstract: "A lab for the training dynamics of recurrent networks (LSTM sentiment classifier on IMDb).",
+        discussion: """
+            Train the paper's model (Embedding 32 -> LSTM 60 -> Dense 1) on the embedded IMDb subset:
+              lyap train --out runs/demo --epochs 5
+            Continue it later, or evaluate a checkpoint:
+              lyap train --out runs/demo --resume --epochs 20
+              lyap eval --checkpoint runs/demo/checkpoints/epoch-0020.safetensors
+            """,
+        version: "lyap 0.1.0",
+        subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self])
+}
+
+extension Lyap {
+    /// Like ArgumentParser's main, but a bad command line gives one line on stderr (plus a pointer to
+    /// --help) instead of the usage block, matching every other error lyap reports.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as ExitCode {
+            exit(withError: e)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
+            let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            printErr("lyap: error: \(first) (see lyap --help)")
+            Foundation.exit(exitCode(for: error).rawValue)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import LyapCore
+import LyapTraining
+
+/// Model and batch sizes; nil means "the default" (or, with --resume, "the run's own value").
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Vocabulary size V, ids 0 pad, 1 start, 2 out-of-vocabulary (default 10000).") var vocab: Int?
+    @Option(help: "Embedding width E (default 32).") var embed: Int?
+    @Option(help: "LSTM width H (default 60).") var hidden: Int?
+    @Option(help: "Sequence length L: reviews are pre-padded and pre-truncated to it (default 500).") var seqLen: Int?
+    @Option(help: "Minibatch size B (default 32).") var batch: Int?
+}
+
+struct DataOptionGroup: ParsableArguments {
+    @Option(help: "embedded (default), an IMDb .tar.gz, an extracted aclImdb folder, or a .jsonl file.")
+    var data: String = "embedded"
+    @Option(help: "Use a deterministic class-balanced subset of this many training reviews.") var trainSize: Int?
+    @Option(help: "Use a deterministic class-balanced subset of this many test reviews.") var testSize: Int?
+    @Option(help: "Flip each training label with this probability (seeded by --seed; default 0).") var labelNoise: Double?
+
+    var dataGiven: Bool { data != "embedded" }
+}
+
+extension InitPreset: ExpressibleByArgument {}
+extension RunConfig.Precision: ExpressibleByArgument {}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import LyapCore
+import LyapCPU
+import LyapData
+import LyapIO
+import LyapTraining
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the LSTM classifier, writing config.json, metrics.csv and checkpoints to a run directory.",
+        discussion: """
+            Defaults are the paper's model and optimizer (V=10000, E=32, H=60, L=500, B=32, Adam lr 5e-4) on the
+            embedded IMDb subset. Examples:
+              lyap train --out runs/demo --epochs 5
+              lyap train --data ../shared/data/aclImdb_v1-labeled.tar.gz --out runs/full --epochs 100
+              lyap train --out runs/demo --resume --epochs 20      (continue; only --epochs may change)
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var dataOpts: DataOptionGroup
+
+    @Option(help: "Run directory.") var out: String
+    @Option(help: "Number of epochs (default 100).") var epochs: Int?
+    @Option(help: "Write a checkpoint every K epochs (and always at the end; default 10).") var checkpointEvery: Int?
+    @Option(help: "Adam learning rate (default 5e-4).") var lr: Double?
+    @Option(help: "Adam beta1 (default 0.9).") var beta1: Double?
+    @Option(help: "Adam beta2 (default 0.999).") var beta2: Double?
+    @Option(help: "Adam epsilon (default 1e-8, PyTorch's).") var eps: Double?
+    @Option(help: "Run seed: initialisation, data order, label noise (default 0).") var seed: UInt64?
+    @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
+    @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
+    @Option(help: "Start from these weights (safetensors with PyTorch names) instead of a preset.") var `init`: String?
+    @Flag(help: "Keep the training data in a fixed order (no per-epoch shuffle).") var noShuffle = false
+    @Option(help: "Arithmetic: float32 (fast path) or float64 (the reference; default float32).") var precision: RunConfig.Precision?
+    @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
+    var threads: Int?
+    @Option(help: "auto or cpu (default auto: the CPU in this build).") var backend: String?
+    @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
+    @Flag(help: "Replace a run already in --out.") var force = false
+
+    func run() throws {
+        try reportingErrors {
+            let dir = RunDirectory(out)
+            if resume && force { throw ConfigError("--resume and --force exclude each other") }
+            let config = try resume ? resumedConfig(dir) : newConfig()
+            try config.validate()
+            if !resume { try dir.checkCanStartNew(force: force) }
+            let data = try loadData(config)
+            if resume, data.sourceSHA256 != config.data.sha256 {
+                throw ConfigError("--data \(config.data.source): content changed since the run started (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(config.data.sha256.prefix(12))...)")
+            }
+            var cfg = config
+            cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
+                                                labelNoise: config.data.labelNoise)
+            let initial = try initialParameters(cfg)
+            info("\(data.description)")
+            info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
+            switch cfg.precision {
+            case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+            case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+            }
+        }
+    }
+
+    private func execute<B: LSTMBackend>(_ backend: B, _ cfg: RunConfig, _ data: Dataset, _ dir: RunDirectory,
+                                         _ initial: ParameterStore<Double>) throws {
+        let trainer = Trainer(config: cfg, data: data, backend: backend, dir: dir)
+        let progress = ProgressDisplay()
+        trainer.onProgress = { progress.update($0) }
+        trainer.onEpoch = { progress.epochDone($0, of: cfg.epochs) }
+        if resume { try trainer.resume(initial: initial) } else { try trainer.startNew(initial: initial, replacing: force) }
+        progress.finish()
+        info("done; metrics in \(dir.metricsPath), checkpoints in \(dir.checkpointsPath)")
+    }
+
+    private func newConfig() throws -> RunConfig {
+        let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
+        let chosen = backend ?? "auto"
+        guard ["auto", "cpu"].contains(chosen) else {
+            throw ConfigError("--backend \(chosen): this build has auto and cpu")
+        }
+        return RunConfig(
+            model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
+            adam: AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? 1e-8),
+            seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
+            initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
+            backend: "cpu", precision: precision ?? .float32,
+            threads: threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 16),
+            data: .init(source: dataOpts.data, sha256: "", description: "", trainSize: dataOpts.trainSize,
+                        testSize: dataOpts.testSize, labelNoise: dataOpts.labelNoise ?? 0, flippedTrainLabels: 0,
+                        trainCount: 0, testCount: 0))
+    }
+
+    /// --resume takes every setting from config.json; only --epochs may extend the run.
+    private func resumedConfig(_ dir: RunDirectory) throws -> RunConfig {
+        guard FileManager.default.fileExists(atPath: dir.configPath) else {
+            throw ConfigError("--resume: \(dir.configPath) not found (no run to continue in --out \(out))")
+        }
+        var given: [String] = []
+        if model.vocab != nil { given.append("--vocab") }
+        if model.embed != nil { given.append("--embed") }
+        if model.hidden != nil { given.append("--hidden") }
+        if model.seqLen != nil { given.append("--seq-len") }
+        if model.batch != nil { given.append("--batch") }
+        if dataOpts.dataGiven { given.append("--data") }
+        if dataOpts.trainSize != nil { given.append("--train-size") }
+        if dataOpts.testSize != nil { given.append("--test-size") }
+        if dataOpts.labelNoise != nil { given.append("--label-noise") }
+        for (flag, v) in [("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps), ("--init-scale", initScale)] where v != nil {
+            given.append(flag)
+        }
+        if seed != nil { given.append("--seed") }
+        if initPreset != nil { given.append("--init-preset") }
+        if `init` != nil { given.append("--init") }
+        if noShuffle { given.append("--no-shuffle") }
+        if precision != nil { given.append("--precision") }
+        if threads != nil { given.append("--threads") }
+        if checkpointEvery != nil { given.append("--checkpoint-every") }
+        if !given.isEmpty {
+            throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
+        }
+        let record: RunRecord
+        do {
+            record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir.configPath)))
+        } catch {
+            throw ConfigError("\(dir.configPath): not a lyap run configuration (\(error))")
+        }
+        var c = record.config
+        if let e = epochs { c.epochs = e }
+        return c
+    }
+
+    private func loadData(_ c: RunConfig) throws -> Dataset {
+        var o = LyapData.DataOptions()
+        o.vocabSize = c.model.vocab
+        o.seqLen = c.seqLen
+        o.trainSize = c.data.trainSize
+        o.testSize = c.data.testSize
+        o.labelNoise = c.data.labelNoise
+        o.seed = c.seed
+        let source: DataSource = c.data.source == "embedded" ? .embedded : .path(c.data.source)
+        return try DatasetLoader.load(source, options: o, progress: { info("\($0)") })
+    }
+
+    private func initialParameters(_ c: RunConfig) throws -> ParameterStore<Double> {
+        guard let path = c.initFrom else {
+            return c.initPreset.initialize(ParameterLayout(c.model), seed: c.seed, scale: c.initScale)
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw ConfigError("--init \(path): no such file") }
+        var p = try ModelWeights.read(path: path, expected: c.model)
+        if c.initScale != 1 { for i in p.values.indices { p.values[i] *= c.initScale } }
+        return p
+    }
+}
+
+enum DataRecordBuilder {
+    static func record(_ d: Dataset, trainSize: Int?, testSize: Int?, labelNoise: Double) -> RunConfig.DataRecord {
+        RunConfig.DataRecord(source: d.source, sha256: d.sourceSHA256, description: d.description,
+                             trainSize: trainSize, testSize: testSize, labelNoise: labelNoise,
+                             flippedTrainLabels: d.flippedTrainLabels, trainCount: d.train.count, testCount: d.test.count)
+    }
+}
