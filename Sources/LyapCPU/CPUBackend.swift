@@ -5,14 +5,18 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     public typealias Scalar = T
     public let shape: ModelShape
     public let model: CPUModel<T>
-    private var training: TrainingState<T>
-    private var gradient: [T]
+    // Kept as separate arrays (not one TrainingState) so the Adam update can hold all four at once.
+    private var params: ParameterStore<T>
+    private var m: [T], v: [T], gradient: [T]
+    private var step = 0
 
     public init(shape: ModelShape, threads: Int) {
         self.shape = shape
         model = CPUModel<T>(shape: shape, threads: threads)
-        training = TrainingState(params: .zeros(model.layout))
-        gradient = [T](repeating: 0, count: model.layout.count)
+        params = .zeros(model.layout)
+        m = params.values
+        v = m
+        gradient = m
     }
 
     public var name: String { "cpu \(T.precisionName), \(model.threads) thread\(model.threads == 1 ? "" : "s")" }
@@ -21,20 +25,37 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
         guard state.params.layout == model.layout else {
             throw ConfigError("parameters have shape \(state.params.layout.shape), the backend was built for \(shape)")
         }
-        training = state
+        params = state.params
+        m = state.m
+        v = state.v
+        step = state.step
     }
 
-    public func state() throws -> TrainingState<T> { training }
+    public func state() throws -> TrainingState<T> { TrainingState(params: params, m: m, v: v, step: step) }
 
     public func trainStep(_ batch: Batch, adam: AdamConfig) throws -> LossTotals {
         try model.validate(batch)
-        let totals = model.lossAndGradient(training.params, batch, into: &gradient)
-        Adam.update(&training, gradient: gradient, config: adam)
+        let totals = model.lossAndGradient(params, batch, into: &gradient)
+        step += 1
+        let step = self.step, n = gradient.count, parts = model.threads
+        params.values.withUnsafeMutableBufferPointer { p in
+            m.withUnsafeMutableBufferPointer { m in
+                v.withUnsafeMutableBufferPointer { v in
+                    gradient.withUnsafeBufferPointer { g in
+                        let ptrs = UnsafeSendable((p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!))
+                        parallelFor(parts) { k in
+                            let (p, m, v, g) = ptrs.value
+                            Adam.apply(p, m, v, g, (k * n / parts)..<((k + 1) * n / parts), step: step, config: adam)
+                        }
+                    }
+                }
+            }
+        }
         return totals
     }
 
     public func evaluate(_ batch: Batch) throws -> (totals: LossTotals, logits: [Float]) {
         try model.validate(batch)
-        return model.evaluate(training.params, batch)
+        return model.evaluate(params, batch)
     }
 }

@@ -39,6 +39,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     }
 
     /// Forward only. Returns totals and logits.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func evaluate(_ params: ParameterStore<T>, _ batch: Batch) -> (totals: LossTotals, logits: [Float]) {
         let parts = slices(batch.count)
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
@@ -66,6 +68,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     }
 
     /// Mean BCE over the batch and its gradient with respect to every parameter, written into `grad`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T]) -> LossTotals {
         precondition(grad.count == layout.count)
         let parts = slices(batch.count)
@@ -93,6 +97,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
 
     /// Sums slice gradients in slice order; the embedding gradient is a scatter-add of dX rows in
     /// (slice, step, sequence) order.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     private func reduce(_ parts: [Range<Int>], _ batch: Batch, into grad: inout [T]) {
         let lay = layout, E = lay.shape.embed, L = batch.seqLen
         grad.withUnsafeMutableBufferPointer { g in

@@ -51,38 +51,43 @@ public struct TrainingState<T: BinaryFloatingPoint & Sendable>: Sendable, Equata
 }
 
 public enum Adam {
-    /// One update, written in the same operation order as torch.optim.Adam (single-tensor path):
-    /// m.lerp_(g, 1-b1); v = v*b2 + (1-b2) g^2; denom = sqrt(v)/sqrt(bc2) + eps; p -= (lr/bc1) m/denom.
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
+    /// One update of the whole state (see `apply`).
     public static func update<T: BinaryFloatingPoint & Sendable>(
         _ state: inout TrainingState<T>, gradient g: [T], config c: AdamConfig
     ) {
         state.step += 1
-        let n = Double(state.step)
-        let bc1 = 1 - pow(c.beta1, n)
-        let bc2Sqrt = (1 - pow(c.beta2, n)).squareRoot()
-        let stepSize = T(c.lr / bc1)
-        let oneMinusB1 = T(1 - c.beta1)
-        let b2 = T(c.beta2)
-        let oneMinusB2 = T(1 - c.beta2)
-        let eps = T(c.eps)
-        let bc2 = T(bc2Sqrt)
-        let count = g.count
+        let step = state.step, n = g.count
         state.params.values.withUnsafeMutableBufferPointer { p in
             state.m.withUnsafeMutableBufferPointer { m in
                 state.v.withUnsafeMutableBufferPointer { v in
                     g.withUnsafeBufferPointer { g in
-                        for i in 0..<count {
-                            let gi = g[i]
-                            m[i] += oneMinusB1 * (gi - m[i])
-                            v[i] = v[i] * b2 + oneMinusB2 * (gi * gi)
-                            let denom = v[i].squareRoot() / bc2 + eps
-                            p[i] -= stepSize * (m[i] / denom)
-                        }
+                        apply(p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, 0..<n, step: step, config: c)
                     }
                 }
             }
+        }
+    }
+
+    /// Adam step number `step` (1-based) on elements `range`, in the same operation order as
+    /// torch.optim.Adam (single-tensor path): m.lerp_(g, 1-b1); v = v*b2 + (1-b2) g^2;
+    /// denom = sqrt(v)/sqrt(bc2) + eps; p -= (lr/bc1) m/denom. Elementwise, so disjoint ranges may run
+    /// on different threads with identical results.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func apply<T: BinaryFloatingPoint & Sendable>(
+        _ p: UnsafeMutablePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+        _ g: UnsafePointer<T>, _ range: Range<Int>, step: Int, config c: AdamConfig
+    ) {
+        let n = Double(step)
+        let stepSize = T(c.lr / (1 - pow(c.beta1, n)))
+        let bc2 = T((1 - pow(c.beta2, n)).squareRoot())
+        let oneMinusB1 = T(1 - c.beta1), b2 = T(c.beta2), oneMinusB2 = T(1 - c.beta2), eps = T(c.eps)
+        for i in range {
+            let gi = g[i]
+            m[i] += oneMinusB1 * (gi - m[i])
+            v[i] = v[i] * b2 + oneMinusB2 * (gi * gi)
+            let denom = v[i].squareRoot() / bc2 + eps
+            p[i] -= stepSize * (m[i] / denom)
         }
     }
 }

@@ -9,7 +9,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        let text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        let text = "\(error)"
         FileHandle.standardError.write(Data("lyap: error: \(text)\n".utf8))
         throw ExitCode(2)
     }
