@@ -46,3 +46,24 @@ struct AdamTests {
         #expect(throws: Never.self) { try AdamConfig().validate() }
     }
 }
+
+/// The 16-lane Float path gives the same bits as element-by-element updates, wherever a range is split.
+@Test func vectorisedFloatAdamEqualsScalar() {
+    var rng = LabRNG(seed: 3)
+    let n = 1000
+    let g = (0..<n).map { _ in Float(rng.normal()) }
+    var p1 = (0..<n).map { _ in Float(rng.normal()) }, m1 = [Float](repeating: 0.01, count: n), v1 = [Float](repeating: 0.02, count: n)
+    var p2 = p1, m2 = m1, v2 = v1
+    let c = AdamConfig()
+    p1.withUnsafeMutableBufferPointer { p in m1.withUnsafeMutableBufferPointer { m in v1.withUnsafeMutableBufferPointer { v in
+        g.withUnsafeBufferPointer { g in
+            Adam.apply(p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, 0..<n, step: 3, config: c)
+        } } } }
+    // One element at a time: only the scalar tail loop runs.
+    p2.withUnsafeMutableBufferPointer { p in m2.withUnsafeMutableBufferPointer { m in v2.withUnsafeMutableBufferPointer { v in
+        g.withUnsafeBufferPointer { g in
+            for i in 0..<n { Adam.apply(p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, i..<(i + 1), step: 3, config: c) }
+        } } } }
+    #expect(p1 == p2 && m1 == m2 && v1 == v2)
+    #expect(p1 != (0..<n).map { _ in Float(0) })
+}
