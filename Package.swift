@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
+        .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         .executableTarget(
             name: "lyap",
             dependencies: [
