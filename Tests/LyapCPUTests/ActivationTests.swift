@@ -15,7 +15,7 @@ struct ActivationTests {
             x += 0.00137
         }
         #expect(worstAbs < 2e-7)
-        #expect(worstRel < 3e-7)
+        #expect(worstRel < 4e-7)  // about 3 float32 ulps (eps 1.19e-7)
         #expect(Float.hyperbolicTangent(0) == 0)
         #expect(Float.hyperbolicTangent(1e-20) == 1e-20)
         #expect(Float.hyperbolicTangent(100) == 1 && Float.hyperbolicTangent(-100) == -1)
