@@ -55,7 +55,6 @@ struct TrainCommand: ParsableCommand {
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
             let initial = try initialParameters(cfg)
-            info("\(data.description)")
             info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
             switch cfg.precision {
             case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
