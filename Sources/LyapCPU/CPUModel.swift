@@ -43,26 +43,13 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     @_specialize(where T == Double)
     public func evaluate(_ params: ParameterStore<T>, _ batch: Batch) -> (totals: LossTotals, logits: [Float]) {
         let parts = slices(batch.count)
-        prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
-        let ws = workspaces, lay = layout
-        params.values.withUnsafeBufferPointer { p in
-            batch.tokens.withUnsafeBufferPointer { tok in
-                batch.labels.withUnsafeBufferPointer { lab in
-                    let pp = UnsafeSendable(p.baseAddress!), tp = UnsafeSendable(tok.baseAddress!)
-                    let lp = UnsafeSendable(lab.baseAddress!)
-                    parallelFor(parts.count) { k in
-                        LSTMForward.run(params: pp.value, layout: lay, tokens: tp.value, labels: lp.value,
-                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k])
-                    }
-                }
-            }
-        }
+        forEachSlice(parts, params, batch, backward: false)
         var totals = LossTotals()
         var logits: [Float] = []
         logits.reserveCapacity(batch.count)
         for k in parts.indices {
-            totals += ws[k].totals
-            logits += ws[k].logits[0..<parts[k].count].map { Float($0) }
+            totals += workspaces[k].totals
+            logits += workspaces[k].logits[0..<parts[k].count].map { Float($0) }
         }
         return (totals, logits)
     }
@@ -73,26 +60,33 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T]) -> LossTotals {
         precondition(grad.count == layout.count)
         let parts = slices(batch.count)
+        forEachSlice(parts, params, batch, backward: true)
+        reduce(parts, batch, into: &grad)
+        var totals = LossTotals()
+        for k in parts.indices { totals += workspaces[k].totals }
+        return totals
+    }
+
+    /// Runs the forward (and backward) pass of every slice on its own thread.
+    private func forEachSlice(_ parts: [Range<Int>], _ params: ParameterStore<T>, _ batch: Batch, backward: Bool) {
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
         let ws = workspaces, lay = layout, total = batch.count
         params.values.withUnsafeBufferPointer { p in
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.labels.withUnsafeBufferPointer { lab in
-                    let pp = UnsafeSendable(p.baseAddress!), tp = UnsafeSendable(tok.baseAddress!)
-                    let lp = UnsafeSendable(lab.baseAddress!)
+                    let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!))
                     parallelFor(parts.count) { k in
-                        LSTMForward.run(params: pp.value, layout: lay, tokens: tp.value, labels: lp.value,
+                        let (pp, tp, lp) = ptrs.value
+                        LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
                                         first: parts[k].lowerBound, count: parts[k].count, ws: ws[k])
-                        LSTMBackward.run(params: pp.value, layout: lay, labels: lp.value,
-                                         first: parts[k].lowerBound, count: parts[k].count, batchSize: total, ws: ws[k])
+                        if backward {
+                            LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
+                                             count: parts[k].count, batchSize: total, ws: ws[k])
+                        }
                     }
                 }
             }
         }
-        reduce(parts, batch, into: &grad)
-        var totals = LossTotals()
-        for k in parts.indices { totals += ws[k].totals }
-        return totals
     }
 
     /// Sums slice gradients in slice order; the embedding gradient is a scatter-add of dX rows in

@@ -110,15 +110,7 @@ public final class Trainer<Backend: LSTMBackend> {
 
     /// Loss and accuracy of the current parameters over a whole split.
     public func evaluate(_ split: SequenceSet) throws -> LossTotals {
-        var totals = LossTotals()
-        let B = config.batch
-        var start = 0
-        while start < split.count {
-            let end = min(start + B, split.count)
-            totals += try backend.evaluate(Self.batch(split, start..<end, config.seqLen)).totals
-            start = end
-        }
-        return totals
+        try backend.evaluate(split, batchSize: config.batch)
     }
 
     private func writeCheckpoint(_ s: TrainingState<Backend.Scalar>, dataOrder: LabRNG, epoch: Int) throws {
@@ -127,6 +119,23 @@ public final class Trainer<Backend: LSTMBackend> {
         try ModelWeights.file(s.params, precision: config.precision, metadata: meta).write(path: dir.modelPath(epoch: epoch))
     }
 
+}
+
+extension LSTMBackend {
+    /// Loss and accuracy over a whole split, `batchSize` sequences per forward pass.
+    public func evaluate(_ split: SequenceSet, batchSize: Int) throws -> LossTotals {
+        var totals = LossTotals()
+        var start = 0
+        while start < split.count {
+            let end = min(start + batchSize, split.count)
+            totals += try evaluate(Trainer<Self>.batch(split, start..<end, split.seqLen)).totals
+            start = end
+        }
+        return totals
+    }
+}
+
+extension Trainer {
     static func batch<C: Collection<Int>>(_ s: SequenceSet, _ idx: C, _ L: Int) -> Batch {
         var tokens: [Int32] = []
         tokens.reserveCapacity(idx.count * L)

@@ -60,15 +60,7 @@ struct EvalCommand: ParsableCommand {
 
     private func evaluate<B: LSTMBackend>(_ b: B, _ p: ParameterStore<Double>, _ s: SequenceSet, _ L: Int) throws -> LossTotals {
         try b.load(TrainingState(params: p.converted(to: B.Scalar.self)))
-        var totals = LossTotals()
-        var start = 0
-        while start < s.count {
-            let end = min(start + batch, s.count)
-            let tokens = Array(s.tokens[(start * L)..<(end * L)])
-            totals += try b.evaluate(Batch(tokens: tokens, labels: Array(s.labels[start..<end]), seqLen: L)).totals
-            start = end
-        }
-        return totals
+        return try b.evaluate(s, batchSize: batch)
     }
 
     /// The config.json of the run the checkpoint belongs to (DIR/checkpoints/FILE), if any.
