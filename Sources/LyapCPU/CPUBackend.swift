@@ -10,9 +10,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     private var m: [T], v: [T], gradient: [T]
     private var step = 0
 
-    public init(shape: ModelShape, threads: Int) {
+    public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom) {
         self.shape = shape
-        model = CPUModel<T>(shape: shape, threads: threads)
+        model = CPUModel<T>(shape: shape, threads: threads, wideFrom: wideFrom)
         params = .zeros(model.layout)
         m = params.values
         v = m

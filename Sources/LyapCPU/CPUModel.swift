@@ -1,22 +1,35 @@
 import LyapCore
 
 /// Loss, gradients and logits of the classifier on the CPU, generic over the float type.
-/// A batch is cut into `threads` contiguous slices, one per thread; slice results are summed in slice
-/// order, so for a fixed thread count every result is bitwise reproducible.
+///
+/// Two ways to use `threads` cores, chosen by the width alone:
+/// - narrow (H < `wideFrom`, 128 by default: measured crossover on 2 cores): the batch is cut into `threads` slices, one per thread, each running
+///   the whole pass with its own small products; slice gradients are summed in slice order.
+/// - wide: one slice holds the whole batch and every phase is split across threads (products over
+///   output columns, gate arithmetic over sequences), so each product keeps M = B rows. For large H
+///   that halves OpenBLAS's per-call packing of Wh relative to the arithmetic.
+/// Either way the pieces depend only on (H, threads, batch size), so results are bitwise reproducible.
 public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     public let layout: ParameterLayout
     public let threads: Int
+    /// Smallest H that runs wide (tests lower it to exercise the wide path on small models).
+    public let wideFrom: Int
+    public static var defaultWideFrom: Int { 128 }
     private var workspaces: [ChunkWorkspace<T>] = []
+    private lazy var team = ThreadTeam(size: threads)
 
-    public init(shape: ModelShape, threads: Int) {
+    public init(shape: ModelShape, threads: Int, wideFrom: Int = defaultWideFrom) {
         _ = BLASThreads.pinnedToOne
         layout = ParameterLayout(shape)
         self.threads = max(1, threads)
+        self.wideFrom = wideFrom
     }
+
+    public var isWide: Bool { threads > 1 && layout.shape.hidden >= wideFrom }
 
     /// Slice k of a batch of n sequences: [k*n/s, (k+1)*n/s).
     private func slices(_ n: Int) -> [Range<Int>] {
-        let s = min(threads, n)
+        let s = isWide ? 1 : min(threads, n)
         return (0..<s).map { k in (k * n / s)..<((k + 1) * n / s) }
     }
 
@@ -71,6 +84,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     private func forEachSlice(_ parts: [Range<Int>], _ params: ParameterStore<T>, _ batch: Batch, backward: Bool) {
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
         let ws = workspaces, lay = layout, total = batch.count
+        let spread = isWide ? Spread(team: team) : .inline
         params.values.withUnsafeBufferPointer { p in
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.labels.withUnsafeBufferPointer { lab in
@@ -78,10 +92,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                     parallelFor(parts.count) { k in
                         let (pp, tp, lp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
-                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k])
+                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
-                                             count: parts[k].count, batchSize: total, ws: ws[k])
+                                             count: parts[k].count, batchSize: total, ws: ws[k], spread: spread)
                         }
                     }
                 }
@@ -100,10 +114,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
             (gp + lay.embedding.offset).update(repeating: 0, count: lay.embedding.count)
             for (k, part) in parts.enumerated() {
                 let ws = workspaces[k], nb = part.count
-                func add(_ src: [T], _ slot: TensorSlot) {
+                func add(_ src: UnsafeMutablePointer<T>, _ slot: TensorSlot) {
                     let dst = gp + slot.offset
                     if k == 0 {
-                        src.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: slot.count) }
+                        dst.update(from: src, count: slot.count)
                     } else {
                         for i in 0..<slot.count { dst[i] += src[i] }
                     }
@@ -113,12 +127,12 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                 add(ws.gB, lay.bias)
                 add(ws.gWd, lay.wd)
                 gp[lay.bd.offset] = (k == 0 ? 0 : gp[lay.bd.offset]) + ws.gBd
-                ws.x.withUnsafeBufferPointer { dx in
-                    let emb = gp + lay.embedding.offset
+                let emb = gp + lay.embedding.offset
+                batch.tokens.withUnsafeBufferPointer { tok in
                     for t in 0..<L {
                         for b in 0..<nb {
-                            let id = Int(batch.tokens[(part.lowerBound + b) * L + t])
-                            let src = dx.baseAddress! + (t * nb + b) * E, dst = emb + id * E
+                            let id = Int(tok[(part.lowerBound + b) * L + t])
+                            let src = ws.x + (t * nb + b) * E, dst = emb + id * E
                             for e in 0..<E { dst[e] += src[e] }
                         }
                     }

@@ -1,41 +1,56 @@
 import LyapCore
 
-/// Per-thread buffers for one slice of a batch, kept between steps so the hot loop never allocates.
+/// Buffers for one slice of a batch, kept between steps so the hot loop never allocates.
 /// Everything is time-major: row (t, b) of a [L][nb][w] buffer is at (t*nb + b)*w.
 final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
-    let seqLen: Int, capacity: Int, embed: Int, hidden: Int
+    let seqLen: Int, capacity: Int
     /// x[t][b][E]: gathered embeddings, reused as dX after the weight gradients are formed.
-    var x: [T]
+    let x: UnsafeMutablePointer<T>
     /// gates[t][b][4H]: pre-activations, overwritten in place by i, f, g, o.
-    var gates: [T]
-    var c: [T], tanhC: [T], h: [T]         // [t][b][H]
-    var dA: [T]                             // [t][b][4H]
-    var dh: [T], dhNext: [T], dc: [T]       // [b][H]
-    var logits: [Double]                    // [b]
-    /// This chunk's share of the gradient of everything except the embedding table.
-    var gWx: [T], gWh: [T], gB: [T], gWd: [T], gBd: T = 0
+    let gates: UnsafeMutablePointer<T>
+    let c: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>  // [t][b][H]
+    let dA: UnsafeMutablePointer<T>                                                               // [t][b][4H]
+    let dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>                                  // [b][H]
+    var logits: [Double]
+    /// This slice's share of the gradient of everything except the embedding table.
+    let gWx: UnsafeMutablePointer<T>, gWh: UnsafeMutablePointer<T>, gB: UnsafeMutablePointer<T>
+    let gWd: UnsafeMutablePointer<T>
+    var gBd: T = 0
     var totals = LossTotals()
+    private var owned: [(UnsafeMutablePointer<T>, Int)] = []
 
     init(seqLen: Int, capacity: Int, shape: ModelShape) {
         self.seqLen = seqLen
         self.capacity = capacity
-        embed = shape.embed
-        hidden = shape.hidden
         let rows = seqLen * capacity, g = shape.gateRows, hh = shape.hidden
-        x = [T](repeating: 0, count: rows * shape.embed)
-        gates = [T](repeating: 0, count: rows * g)
-        c = [T](repeating: 0, count: rows * hh)
-        tanhC = c
-        h = c
-        dA = gates
-        dh = [T](repeating: 0, count: capacity * hh)
-        dhNext = dh
-        dc = dh
+        var owned: [(UnsafeMutablePointer<T>, Int)] = []
+        func buffer(_ n: Int) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
+            owned.append((p, max(n, 1)))
+            return p
+        }
+        x = buffer(rows * shape.embed)
+        gates = buffer(rows * g)
+        c = buffer(rows * hh)
+        tanhC = buffer(rows * hh)
+        h = buffer(rows * hh)
+        dA = buffer(rows * g)
+        dh = buffer(capacity * hh)
+        dc = buffer(capacity * hh)
+        gWx = buffer(g * shape.embed)
+        gWh = buffer(g * hh)
+        gB = buffer(g)
+        gWd = buffer(hh)
         logits = [Double](repeating: 0, count: capacity)
-        gWx = [T](repeating: 0, count: g * shape.embed)
-        gWh = [T](repeating: 0, count: g * hh)
-        gB = [T](repeating: 0, count: g)
-        gWd = [T](repeating: 0, count: hh)
+        self.owned = owned
+    }
+
+    deinit {
+        for (p, n) in owned {
+            p.deinitialize(count: n)
+            p.deallocate()
+        }
     }
 
     func fits(seqLen l: Int, count: Int) -> Bool { l == seqLen && count <= capacity }

@@ -40,24 +40,33 @@ public enum InitPreset: String, Sendable, Codable, CaseIterable {
 /// Orthogonal initialisation: a Gaussian matrix made orthonormal by modified Gram-Schmidt with
 /// reorthogonalisation, columns signed like Q*sign(diag R) (the Keras/Saxe recipe).
 enum Orthogonal {
-    /// Row-major rows x cols (rows >= cols) with orthonormal columns.
+    /// Row-major rows x cols (rows >= cols) with orthonormal columns. The Gaussian draws fill the
+    /// matrix in row-major order; the work is done on contiguous columns.
     static func columns(rows: Int, cols: Int, rng: inout LabRNG) -> [Double] {
         precondition(rows >= cols)
         var a = [Double](repeating: 0, count: rows * cols)
         for i in a.indices { a[i] = rng.normal() }
-        for j in 0..<cols {
-            var rjj = 0.0
-            for _ in 0..<2 {  // "twice is enough"
-                for k in 0..<j {
-                    var dot = 0.0
-                    for r in 0..<rows { dot += a[r * cols + k] * a[r * cols + j] }
-                    for r in 0..<rows { a[r * cols + j] -= dot * a[r * cols + k] }
+        var q = [Double](repeating: 0, count: rows * cols)  // column-major: column j at j*rows
+        for r in 0..<rows { for j in 0..<cols { q[j * rows + r] = a[r * cols + j] } }
+        q.withUnsafeMutableBufferPointer { qb in
+            let q = qb.baseAddress!
+            for j in 0..<cols {
+                let cj = q + j * rows
+                for _ in 0..<2 {  // "twice is enough"
+                    for k in 0..<j {
+                        let ck = q + k * rows
+                        var dot = 0.0
+                        for r in 0..<rows { dot += ck[r] * cj[r] }
+                        for r in 0..<rows { cj[r] -= dot * ck[r] }
+                    }
                 }
+                var norm = 0.0
+                for r in 0..<rows { norm += cj[r] * cj[r] }
+                norm = norm.squareRoot()
+                for r in 0..<rows { cj[r] /= norm }
             }
-            for r in 0..<rows { rjj += a[r * cols + j] * a[r * cols + j] }
-            let norm = rjj.squareRoot()
-            for r in 0..<rows { a[r * cols + j] /= norm }
         }
+        for r in 0..<rows { for j in 0..<cols { a[r * cols + j] = q[j * rows + r] } }
         return a
     }
 }

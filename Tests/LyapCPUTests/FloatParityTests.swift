@@ -4,11 +4,12 @@ import LyapCore
 
 /// The Float path against the Double oracle: same data, same start, several Adam steps.
 struct FloatParityTests {
-    @Test(arguments: [(5, 7, 12, 5, 2), (8, 16, 30, 9, 2), (3, 1, 4, 1, 1)])
-    func floatTracksDoubleOverAdamSteps(embed: Int, hidden: Int, seqLen: Int, batch: Int, threads: Int) throws {
+    @Test(arguments: [(5, 7, 12, 5, 2, false), (8, 16, 30, 9, 2, false), (3, 1, 4, 1, 1, false), (6, 11, 9, 7, 2, true)])
+    func floatTracksDoubleOverAdamSteps(embed: Int, hidden: Int, seqLen: Int, batch: Int, threads: Int, wide: Bool) throws {
         let m = RandomModel(vocab: 23, embed: embed, hidden: hidden, seqLen: seqLen, batch: batch, seed: 21)
-        let d = CPUBackend<Double>(shape: m.shape, threads: threads)
-        let f = CPUBackend<Float>(shape: m.shape, threads: threads)
+        let wideFrom = wide ? 1 : CPUModel<Float>.defaultWideFrom
+        let d = CPUBackend<Double>(shape: m.shape, threads: threads, wideFrom: wideFrom)
+        let f = CPUBackend<Float>(shape: m.shape, threads: threads, wideFrom: wideFrom)
         try d.load(TrainingState(params: m.params))
         try f.load(TrainingState(params: m.params.converted(to: Float.self)))
         let adam = AdamConfig(lr: 1e-2)
@@ -27,10 +28,11 @@ struct FloatParityTests {
         #expect(pd != m.params.values, "training did not move the parameters")
     }
 
-    @Test func fixedThreadCountIsBitwiseReproducible() throws {
+    @Test(arguments: [false, true])
+    func fixedThreadCountIsBitwiseReproducible(wide: Bool) throws {
         let m = RandomModel(vocab: 23, embed: 4, hidden: 9, seqLen: 10, batch: 6, seed: 4)
         func run() throws -> [Float] {
-            let f = CPUBackend<Float>(shape: m.shape, threads: 2)
+            let f = CPUBackend<Float>(shape: m.shape, threads: 2, wideFrom: wide ? 1 : 192)
             try f.load(TrainingState(params: m.params.converted(to: Float.self)))
             for _ in 0..<3 { _ = try f.trainStep(m.batch, adam: AdamConfig()) }
             return try f.state().params.values

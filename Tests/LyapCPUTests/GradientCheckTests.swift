@@ -6,7 +6,8 @@ import LyapCore
 struct GradientCheckTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let embed: Int, hidden: Int, seqLen: Int, batch: Int, threads: Int, seed: UInt64
-        var testDescription: String { "E\(embed) H\(hidden) L\(seqLen) B\(batch) threads\(threads) seed\(seed)" }
+        var wide = false
+        var testDescription: String { "E\(embed) H\(hidden) L\(seqLen) B\(batch) threads\(threads)\(wide ? " wide" : "") seed\(seed)" }
     }
 
     static let cases: [Case] = [
@@ -15,12 +16,14 @@ struct GradientCheckTests {
         Case(embed: 4, hidden: 5, seqLen: 1, batch: 4, threads: 2, seed: 3),   // L 1 across two slices
         Case(embed: 1, hidden: 3, seqLen: 9, batch: 1, threads: 2, seed: 4),   // batch 1 with more threads than sequences
         Case(embed: 5, hidden: 9, seqLen: 7, batch: 5, threads: 2, seed: 5),   // uneven slices (2 + 3)
+        Case(embed: 3, hidden: 7, seqLen: 6, batch: 3, threads: 2, seed: 6, wide: true),  // wide path, uneven splits
+        Case(embed: 2, hidden: 5, seqLen: 1, batch: 1, threads: 3, seed: 7, wide: true),  // wide, L 1, batch 1
     ]
 
     @Test(arguments: cases)
     func gradientsMatchCentralDifferences(_ c: Case) {
         let m = RandomModel(embed: c.embed, hidden: c.hidden, seqLen: c.seqLen, batch: c.batch, seed: c.seed)
-        let (_, grad) = m.gradient(threads: c.threads)
+        let (_, grad) = m.gradient(threads: c.threads, wide: c.wide)
         let h = 1e-5
         for slot in m.params.layout.slots {
             var worstRel = 0.0, worstIndex = -1, numNorm = 0.0, diffNorm = 0.0
@@ -49,11 +52,12 @@ struct GradientCheckTests {
         }
     }
 
-    @Test func sliceCountChangesOnlyRounding() {
+    @Test func sliceCountAndWidePathChangeOnlyRounding() {
         let m = RandomModel(embed: 4, hidden: 6, seqLen: 8, batch: 7, seed: 9)
         let (l1, g1) = m.gradient(threads: 1)
-        let (l3, g3) = m.gradient(threads: 3)
-        #expect(abs(l1 - l3) < 1e-14)
-        for i in g1.indices { #expect(abs(g1[i] - g3[i]) <= 1e-14 + 1e-12 * abs(g1[i])) }
+        for (l, g) in [m.gradient(threads: 3), m.gradient(threads: 2, wide: true), m.gradient(threads: 3, wide: true)] {
+            #expect(abs(l1 - l) < 1e-14)
+            for i in g1.indices { #expect(abs(g1[i] - g[i]) <= 1e-14 + 1e-12 * abs(g1[i])) }
+        }
     }
 }

@@ -22,8 +22,9 @@ struct RandomModel {
         CPUModel<Double>(shape: shape, threads: threads).evaluate(p, batch).totals.meanLoss
     }
 
-    func gradient(threads: Int = 1) -> (loss: Double, grad: [Double]) {
-        let m = CPUModel<Double>(shape: shape, threads: threads)
+    /// `wide: true` forces the wide path (one slice, phases split across threads) whatever H is.
+    func gradient(threads: Int = 1, wide: Bool = false) -> (loss: Double, grad: [Double]) {
+        let m = CPUModel<Double>(shape: shape, threads: threads, wideFrom: wide ? 1 : CPUModel<Double>.defaultWideFrom)
         var g = [Double](repeating: 0, count: params.values.count)
         let t = m.lossAndGradient(params, batch, into: &g)
         return (t.meanLoss, g)

@@ -1,0 +1,20 @@
+/// How a pass spreads one phase of its work: `parts` contiguous pieces, each on its own thread of a
+/// team (no team: inline). Pieces are fixed by `parts` alone, so results never depend on timing.
+struct Spread: Sendable {
+    let team: ThreadTeam?
+
+    static let inline = Spread(team: nil)
+
+    var parts: Int { team?.size ?? 1 }
+
+    func run(_ n: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+        guard let team, n > 1 else {
+            if n > 0 { body(0..<n) }
+            return
+        }
+        let p = min(team.size, n)
+        team.run { k in
+            if k < p { body((k * n / p)..<((k + 1) * n / p)) }
+        }
+    }
+}
