@@ -63,6 +63,11 @@ enum LSTMForward {
             let row = ws.gates + (t * nb + b) * G
             let cPrev: UnsafeMutablePointer<T>? = t > 0 ? ws.c + ((t - 1) * nb + b) * H : nil
             let cNow = ws.c + (t * nb + b) * H, tNow = ws.tanhC + (t * nb + b) * H, hNow = ws.h + (t * nb + b) * H
+            if T.self == Float.self {
+                func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+                FloatVectorMath.cellStep(row: f(row), cPrev: cPrev.map(f), cNow: f(cNow), tNow: f(tNow), hNow: f(hNow), H: H)
+                continue
+            }
             for j in 0..<H {
                 let i = sigmoid(row[j])
                 let f = sigmoid(row[H + j])

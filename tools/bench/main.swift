@@ -63,7 +63,7 @@ func lyapStepMs(hidden: Int, _ o: Options) throws -> Double {
     var rng = LabRNG(seed: 2)
     let batch = Batch(tokens: (0..<(o.batch * o.seqLen)).map { _ in Int32(rng.below(o.vocab)) },
                       labels: (0..<o.batch).map { _ in UInt8(rng.below(2)) }, seqLen: o.seqLen)
-    let reps = hidden >= 256 ? 3 : 10
+    let reps = hidden >= 256 ? 5 : 20
     for _ in 0..<2 { _ = try backend.trainStep(batch, adam: AdamConfig()) }
     var times: [Double] = []
     for _ in 0..<reps {
@@ -103,7 +103,7 @@ func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
 }
 
 let o = parse()
-print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.threads) threads, median of 10 steps (3 for H>=256) after 2 warm-up")
+print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.threads) threads, median of 20 steps (5 for H>=256) after 2 warm-up")
 var lyapMs: [Int: Double] = [:]
 for h in o.widths {
     do { lyapMs[h] = try lyapStepMs(hidden: h, o) } catch { fail("H=\(h): \(error)") }

@@ -34,7 +34,7 @@ def main():
             loss.backward()
             opt.step()
 
-        reps = 3 if hidden >= 256 else 10
+        reps = 5 if hidden >= 256 else 20
         for _ in range(2):
             step()
         times = []
