@@ -71,6 +71,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.data = data
     }
 
+    /// "cpu" or "vulkan", from the recorded backend description.
+    public var backendKind: String { backend.hasPrefix("vulkan") ? "vulkan" : "cpu" }
+
     /// Each check names the flag it is about.
     public func validate() throws(ConfigError) {
         try model.validate()

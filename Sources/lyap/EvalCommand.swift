@@ -5,6 +5,7 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
+import LyapVulkan
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +26,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Class-balanced subset of the test split.") var testSize: Int?
     @Option(help: "test, train or both (default test).") var split: String = "test"
     @Option(help: "Sequences per forward pass (default 32).") var batch: Int = 32
-    @Option(help: "float32 or float64 (default float32).") var precision: RunConfig.Precision = .float32
+    @Option(help: "float32 or float64 (default float32; float64 on the CPU backend only).") var precision: RunConfig.Precision = .float32
+    @OptionGroup var compute: BackendOptions
 
     func run() throws {
         try reportingErrors {
@@ -47,14 +49,26 @@ struct EvalCommand: ParsableCommand {
             info("\(ds.description); model \(shape) from \(checkpoint)")
             let splits: [(String, SequenceSet)] = split == "both" ? [("train", ds.train), ("test", ds.test)]
                 : [(split, split == "train" ? ds.train : ds.test)]
+            let choice = try BackendChoice.choose(compute.backend ?? (precision == .float64 ? "cpu" : "auto"),
+                                                  device: compute.device, validate: compute.validate)
+            if case .vulkan = choice, precision == .float64 {
+                throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
+            }
             for (name, s) in splits {
                 let t: LossTotals
-                switch precision {
-                case .float32: t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
-                case .float64: t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
+                switch (choice, precision) {
+                case (.vulkan(let ctx), _):
+                    let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: BackendChoice.spirvCacheDirectory)
+                    let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
+                                              profile: compute.profile)
+                    t = try evaluate(b, params, s, o.seqLen)
+                    if compute.profile { say(KernelTable.render(b.ensemble.kernelTimes)) }
+                case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
+                case (.cpu, .float64): t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
                 }
                 say(String(format: "%@: loss %.6f  accuracy %.4f  (%d reviews)", name, t.meanLoss, t.accuracy, t.count))
             }
+            try BackendChoice.checkValidation(choice)
         }
     }
 

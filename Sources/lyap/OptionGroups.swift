@@ -23,3 +23,11 @@ struct DataOptionGroup: ParsableArguments {
 
 extension InitPreset: ExpressibleByArgument {}
 extension RunConfig.Precision: ExpressibleByArgument {}
+
+/// Where a command computes.
+struct BackendOptions: ParsableArguments {
+    @Option(help: "auto (a GPU when there is one, else the CPU), cpu, or vulkan (default auto).") var backend: String?
+    @Option(help: "Vulkan device index from `lyap devices`.") var device: Int?
+    @Flag(help: "Turn on VK_LAYER_KHRONOS_validation (also LYAP_VALIDATE=1); any message fails the command.") var validate = false
+    @Flag(help: "Print GPU time per kernel (timestamp queries) at the end.") var profile = false
+}

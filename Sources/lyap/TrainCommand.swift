@@ -5,6 +5,7 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
+import LyapVulkan
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Arithmetic: float32 (fast path) or float64 (the reference; default float32).") var precision: RunConfig.Precision?
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
-    @Option(help: "auto or cpu (default auto: the CPU in this build).") var backend: String?
+    @OptionGroup var compute: BackendOptions
     @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
     @Flag(help: "Replace a run already in --out.") var force = false
 
@@ -55,11 +56,26 @@ struct TrainCommand: ParsableCommand {
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
             let initial = try initialParameters(cfg)
-            info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
-            switch cfg.precision {
-            case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
-            case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+            let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
+            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
+            cfg.backend = choice.recordName
+            switch choice {
+            case .cpu:
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
+                switch cfg.precision {
+                case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+                case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+                }
+            case .vulkan(let ctx):
+                guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
+                let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: BackendChoice.spirvCacheDirectory)
+                let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
+                                                seqLen: cfg.seqLen, profile: compute.profile)
+                try execute(backend, cfg, data, dir, initial)
+                if compute.profile { say(KernelTable.render(backend.ensemble.kernelTimes)) }
             }
+            try BackendChoice.checkValidation(choice)
         }
     }
 
@@ -76,10 +92,6 @@ struct TrainCommand: ParsableCommand {
 
     private func newConfig() throws -> RunConfig {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
-        let chosen = backend ?? "auto"
-        guard ["auto", "cpu"].contains(chosen) else {
-            throw ConfigError("--backend \(chosen): this build has auto and cpu")
-        }
         return RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
             adam: AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? 1e-8),

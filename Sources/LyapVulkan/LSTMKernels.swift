@@ -1,0 +1,36 @@
+import CLyapShared
+import LyapCore
+
+/// The compiled kernel set for one model shape: one pipeline per Shaders/*.comp, with H baked in as
+/// a define (it sizes shared memory) and the workgroup size as specialization constant 0.
+final class LSTMKernels: @unchecked Sendable {
+    let inputProjection, forward, headLoss, backward: ComputePipeline
+    let gradRecurrent, gradInput, gradSmall, inputDelta, gradEmbedding, adam: ComputePipeline
+    /// Invocations per workgroup of the 1-D kernels and of the persistent (per-sequence) kernels.
+    let flatSize: Int, persistentSize: Int
+
+    init(_ ctx: VulkanContext, compiler: ShaderCompiler, hidden H: Int) throws {
+        flatSize = 64
+        persistentSize = min(256, max(32, (4 * H + 31) / 32 * 32), ctx.info.maxWorkgroupInvocations)
+        let defines = ["HID": "\(H)"]
+        let push = MemoryLayout<LyapPush>.size
+        func make(_ kernel: String, _ bindings: Int, _ size: Int) throws -> ComputePipeline {
+            let spirv = try compiler.compile(kernel + ".comp", defines: defines)
+            return try ComputePipeline(ctx, name: "\(kernel).H\(H).wg\(size)", spirv: spirv, bindings: bindings,
+                                       pushConstantBytes: push, specialization: [UInt32(size)])
+        }
+        inputProjection = try make("input_projection", 3, flatSize)
+        forward = try make("lstm_forward", 5, persistentSize)
+        headLoss = try make("head_loss", 6, flatSize)
+        backward = try make("lstm_backward", 6, persistentSize)
+        gradRecurrent = try make("grad_recurrent", 3, flatSize)
+        gradInput = try make("grad_input", 4, flatSize)
+        gradSmall = try make("grad_small", 4, flatSize)
+        inputDelta = try make("input_delta", 3, flatSize)
+        gradEmbedding = try make("grad_embedding", 5, flatSize)
+        adam = try make("adam", 5, flatSize)
+    }
+
+    /// Workgroups for a grid-stride kernel over n items.
+    func groups(_ n: Int) -> (Int, Int, Int) { (max(1, min((n + flatSize - 1) / flatSize, 65535)), 1, 1) }
+}
