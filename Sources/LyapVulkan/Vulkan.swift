@@ -333,9 +333,7 @@ final class VulkanInstance: @unchecked Sendable {
             calls = try InstanceCalls(loader.getInstanceProcAddr, instance: created, debugUtils: wantDebugUtils)
         } catch {
             // The table could not be built, so vkDestroyInstance may be missing too: fetch it alone.
-            if let p = loader.getInstanceProcAddr(created, "vkDestroyInstance") {
-                unsafeBitCast(p, to: PFN_vkDestroyInstance.self)(created, nil)
-            }
+            InstanceCalls.destroyInstance(loader.getInstanceProcAddr, created)
             throw error
         }
         if wantDebugUtils {

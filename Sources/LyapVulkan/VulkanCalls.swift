@@ -62,7 +62,7 @@ final class VulkanLoader: @unchecked Sendable {
         guard let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
             throw VulkanError(result: nil, call: "dlopen",
-                              context: "\(name) not found, so Vulkan is unavailable (\(reason)); install the Vulkan loader (Debian: libvulkan1) or use the CPU backend")
+                              context: "\(name) not found or not loadable, so Vulkan is unavailable (\(reason)); install the Vulkan loader (Debian: libvulkan1) or use the CPU backend")
         }
         guard let sym = dlsym(h, "vkGetInstanceProcAddr") else {
             dlclose(h)
@@ -110,8 +110,14 @@ struct GlobalCalls: @unchecked Sendable {
         var instance: VkInstance?
         let r = vkCreateInstance(info, nil, &instance)
         if r == VK_ERROR_INCOMPATIBLE_DRIVER {
+            let keys: [String] = ["VK_DRIVER_FILES", "VK_ICD_FILENAMES"]
+            let overrides = keys.compactMap { (key: String) -> String? in
+                guard let v = getenv(key) else { return nil }
+                return "\(key)=\(String(cString: v))"
+            }
             throw VulkanError(result: r.rawValue, call: "vkCreateInstance",
-                              context: "no Vulkan driver found; install one (Debian: mesa-vulkan-drivers for lavapipe, or the GPU vendor's driver) or point VK_DRIVER_FILES at its ICD JSON")
+                              context: "no Vulkan driver found; install one (Debian: mesa-vulkan-drivers for lavapipe, or the GPU vendor's driver) or point VK_DRIVER_FILES at its ICD JSON"
+                                + (overrides.isEmpty ? "" : "; set here: " + overrides.joined(separator: ", ")))
         }
         try check(r, "vkCreateInstance", "creating the Vulkan instance")
         guard let instance else { throw VulkanError.usage("vkCreateInstance", "returned a null instance") }
@@ -200,6 +206,12 @@ struct InstanceCalls: @unchecked Sendable {
     var hasObjectNames: Bool { vkSetDebugUtilsObjectNameEXT != nil }
 
     func destroyInstance(_ instance: VkInstance) { vkDestroyInstance(instance, nil) }
+
+    /// Destroys an instance whose call table could not be built (fetches vkDestroyInstance alone).
+    static func destroyInstance(_ gipa: PFN_vkGetInstanceProcAddr, _ instance: VkInstance) {
+        guard let p = gipa(instance, "vkDestroyInstance") else { return }
+        unsafeBitCast(p, to: PFN_vkDestroyInstance.self)(instance, nil)
+    }
 
     func physicalDevices(_ instance: VkInstance) throws(VulkanError) -> [VkPhysicalDevice] {
         var n: UInt32 = 0
@@ -396,6 +408,12 @@ struct DeviceCalls: @unchecked Sendable {
     // Device and queue
 
     func destroyDevice(_ d: VkDevice) { vkDestroyDevice(d, nil) }
+
+    /// Destroys a device whose call table could not be built (fetches vkDestroyDevice alone).
+    static func destroyDevice(_ gdpa: PFN_vkGetDeviceProcAddr, _ device: VkDevice) {
+        guard let p = gdpa(device, "vkDestroyDevice") else { return }
+        unsafeBitCast(p, to: PFN_vkDestroyDevice.self)(device, nil)
+    }
 
     func queue(_ d: VkDevice, family: UInt32) throws(VulkanError) -> VkQueue {
         var q: VkQueue?

@@ -143,9 +143,7 @@ public final class VulkanContext: @unchecked Sendable {
         do {
             calls = try DeviceCalls(icalls.vkGetDeviceProcAddr, device: device)
         } catch {
-            if let p = icalls.vkGetDeviceProcAddr(device, "vkDestroyDevice") {
-                unsafeBitCast(p, to: PFN_vkDestroyDevice.self)(device, nil)
-            }
+            DeviceCalls.destroyDevice(icalls.vkGetDeviceProcAddr, device)
             throw error
         }
         self.calls = calls
