@@ -18,6 +18,13 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // Vulkan declarations only (VK_NO_PROTOTYPES, no link line): LyapVulkan loads libvulkan.so.1 with
+        // dlopen, so lyap starts and trains on the CPU where no Vulkan loader is installed.
+        .systemLibrary(name: "CVulkan", providers: [.apt(["libvulkan-dev"])]),
+        // shaderc linked statically (module map link lines; see docs in the module map).
+        .systemLibrary(
+            name: "CShaderc",
+            providers: [.apt(["libshaderc-dev", "glslang-dev", "spirv-tools"])]),
         // Safetensors, atomic file writes: no model knowledge.
         .target(name: "LyapIO"),
         // Model shape, parameter layout, RNG, initialisation, Adam, the backend protocol.
@@ -28,6 +35,13 @@ let package = Package(
             resources: [.copy("Resources/imdb-embedded.lyds")]),
         // CPU backend: Double oracle and multithreaded Float path over OpenBLAS.
         .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
+        // Vulkan compute infrastructure: run-time loader, device, buffers, shaderc compiler with SPIR-V
+        // cache, pipelines, command sequences with timestamps and validation message counts.
+        .target(name: "LyapVulkan", dependencies: ["LyapCore", "LyapIO", "LyapData", "CVulkan", "CShaderc", "CLyapShared"]),
+        // The push-constant block shared by Swift and every GLSL kernel (Shaders/include/lyap_push.h).
+        .target(name: "CLyapShared"),
+        // Prints the Vulkan devices (or why there are none); the subprocess the no-driver tests run.
+        .executableTarget(name: "lyap-vk-probe", dependencies: ["LyapVulkan"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
@@ -35,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "lyap",
             dependencies: [
-                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining",
+                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
@@ -47,6 +61,8 @@ let package = Package(
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
         .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
+        .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
+        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "CLyapShared"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -12,6 +12,7 @@ out=Sources/LyapVulkan/ShaderSources.generated.swift
   for f in $(cd Shaders && find . -type f \( -name '*.comp' -o -name '*.glsl' -o -name '*.h' \) | sed 's|^\./||' | LC_ALL=C sort); do
     echo "        \"$f\": #\"\"\""
     cat "Shaders/$f"
+    echo
     echo "\"\"\"#,"
   done
   echo "    ]"

@@ -2,7 +2,9 @@
 # Installs the system packages lyap builds against (Debian 12). Swift 6 itself must already be on PATH.
 set -euo pipefail
 packages=(libopenblas-dev zlib1g-dev pkgconf
-  libvulkan-dev glslang-dev libshaderc-dev spirv-tools glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools)
+    # Vulkan backend: headers (the loader is dlopen'ed at run time), static shaderc + glslang +
+    # SPIRV-Tools, lavapipe and the validation layer for the tests, glslc/spirv-val for offline checks.
+    libvulkan-dev libshaderc-dev glslang-dev spirv-tools glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools)
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq

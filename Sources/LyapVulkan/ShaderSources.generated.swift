@@ -25,6 +25,7 @@ void main() {
         params[i] -= stepSize * (a / (sqrt(v) / bc2 + pc.eps));
     }
 }
+
 """#,
         "grad_embedding.comp": #"""
 #version 450
@@ -55,6 +56,7 @@ void main() {
         grads[m * pc.P + pc.offEmb + v * pc.E + e] = acc;
     }
 }
+
 """#,
         "grad_input.comp": #"""
 #version 450
@@ -82,6 +84,7 @@ void main() {
         grads[m * pc.P + pc.offWx + r * pc.E + e] = acc;
     }
 }
+
 """#,
         "grad_recurrent.comp": #"""
 #version 450
@@ -106,6 +109,7 @@ void main() {
         grads[m * pc.P + pc.offWh + r * H + k] = acc;
     }
 }
+
 """#,
         "grad_small.comp": #"""
 #version 450
@@ -137,6 +141,7 @@ void main() {
         }
     }
 }
+
 """#,
         "head_loss.comp": #"""
 #version 450
@@ -164,6 +169,7 @@ void main() {
         dz[i] = (sigmoid_(z) - y) * pc.invB;
     }
 }
+
 """#,
         "include/common.glsl": #"""
 // Shared by every kernel: the push constants, the workgroup size and the activations.
@@ -199,6 +205,7 @@ uint rowIndex(uint m, uint t, uint b) { return (m * pc.L + t) * pc.B + b; }
 
 // Grid-stride loop: any problem size fits in a dispatch of at most 65535 workgroups.
 #define FOR_EACH_INDEX(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
+
 """#,
         "include/lyap_push.h": #"""
 /* The one push-constant block of every lyap kernel, written once in the subset of C and GLSL both
@@ -237,6 +244,7 @@ uint pad8;
 uint pad9;
 uint pad10;
 uint pad11;
+
 """#,
         "input_delta.comp": #"""
 #version 450
@@ -259,6 +267,7 @@ void main() {
         dX[i] = acc;
     }
 }
+
 """#,
         "input_projection.comp": #"""
 #version 450
@@ -287,6 +296,7 @@ void main() {
         gates[i] = acc;
     }
 }
+
 """#,
         "lstm_backward.comp": #"""
 #version 450
@@ -352,6 +362,7 @@ void main() {
         barrier();
     }
 }
+
 """#,
         "lstm_forward.comp": #"""
 #version 450
@@ -407,6 +418,7 @@ void main() {
         barrier();
     }
 }
+
 """#,
     ]
 }

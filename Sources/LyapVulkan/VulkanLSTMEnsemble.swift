@@ -101,7 +101,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         try sequence.reset()
         try recordForward(push)
         try submit()
-        return try results(batches, count: push.B)
+        return try results(batches, count: Int(push.B))
     }
 
     /// Forward and backward: leaves the gradients on the device (see `gradientValues`).
@@ -111,7 +111,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         try recordForward(push)
         try recordBackward(push)
         try submit()
-        return try results(batches, count: push.B).map(\.totals)
+        return try results(batches, count: Int(push.B)).map(\.totals)
     }
 
     /// One training step for every model (forward, backward, Adam), recorded into one command buffer.
@@ -138,7 +138,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                                groups: kernels.groups(models * layout.count))
         sequence.endLabel()
         try submit()
-        return try results(batches, count: push.B).map(\.totals)
+        return try results(batches, count: Int(push.B)).map(\.totals)
     }
 
     /// GPU nanoseconds per dispatch, by pipeline name, over every submit so far (profile mode).
