@@ -227,7 +227,7 @@ private let resolveInclude: shaderc_include_resolve_fn = { user, requested, _, r
     let name = requested.map { String(cString: $0) } ?? ""
     let from = requesting.map { String(cString: $0) } ?? ""
     var resolvedName = ""
-    var content = "include not found: \(name)"
+    var content = "include not found"  // glslang appends " for header name: <name>"
     if let user {
         let table = Unmanaged<IncludeContext>.fromOpaque(user).takeUnretainedValue().sources
         if let r = ShaderIncludes.resolve(name, from: from, in: table), let text = table[r] {

@@ -24,11 +24,13 @@ extension LyapVulkanSuite {
             let ctx = try VulkanTestEnvironment.context(VulkanOptions(validation: true, forceStaging: staging))
             let pipeline = try Compute.saxpyPipeline(ctx)
             let (x, y) = Compute.inputs(n)
-            let xb = try DeviceBuffer(ctx, count: n, of: Float.self, name: "x")
-            let yb = try DeviceBuffer(ctx, count: n, of: Float.self, name: "y")
+            // 64 sentinels past n: the partial last workgroup would overwrite them without the bounds check.
+            let tail = 64, sentinel: Float = -12345
+            let xb = try DeviceBuffer(ctx, count: n + tail, of: Float.self, name: "x")
+            let yb = try DeviceBuffer(ctx, count: n + tail, of: Float.self, name: "y")
             #expect(xb.isMapped == !staging && yb.isMapped == !staging)
-            try xb.upload(x)
-            try yb.upload(y)
+            try xb.upload(x + [Float](repeating: 1, count: tail))
+            try yb.upload(y + [Float](repeating: sentinel, count: tail))
 
             let a: Float = 0.5
             let seq = try CommandSequence(ctx, profile: false)
@@ -45,6 +47,7 @@ extension LyapVulkanSuite {
             let want = zip(x, y).map { xi, yi in a * xi + (a * xi + yi) }
             let firstBad = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
             #expect(firstBad == nil, "first mismatch at \(firstBad?.offset ?? -1): \(firstBad.map { "\($0.element.0) != \($0.element.1)" } ?? "")")
+            #expect(try yb.download(Float.self, count: tail, atByte: 4 * n) == [Float](repeating: sentinel, count: tail))
             // x is read-only in the shader and must be untouched.
             #expect(try xb.download(Float.self, count: n) == x)
             expectClean(ctx)
