@@ -1,6 +1,7 @@
 import ArgumentParser
 import LyapCore
 import LyapTraining
+import LyapVulkan
 
 /// Model and batch sizes; nil means "the default" (or, with --resume, "the run's own value").
 struct ModelOptions: ParsableArguments {
@@ -30,4 +31,15 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "Vulkan device index from `lyap devices`.") var device: Int?
     @Flag(help: "Turn on VK_LAYER_KHRONOS_validation (also LYAP_VALIDATE=1); any message fails the command.") var validate = false
     @Flag(help: "Print GPU time per kernel (timestamp queries) at the end.") var profile = false
+    @Option(help: "Bracket the GPU work for a capture tool: renderdoc (run lyap under RenderDoc).") var capture: String?
+
+    /// Starts the requested capture on a Vulkan context; the caller ends it.
+    func startCapture(_ choice: BackendChoice) throws -> RenderDocCapture? {
+        guard let tool = capture else { return nil }
+        guard tool == "renderdoc" else { throw ConfigError("--capture \(tool): the supported tool is renderdoc") }
+        guard case .vulkan(let ctx) = choice else { throw ConfigError("--capture renderdoc needs --backend vulkan") }
+        let rd = try RenderDocCapture(context: ctx)
+        try rd.startCapture()
+        return rd
+    }
 }

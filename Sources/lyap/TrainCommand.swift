@@ -72,7 +72,9 @@ struct TrainCommand: ParsableCommand {
                 let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: BackendChoice.spirvCacheDirectory)
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, profile: compute.profile)
+                let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial)
+                try capture?.endCapture()
                 if compute.profile { say(KernelTable.render(backend.ensemble.kernelTimes)) }
             }
             try BackendChoice.checkValidation(choice)

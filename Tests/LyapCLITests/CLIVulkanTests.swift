@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+/// The Vulkan backend through the CLI, on whatever Vulkan device the machine has (lavapipe in CI),
+/// with validation on: training, evaluation against the CPU backend, determinism, and the fallbacks.
+@Suite(.serialized)
+struct CLIVulkanTests {
+    static let vulkanAvailable: Bool = {
+        guard let r = try? CLI.run(["devices"]) else { return false }
+        return r.stdout.contains("--device 0")
+    }()
+
+    func testLoss(_ r: CLI.Result) -> Double? {
+        r.stdout.split(separator: "\n").first { $0.hasPrefix("test:") }.flatMap { Double($0.split(separator: " ")[2]) }
+    }
+
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func vulkanTrainsAndAgreesWithTheCPUOnEval() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/vk"
+        let r = try CLI.run(["train", "--out", out, "--epochs", "2", "--backend", "vulkan", "--validate", "--profile"] + s.small)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("on vulkan:"))
+        #expect(r.stdout.contains("lstm_forward") && r.stdout.contains("median us"), "no --profile table")
+        let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
+        #expect(config.contains("\"backend\" : \"vulkan: "))
+        let ckpt = out + "/checkpoints/epoch-0002.safetensors"
+        let gpu = try CLI.run(["eval", "--checkpoint", ckpt, "--backend", "vulkan", "--validate"])
+        let cpu = try CLI.run(["eval", "--checkpoint", ckpt, "--backend", "cpu", "--precision", "float64"])
+        #expect(gpu.status == 0 && cpu.status == 0, "\(gpu.stderr) \(cpu.stderr)")
+        let a = try #require(testLoss(gpu)), b = try #require(testLoss(cpu))
+        #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b), "vulkan \(a) vs cpu float64 \(b)")
+    }
+
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func twoVulkanRunsGiveIdenticalCheckpoints() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        for d in ["a", "b"] {
+            #expect(try CLI.run(["train", "--out", s.dir + "/" + d, "--epochs", "2", "--backend", "vulkan"] + s.small).status == 0)
+        }
+        for f in ["epoch-0002.safetensors", "epoch-0002.state.safetensors"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/a/checkpoints/" + f))
+            let y = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/b/checkpoints/" + f))
+            #expect(x == y, "\(f) differs between two Vulkan runs")
+        }
+    }
+
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func autoNeverPicksACPUTypeDevice() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let r = try CLI.run(["train", "--out", s.dir + "/auto", "--epochs", "1"] + s.small)
+        #expect(r.status == 0)
+        // CI's only Vulkan device is lavapipe, a CPU-type device: auto must say it took the CPU.
+        let devices = try CLI.run(["devices"]).stdout
+        if !devices.contains("[discreteGPU]") && !devices.contains("[integratedGPU]") {
+            #expect(r.stdout.contains("backend auto: no GPU"), "\(r.stdout)")
+            #expect(r.stdout.contains("on cpu"))
+        }
+    }
+
+    /// Without a driver: auto falls back with one line and trains; vulkan fails with one clear line.
+    @Test func noDriverFallsBackOrFailsClearly() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let env = ["VK_DRIVER_FILES": "/nonexistent/icd.json", "VK_ICD_FILENAMES": "/nonexistent/icd.json"]
+        let auto = try CLI.run(["train", "--out", s.dir + "/auto", "--epochs", "1"] + s.small, environment: env)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stdout.contains("backend auto: Vulkan unavailable"), "\(auto.stdout)")
+        let vk = try CLI.run(["train", "--out", s.dir + "/vk", "--epochs", "1", "--backend", "vulkan"] + s.small, environment: env)
+        #expect(vk.status != 0)
+        #expect(vk.stderrLines.count == 1 && vk.stderr.contains("--backend vulkan"), "\(vk.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/vk"))
+        let devices = try CLI.run(["devices"], environment: env)
+        #expect(devices.status == 0 && devices.stdout.contains("vulkan   unavailable"))
+    }
+
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func badDeviceIndexAndBrokenShaderAreOneLineErrors() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let bad = try CLI.run(["train", "--out", s.dir + "/x", "--epochs", "1", "--backend", "vulkan", "--device", "7"] + s.small)
+        #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--device 7"), "\(bad.stderr)")
+        // A kernel with a syntax error, read from LYAP_SHADER_DIR.
+        let shaders = ShaderSetTestsPath.shaders
+        let broken = s.dir + "/shaders"
+        try FileManager.default.copyItem(atPath: shaders, toPath: broken)
+        let k = broken + "/head_loss.comp"
+        try (try String(contentsOfFile: k, encoding: .utf8)).replacingOccurrences(of: "float y = labels[i];", with: "float y = labels[i]")
+            .write(toFile: k, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", "--out", s.dir + "/y", "--epochs", "1", "--backend", "vulkan"] + s.small,
+                            environment: ["LYAP_SHADER_DIR": broken])
+        #expect(r.status != 0 && r.stderrLines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("head_loss.comp") && r.stderr.contains("HID=5"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/y"))
+    }
+}
+
+enum ShaderSetTestsPath {
+    static let shaders = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Shaders").path
+}
