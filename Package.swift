@@ -54,7 +54,7 @@ let package = Package(
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
         .executableTarget(
-            name: "lyap-bench", dependencies: ["LyapCore", "LyapCPU"], path: "tools/bench",
+            name: "lyap-bench", dependencies: ["LyapCore", "LyapCPU", "LyapVulkan"], path: "tools/bench",
             exclude: ["torch_train_step.py"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),

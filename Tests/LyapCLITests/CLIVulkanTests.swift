@@ -47,6 +47,23 @@ struct CLIVulkanTests {
         }
     }
 
+    /// Interrupt and resume on the Vulkan backend: the same bits as an uninterrupted run.
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func vulkanResumeIsBitwise() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let a = s.dir + "/a", b = s.dir + "/b"
+        #expect(try CLI.run(["train", "--out", a, "--epochs", "3", "--checkpoint-every", "1", "--backend", "vulkan"] + s.small).status == 0)
+        #expect(try CLI.run(["train", "--out", b, "--epochs", "2", "--checkpoint-every", "1", "--backend", "vulkan"] + s.small).status == 0)
+        let r = try CLI.run(["train", "--out", b, "--resume", "--epochs", "3"])
+        #expect(r.status == 0 && r.stdout.contains("on vulkan:"), "resume must stay on the run's backend: \(r.stdout) \(r.stderr)")
+        for f in ["epoch-0003.safetensors", "epoch-0003.state.safetensors"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/checkpoints/" + f))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b + "/checkpoints/" + f))
+            #expect(x == y, "\(f) differs after a Vulkan resume")
+        }
+    }
+
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
     func autoNeverPicksACPUTypeDevice() throws {
         let s = try Scratch()

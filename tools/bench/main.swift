@@ -1,15 +1,22 @@
 // lyap-bench: benchmarks (not tests). `swift run -c release lyap-bench train-step` times one training
 // step (B=32, L=500, E=32, V=10000) of the CPU Float backend over a range of widths and, where
 // `python3 -c 'import torch'` works, PyTorch's nn.LSTM step in the same run.
+// `--backend vulkan [--device N] [--models M]` times the Vulkan backend (M models per step) instead;
+// `--torch-device cuda` runs the PyTorch peer (cuDNN) on the GPU, one model after another.
 import Foundation
 import LyapCore
 import LyapCPU
+import LyapVulkan
 
 struct Options {
     var widths = [8, 16, 32, 60, 128, 256, 512]
     var batch = 32, seqLen = 500, embed = 32, vocab = 10000
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var torch = true
+    var backend = "cpu"
+    var device: Int?
+    var models = 1
+    var torchDevice = "cpu"
 }
 
 func parse() -> Options {
@@ -36,8 +43,17 @@ func parse() -> Options {
         case "--seq-len": o.seqLen = int()
         case "--threads": o.threads = int()
         case "--no-torch": o.torch = false
+        case "--backend":
+            o.backend = value()
+            guard ["cpu", "vulkan"].contains(o.backend) else { fail("--backend \(o.backend): use cpu or vulkan") }
+        case "--device": o.device = int()
+        case "--models": o.models = int()
+        case "--torch-device":
+            o.torchDevice = value()
+            guard ["cpu", "cuda"].contains(o.torchDevice) else { fail("--torch-device \(o.torchDevice): use cpu or cuda") }
         case "-h", "--help":
             print("usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]")
+            print("                             [--backend cpu|vulkan] [--device N] [--models M] [--torch-device cpu|cuda]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -55,20 +71,30 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-func lyapStepMs(hidden: Int, _ o: Options) throws -> Double {
+/// Median wall milliseconds of one training step (of all `models` models together on Vulkan).
+func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompiler)?) throws -> Double {
     let shape = ModelShape(vocab: o.vocab, embed: o.embed, hidden: hidden)
-    let backend = CPUBackend<Float>(shape: shape, threads: o.threads)
-    let params = InitPreset.keras.initialize(ParameterLayout(shape), seed: 1)
-    try backend.load(TrainingState(params: params.converted(to: Float.self)))
+    let params = InitPreset.keras.initialize(ParameterLayout(shape), seed: 1).converted(to: Float.self)
     var rng = LabRNG(seed: 2)
     let batch = Batch(tokens: (0..<(o.batch * o.seqLen)).map { _ in Int32(rng.below(o.vocab)) },
                       labels: (0..<o.batch).map { _ in UInt8(rng.below(2)) }, seqLen: o.seqLen)
+    let step: () throws -> Void
+    if let (ctx, compiler) = vulkan {
+        let e = try VulkanLSTMEnsemble(context: ctx, compiler: compiler, shape: shape, models: o.models, batch: o.batch, seqLen: o.seqLen)
+        try e.load([TrainingState<Float>](repeating: TrainingState(params: params), count: o.models))
+        let batches = [Batch](repeating: batch, count: o.models), adam = [AdamConfig](repeating: AdamConfig(), count: o.models)
+        step = { _ = try e.trainStep(batches, adam: adam) }
+    } else {
+        let backend = CPUBackend<Float>(shape: shape, threads: o.threads)
+        try backend.load(TrainingState(params: params))
+        step = { _ = try backend.trainStep(batch, adam: AdamConfig()) }
+    }
     let reps = hidden >= 256 ? 5 : 20
-    for _ in 0..<2 { _ = try backend.trainStep(batch, adam: AdamConfig()) }
+    for _ in 0..<2 { try step() }
     var times: [Double] = []
     for _ in 0..<reps {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        _ = try backend.trainStep(batch, adam: AdamConfig())
+        try step()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
     }
     return median(times)
@@ -80,7 +106,7 @@ func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3", script, o.widths.map(String.init).joined(separator: ","),
-                   "\(o.batch)", "\(o.seqLen)", "\(o.embed)", "\(o.vocab)", "\(o.threads)"]
+                   "\(o.batch)", "\(o.seqLen)", "\(o.embed)", "\(o.vocab)", "\(o.threads)", o.torchDevice]
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
@@ -103,19 +129,30 @@ func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
 }
 
 let o = parse()
-print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.threads) threads, median of 20 steps (5 for H>=256) after 2 warm-up")
+var vulkan: (VulkanContext, ShaderCompiler)?
+var lyapName = "lyap cpu-f32"
+if o.backend == "vulkan" {
+    do {
+        let ctx = try VulkanContext.create(deviceIndex: o.device, options: VulkanOptions())
+        vulkan = (ctx, ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: nil))
+        lyapName = "lyap vulkan x\(o.models)"
+        print("device: \(ctx.info.name), driver \(ctx.info.driverName) \(ctx.info.driverInfo), Vulkan \(ctx.info.apiVersion)")
+    } catch { fail("\(error)") }
+}
+print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.backend == "vulkan" ? "\(o.models) model(s) per step" : "\(o.threads) threads"), median of 20 steps (5 for H>=256) after 2 warm-up")
 var lyapMs: [Int: Double] = [:]
 for h in o.widths {
-    do { lyapMs[h] = try lyapStepMs(hidden: h, o) } catch { fail("H=\(h): \(error)") }
+    do { lyapMs[h] = try lyapStepMs(hidden: h, o, vulkan: vulkan) } catch { fail("H=\(h): \(error)") }
 }
 let peer = o.torch ? torchStepMs(o) : nil
-if let peer { print("peer: PyTorch \(peer.version) nn.LSTM, \(o.threads) threads") }
-print("| H | lyap cpu-f32 ms/step | tokens/s | PyTorch ms/step | PyTorch / lyap |")
+let peerRuns = o.backend == "vulkan" ? o.models : 1
+if let peer { print("peer: PyTorch \(peer.version) nn.LSTM on \(o.torchDevice), \(peerRuns) model(s) one after another") }
+print("| H | \(lyapName) ms/step | tokens/s | PyTorch ms/step | PyTorch / lyap |")
 print("|---:|---:|---:|---:|---:|")
 for h in o.widths {
     let ms = lyapMs[h]!
-    let tps = Double(o.batch * o.seqLen) / (ms / 1000)
-    let t = peer?.ms[h]
+    let tps = Double(o.batch * o.seqLen * o.models) / (ms / 1000)
+    let t = peer?.ms[h].map { $0 * Double(peerRuns) }
     let tCol = t.map { String(format: "%.1f", $0) } ?? "n/a"
     let ratio = t.map { String(format: "%.2fx", $0 / ms) } ?? "n/a"
     print(String(format: "| %d | %.1f | %.0f | %@ | %@ |", h, ms, tps, tCol, ratio))
