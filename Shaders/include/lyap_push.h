@@ -16,8 +16,8 @@ uint offB;
 uint offWd;
 uint offBd;
 uint segCap;     /* capacity of the per-model token segment arrays (L*B) */
-uint adamStep;   /* 1-based Adam step of this update */
-uint flags;      /* bit 0: apply the bias correction per model from `hyper` */
+uint pad12;      /* (unused; keeps the block at 32 fields) */
+uint pad13;
 float invB;      /* 1 / B */
 float beta1;
 float beta2;
