@@ -72,15 +72,17 @@ public struct LyapunovSpectrum: Sendable, Equatable {
 public enum Benettin {
     /// Propagates k tangent vectors through `transient + steps` map steps, re-orthonormalising on
     /// `RenormSchedule(every:transient:total:)`, and returns the exponents of the last `steps`.
-    /// The initial frame is k seeded Gaussian vectors orthonormalised in order (so its first j rows do
-    /// not depend on k).
+    /// The initial frame is `initialFrame` (k orthonormal rows) or else k seeded Gaussian vectors
+    /// orthonormalised in order (so its first j rows do not depend on k).
     public static func spectrum<M: TangentMap>(
-        of map: inout M, exponents k: Int, transient: Int, steps: Int, renormEvery: Int = 1, seed: UInt64 = 0
+        of map: inout M, exponents k: Int, transient: Int, steps: Int, renormEvery: Int = 1, seed: UInt64 = 0,
+        initialFrame frame: [Double]? = nil
     ) -> LyapunovSpectrum {
         let n = map.dimension
         precondition(k >= 1 && k <= n, "exponents must be in 1...\(n)")
+        precondition(frame.map { $0.count == k * n } ?? true, "initial frame must hold k rows of the map's dimension")
         let schedule = RenormSchedule(every: renormEvery, transient: transient, total: transient + steps)
-        var q = initialFrame(count: k, dimension: n, seed: seed)
+        var q = frame ?? initialFrame(count: k, dimension: n, seed: seed)
         var logs = [Double](repeating: 0, count: k)
         var collapsed = 0
         q.withUnsafeMutableBufferPointer { qb in
