@@ -55,24 +55,24 @@ struct EngineTests {
     static let chaotic = TestModels.lstm(hidden: 8, seed: 5, gain: 10, biasSpread: 0.5)    // λ1 ≈ +0.29
 
     @Test func engineMatchesTheSingleReviewReferenceInAnOrderedModel() throws {
+        // A short zero-input phase (60 steps), so the end-of-drive twin's distance stays far above rounding.
         let reviews = TestModels.reviews(count: 5, drive: 40, vocab: 13, seed: 2)
-        var c = TestModels.config(drive: 40, steps: 400, transient: 60, k: 16, reviews: 5)
+        var c = TestModels.config(drive: 40, steps: 100, transient: 20, k: 16, reviews: 5)
         c.perturbCell = true
         c.epsilon = 1e-2
-        let a = try StabilityAnalysis.analyze(Self.ordered, reviews: reviews, config: c)
+        let a = try StabilityAnalysis.analyze(Self.nearCritical, reviews: reviews, config: c)
         for lane in 0..<5 {
-            let ref = Reference(Self.ordered, reviews: reviews, lane: lane, config: c)
+            let ref = Reference(Self.nearCritical, reviews: reviews, lane: lane, config: c)
             let got = a.perReview[lane]
             #expect(maxAbsDiff(got.exponents, ref.exponents) < 1e-10, "lane \(lane): \(got.exponents) vs \(ref.exponents)")
-            #expect(abs(got.distance[.initial]! - ref.distanceInitial) <= 1e-9 * ref.distanceInitial + 1e-15)
-            #expect(abs(got.distance[.endOfDrive]! - ref.distanceEnd) <= 1e-9 * ref.distanceEnd + 1e-15)
+            #expect(ref.distanceEnd > 1e-9 && ref.distanceInitial > 1e-11)
+            #expect(abs(got.distance[.initial]! - ref.distanceInitial) <= 1e-5 * ref.distanceInitial)
+            #expect(abs(got.distance[.endOfDrive]! - ref.distanceEnd) <= 1e-6 * ref.distanceEnd)
             #expect(abs(got.reducedSum - ref.reducedSum) < 1e-12)
             // Rung: the sum of all 2H exponents is the time average of ln|det J_t|.
             #expect(abs(got.exponents.reduce(0, +) - ref.logDetMean) < 1e-10)
             #expect(got.collapsedRows == 0)
         }
-        // The distances are not trivially zero here (ε = 1e-2, 400 steps, λ1 ≈ -0.15 leaves ~e^-50 though):
-        // what must hold is that the reference and the engine agree, checked above.
     }
 
     @Test func engineMatchesTheReferenceOverAShortChaoticRun() throws {
