@@ -44,18 +44,24 @@ let package = Package(
         .executableTarget(name: "lyap-vk-probe", dependencies: ["LyapVulkan"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
+        .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         .executableTarget(
             name: "lyap",
             dependencies: [
-                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan",
+                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapDynamics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
         .executableTarget(
             name: "lyap-bench", dependencies: ["LyapCore", "LyapCPU", "LyapVulkan"], path: "tools/bench",
             exclude: ["torch_train_step.py"]),
+        // `swift run -c release lyap-bench-dynamics`: stability analysis of one model against JAX/PyTorch.
+        .executableTarget(
+            name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics"], path: "tools/bench-dynamics",
+            exclude: ["jax_analyze.py", "torch_analyze.py"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
@@ -63,6 +69,7 @@ let package = Package(
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
         .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "CLyapShared"]),
+        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Where the twin trajectory is perturbed (methods.md §5.2): at h_{-1} (`initial`, the reading of the paper
+/// in the reproduction's text, the headline curve) or at h_{drive-1} (`endOfDrive`, what the reproduction's
+/// code does, and the placement the threshold-free rule of §5.3 reads).
+public enum PerturbationPlacement: String, Sendable, Codable, CaseIterable {
+    case initial
+    case endOfDrive = "end_of_drive"
+}
+
+public enum Phase: String, Sendable, Codable, Equatable {
+    case order, edge, chaos
+}
+
+/// What one review's trajectory gives.
+public struct ReviewDynamics: Sendable, Equatable {
+    /// Position in the test split (nil: the autonomous lane).
+    public var index: Int?
+    public var label: UInt8?
+    /// λ1..λk in nats per step (Gram–Schmidt column order); empty when k = 0.
+    public var exponents: [Double]
+    /// d_s = ‖h'_T − h_T‖₂ per placement.
+    public var distance: [PerturbationPlacement: Double]
+    /// y_s = Σ_j h_{T,j}, the bifurcation-diagram ordinate.
+    public var reducedSum: Double
+    /// w_dᵀ h_T + b_d, the classifier's logit read from the asymptotic state.
+    public var readout: Double
+    /// exp⟨ln‖J_t‖₂⟩ over the averaging window (nil unless requested).
+    public var jacobianNorm: Double?
+    /// Tangent rows that underflowed at a renormalisation (see `GramSchmidt`); 0 in healthy runs.
+    public var collapsedRows: Int
+
+    public var ksEntropy: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.ksEntropy(exponents) }
+    public var kaplanYorke: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.kaplanYorke(exponents) }
+}
+
+/// The asymptotic distance over the review set for one placement.
+public struct DistanceSummary: Sendable, Equatable {
+    /// D̃ = mean over reviews of ln(d_s + e^-15).
+    public var logMean: Double
+    /// Fraction of reviews with d_s < e^-15.
+    public var floorFraction: Double
+}
+
+/// Phase labels of one checkpoint (methods.md §5.3, with the end-of-drive placement).
+public struct PhaseLabels: Sendable, Equatable {
+    /// Threshold-free rule: chaos if D̃ > ln(ε √H), else order.
+    public var byDistance: Phase
+    /// Sign of the review-mean λ1 (nil when no exponents were computed).
+    public var byExponent: Phase?
+    /// The lab rule: order if D̃ <= -14 and the floor fraction >= 0.9; chaos if D̃ > ln(ε √H) + 1 and
+    /// λ1 > 0 for more than half of the reviews (when computed); edge otherwise.
+    public var lab: Phase
+}
+
+/// Everything the analysis of one checkpoint gives: per review and aggregated.
+public struct CheckpointAnalysis: Sendable, Equatable {
+    public var config: AnalysisConfig
+    public var hidden: Int
+    public var perReview: [ReviewDynamics]
+
+    /// ln(e^-15) = -15: the lowest possible D̃.
+    public static let distanceFloor = exp(-15.0)
+
+    public init(config: AnalysisConfig, hidden: Int, perReview: [ReviewDynamics]) {
+        self.config = config
+        self.hidden = hidden
+        self.perReview = perReview
+    }
+
+    /// Mean over reviews of λ1 (nil when k = 0).
+    public var maxExponent: Double? { config.exponents == 0 ? nil : mean(perReview.map { $0.exponents[0] }) }
+    public var maxExponentMedian: Double? { config.exponents == 0 ? nil : median(perReview.map { $0.exponents[0] }) }
+    /// Fraction of reviews with λ1 > 0.
+    public var positiveFraction: Double? {
+        config.exponents == 0 ? nil : Double(perReview.filter { $0.exponents[0] > 0 }.count) / Double(perReview.count)
+    }
+    /// Mean spectrum over reviews.
+    public var exponents: [Double] {
+        (0..<config.exponents).map { j in mean(perReview.map { $0.exponents[j] }) }
+    }
+    public var ksEntropy: Double? { config.exponents == 0 ? nil : mean(perReview.compactMap(\.ksEntropy)) }
+    /// Mean over the reviews whose Kaplan–Yorke dimension is defined with k exponents (nil if none is).
+    public var kaplanYorke: Double? {
+        let d = perReview.compactMap(\.kaplanYorke)
+        return d.isEmpty ? nil : mean(d)
+    }
+    /// exp of the review-mean of ⟨ln‖J_t‖₂⟩ (nil unless requested).
+    public var jacobianNorm: Double? {
+        let v = perReview.compactMap(\.jacobianNorm)
+        return v.isEmpty ? nil : exp(mean(v.map { log($0) }))
+    }
+
+    public var chaosThreshold: Double { config.chaosThreshold(hidden: hidden) }
+
+    public func distance(_ p: PerturbationPlacement) -> DistanceSummary {
+        let d = perReview.map { $0.distance[p] ?? .nan }
+        return DistanceSummary(logMean: mean(d.map { log($0 + Self.distanceFloor) }),
+                               floorFraction: Double(d.filter { $0 < Self.distanceFloor }.count) / Double(d.count))
+    }
+
+    public var phase: PhaseLabels {
+        let d = distance(.endOfDrive), threshold = chaosThreshold
+        let byDistance: Phase = d.logMean > threshold ? .chaos : .order
+        let byExponent: Phase? = maxExponent.map { $0 > 0 ? .chaos : .order }
+        let lab: Phase
+        if d.logMean <= -14 && d.floorFraction >= 0.9 {
+            lab = .order
+        } else if d.logMean > threshold + 1 && (positiveFraction.map { $0 > 0.5 } ?? true) {
+            lab = .chaos
+        } else {
+            lab = .edge
+        }
+        return PhaseLabels(byDistance: byDistance, byExponent: byExponent, lab: lab)
+    }
+
+    private func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+
+    private func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        guard !s.isEmpty else { return .nan }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// A change of phase label between analysed checkpoints.
+public struct PhaseTransition: Sendable, Equatable, Codable {
+    /// The first epoch with the new label.
+    public var epoch: Int
+    public var from: Phase
+    public var to: Phase
+
+    public init(epoch: Int, from: Phase, to: Phase) {
+        self.epoch = epoch
+        self.from = from
+        self.to = to
+    }
+
+    /// Label changes along ascending epochs. A new label counts only once it holds for `hysteresis`
+    /// consecutive analysed checkpoints, or up to the last one (methods.md §5.3: hysteresis 2 suppresses
+    /// flicker; 1 lists every change).
+    public static func list(epochs: [Int], labels: [Phase], hysteresis: Int = 2) -> [PhaseTransition] {
+        precondition(epochs.count == labels.count && hysteresis >= 1)
+        guard var current = labels.first else { return [] }
+        var out: [PhaseTransition] = []
+        var i = 1
+        while i < labels.count {
+            let new = labels[i]
+            if new == current { i += 1; continue }
+            var run = 1
+            while i + run < labels.count && labels[i + run] == new && run < hysteresis { run += 1 }
+            if run >= hysteresis || i + run == labels.count {
+                out.append(PhaseTransition(epoch: epochs[i], from: current, to: new))
+                current = new
+            }
+            i += run
+        }
+        return out
+    }
+}

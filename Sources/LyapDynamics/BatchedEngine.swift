@@ -1,0 +1,287 @@
+import Dispatch
+import LyapCore
+import LyapCPU
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The per-review random vectors of an analysis, drawn once in Double and shared by every checkpoint:
+/// the perturbation ξ (and ξ_c with `perturbCell`), the initial tangent frame, and the start vector of the
+/// Jacobian-norm iteration. Each review's vectors come from streams keyed by its split index.
+struct LaneVectors: Sendable {
+    let xi: [Double]        // lanes × H
+    let xiCell: [Double]    // lanes × H (zeros unless perturbCell)
+    let frames: [Double]    // lanes × k × 2H
+    let normStart: [Double] // lanes × 2H (unit)
+
+    init(reviews: ReviewSet, hidden H: Int, config c: AnalysisConfig) {
+        let k = c.exponents, S = 2 * H
+        var xi = [Double](), xiCell = [Double](), frames = [Double](), normStart = [Double]()
+        xi.reserveCapacity(reviews.count * H)
+        for lane in 0..<reviews.count {
+            let key = reviews.indices[lane].map { "review-\($0)" } ?? "lane-\(lane)"
+            var rng = LabRNG(seed: c.seed, stream: "lyap-analyze/xi/" + key)
+            for _ in 0..<H { xi.append(c.epsilon * rng.normal()) }
+            for _ in 0..<H { xiCell.append(c.perturbCell ? c.epsilon * rng.normal() : 0) }
+            if k > 0 { frames += Benettin.initialFrame(count: k, dimension: S, seed: c.seed, stream: "lyap-analyze/frame/" + key) }
+            normStart += Benettin.initialFrame(count: 1, dimension: S, seed: c.seed, stream: "lyap-analyze/norm/" + key)
+        }
+        self.xi = xi
+        self.xiCell = xiCell
+        self.frames = frames
+        self.normStart = normStart
+    }
+}
+
+/// Runs the drive + zero-input protocol for blocks of reviews (methods.md §4.5 on the CPU).
+///
+/// Lanes are reviews. Each lane holds rows [h | c] of 2H: the base trajectory, twin A (perturbed at h_{-1}),
+/// twin B (perturbed at h_{drive-1}) and k tangent vectors of the base. A block of `blockLanes` lanes
+/// advances together: one product (rows × H)·Uᵀ gives U·h for every row of every lane of the block
+/// (k tangents cost k more rows of one product), then `TangentKernel` does the gates, the cell update and
+/// the tangent update per lane, and `GramSchmidt` re-orthonormalises on the schedule. During the drive only
+/// the base and twin A are stepped (twin B equals the base there). Blocks have a fixed size and are dealt
+/// to threads round-robin, and no block's arithmetic depends on another's, so the results do not depend
+/// on the thread count or on timing.
+enum BatchedEngine<T: CPUScalar> {
+    static var blockLanes: Int { T.self == Float.self ? 16 : 8 }
+
+    struct Unit { let model: Int; let lanes: Range<Int> }
+
+    static func run(
+        models: [CellWeights<T>], reviews: ReviewSet, config c: AnalysisConfig, vectors: LaneVectors,
+        progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    ) -> [[ReviewDynamics]] {
+        _ = BLASSetup.singleThreaded
+        let n = reviews.count, b = blockLanes
+        var units: [Unit] = []
+        for m in models.indices {
+            for start in stride(from: 0, to: n, by: b) { units.append(Unit(model: m, lanes: start..<min(n, start + b))) }
+        }
+        let results = ResultSlots(models: models.count, lanes: n)
+        let done = Atomic<Int>(0)
+        let threads = max(1, min(c.threads, units.count))
+        let unitList = units
+        DispatchQueue.concurrentPerform(iterations: threads) { p in
+            let ws = Workspace<T>(lanes: b, hidden: models[0].hidden, config: c)
+            for u in stride(from: p, to: unitList.count, by: threads) {
+                let unit = unitList[u]
+                let out = runBlock(models[unit.model], lanes: unit.lanes, reviews: reviews, config: c, vectors: vectors, ws: ws)
+                results.store(out, model: unit.model, from: unit.lanes.lowerBound)
+                let d = done.add(1, ordering: .relaxed).newValue
+                progress?(d, unitList.count)
+            }
+        }
+        return results.values
+    }
+
+    /// Buffers of one thread, reused across its blocks.
+    final class Workspace<S: CPUScalar>: @unchecked Sendable {
+        let drive: UnsafeMutablePointer<S>      // lanes × 2 rows × 2H
+        let state: UnsafeMutablePointer<S>      // lanes × (3 + k) rows × 2H
+        let products: UnsafeMutablePointer<S>   // lanes × (3 + k) rows × 4H
+        let coefficients: UnsafeMutablePointer<S>  // 6H
+        let scratch: UnsafeMutablePointer<S>    // 12H: the Jacobian-norm iteration's vectors
+        let normVectors: UnsafeMutablePointer<S> // lanes × 2H
+        let logs: UnsafeMutablePointer<Double>  // lanes × k
+        let normLogs: UnsafeMutablePointer<Double>  // lanes
+        private let sizes: [Int]
+
+        init(lanes: Int, hidden H: Int, config c: AnalysisConfig) {
+            let rows = 3 + c.exponents
+            sizes = [lanes * 2 * 2 * H, lanes * rows * 2 * H, lanes * rows * 4 * H, 6 * H, 12 * H, lanes * 2 * H]
+            drive = .allocate(capacity: sizes[0])
+            state = .allocate(capacity: sizes[1])
+            products = .allocate(capacity: sizes[2])
+            coefficients = .allocate(capacity: sizes[3])
+            scratch = .allocate(capacity: sizes[4])
+            normVectors = .allocate(capacity: sizes[5])
+            logs = .allocate(capacity: max(1, lanes * c.exponents))
+            normLogs = .allocate(capacity: lanes)
+        }
+
+        deinit {
+            for p in [drive, state, products, coefficients, scratch, normVectors] { p.deallocate() }
+            logs.deallocate()
+            normLogs.deallocate()
+        }
+    }
+
+    static func runBlock(
+        _ w: CellWeights<T>, lanes: Range<Int>, reviews: ReviewSet, config c: AnalysisConfig, vectors v: LaneVectors,
+        ws: Workspace<T>
+    ) -> [ReviewDynamics] {
+        let H = w.hidden, G = 4 * H, S = 2 * H, k = c.exponents, rows = 3 + k, nL = lanes.count
+        let D = reviews.drive, total = c.steps - D
+        let normIterations = c.jacobianNormIterations
+        let wantCoefficients = k > 0 || normIterations > 0
+        let normFrom = max(0, c.transient - 50)  // warm-up steps before the averaging window
+        let schedule = RenormSchedule(every: c.effectiveRenormEvery, transient: min(c.transient, total - 1), total: total)
+        ws.logs.update(repeating: 0, count: max(1, nL * k))
+        ws.normLogs.update(repeating: 0, count: nL)
+        var collapsed = [Int](repeating: 0, count: nL)
+
+        w.recurrent.withUnsafeBufferPointer { U in
+            w.bias.withUnsafeBufferPointer { bias in
+                w.inputTable.withUnsafeBufferPointer { table in
+                    reviews.tokens.withUnsafeBufferPointer { tokens in
+                        let U = U.baseAddress!, bias = bias.baseAddress!
+                        // Drive: base and twin A.
+                        for l in 0..<nL {
+                            let lane = lanes.lowerBound + l
+                            let base = ws.drive + l * 2 * S, twin = base + S
+                            base.update(repeating: 0, count: S)
+                            for j in 0..<H {
+                                twin[j] = T(v.xi[lane * H + j])
+                                twin[H + j] = T(v.xiCell[lane * H + j])
+                            }
+                        }
+                        if D > 0 {
+                            let tok = tokens.baseAddress!, tab = table.baseAddress!
+                            for t in 0..<D {
+                                T.gemm(transA: false, transB: true, m: nL * 2, n: G, k: H, alpha: 1, a: ws.drive, lda: S,
+                                       b: U, ldb: H, beta: 0, c: ws.products, ldc: G)
+                                for l in 0..<nL {
+                                    let id = Int(tok[(lanes.lowerBound + l) * D + t])
+                                    TangentKernel.step(state: ws.drive + l * 2 * S, products: ws.products + l * 2 * G,
+                                                       input: tab + id * G, cells: 2, tangents: 0, hidden: H, coefficients: nil)
+                                }
+                            }
+                        }
+                        // Zero-input phase: base, twin A, twin B = base + ξ now, k tangent rows.
+                        for l in 0..<nL {
+                            let lane = lanes.lowerBound + l
+                            let src = ws.drive + l * 2 * S, dst = ws.state + l * rows * S
+                            dst.update(from: src, count: 2 * S)
+                            let twinB = dst + 2 * S
+                            for j in 0..<H {
+                                twinB[j] = src[j] + T(v.xi[lane * H + j])
+                                twinB[H + j] = src[H + j] + T(v.xiCell[lane * H + j])
+                            }
+                            for x in 0..<(k * S) { dst[3 * S + x] = T(v.frames[lane * k * S + x]) }
+                            for x in 0..<S { ws.normVectors[l * S + x] = T(v.normStart[lane * S + x]) }
+                        }
+                        for n in 1...total {
+                            T.gemm(transA: false, transB: true, m: nL * rows, n: G, k: H, alpha: 1, a: ws.state, lda: S,
+                                   b: U, ldb: H, beta: 0, c: ws.products, ldc: G)
+                            let renorm = k > 0 && schedule.renormalizes(after: n)
+                            let accumulate = schedule.accumulates(after: n)
+                            for l in 0..<nL {
+                                let st = ws.state + l * rows * S
+                                TangentKernel.step(state: st, products: ws.products + l * rows * G, input: bias, cells: 3,
+                                                   tangents: k, hidden: H, coefficients: wantCoefficients ? ws.coefficients : nil)
+                                if normIterations > 0 && n > normFrom {
+                                    let sigma = JacobianNorm.iterate(ws.normVectors + l * S, U: U, coefficients: ws.coefficients,
+                                                                     hidden: H, iterations: normIterations, scratch: ws.scratch)
+                                    if accumulate { ws.normLogs[l] += log(sigma) }
+                                }
+                                if renorm {
+                                    collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S,
+                                                                               logNorms: accumulate ? ws.logs + l * k : nil)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        var out: [ReviewDynamics] = []
+        out.reserveCapacity(nL)
+        let steps = Double(schedule.accumulated)
+        for l in 0..<nL {
+            let lane = lanes.lowerBound + l
+            let st = ws.state + l * rows * S
+            var dA = 0.0, dB = 0.0, sum = 0.0, logit = Double(w.readoutBias)
+            for j in 0..<H {
+                let h = Double(st[j])
+                let a = Double(st[S + j]) - h, b = Double(st[2 * S + j]) - h
+                dA += a * a
+                dB += b * b
+                sum += h
+                logit += Double(w.readout[j]) * h
+            }
+            out.append(ReviewDynamics(
+                index: reviews.indices[lane], label: reviews.labels[lane],
+                exponents: (0..<k).map { ws.logs[l * k + $0] / steps },
+                distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
+                reducedSum: sum, readout: logit,
+                jacobianNorm: normIterations > 0 ? exp(ws.normLogs[l] / steps) : nil,
+                collapsedRows: collapsed[l]))
+        }
+        return out
+    }
+}
+
+/// Result storage written by disjoint lane ranges from several threads.
+final class ResultSlots: @unchecked Sendable {
+    private var slots: [[ReviewDynamics?]]
+    private let lock = Mutex<Void>(())
+
+    init(models: Int, lanes: Int) {
+        slots = Array(repeating: Array(repeating: nil, count: lanes), count: models)
+    }
+
+    func store(_ r: [ReviewDynamics], model: Int, from start: Int) {
+        lock.withLock { _ in
+            for (i, x) in r.enumerated() { slots[model][start + i] = x }
+        }
+    }
+
+    var values: [[ReviewDynamics]] { lock.withLock { _ in slots.map { $0.map { $0! } } } }
+}
+
+/// One or more power-iteration steps on J_tᵀJ_t for the largest singular value ‖J_t‖₂, warm-started from
+/// the previous step's vector (methods.md §4.4: asymptotic Jacobian norm). J_t acts through the base
+/// row's coefficients of this step (`TangentKernel`); Jᵀ is its transpose:
+///   e = v_c + (o⊙τ')⊙v_h,  δa = [(g⊙i')⊙e; (c⊙f')⊙e; (i⊙g')⊙e; (τ⊙o')⊙v_h],  Jᵀv = (Uᵀδa, f⊙e).
+/// Returns ‖J u‖ for the last unit u (a lower bound of ‖J_t‖₂ that is exact once u has converged) and
+/// leaves the normalised JᵀJu in `u` for the next step.
+enum JacobianNorm {
+    static func iterate<T: CPUScalar>(
+        _ u: UnsafeMutablePointer<T>, U: UnsafePointer<T>, coefficients k: UnsafePointer<T>, hidden H: Int,
+        iterations: Int, scratch: UnsafeMutablePointer<T>
+    ) -> Double {
+        let q = scratch, v = scratch + 4 * H, a = scratch + 6 * H, w = scratch + 10 * H
+        var sigma = 0.0
+        for _ in 0..<iterations {
+            apply(u, into: v, U: U, coefficients: k, hidden: H, q: q)
+            sigma = GramSchmidt.squaredNorm(v, 2 * H).squareRoot()
+            applyTranspose(v, into: w, U: U, coefficients: k, hidden: H, delta: a)
+            let nw = GramSchmidt.squaredNorm(w, 2 * H).squareRoot()
+            guard nw > 0 && nw.isFinite else { break }
+            for x in 0..<(2 * H) { u[x] = T(Double(w[x]) / nw) }
+        }
+        return sigma
+    }
+
+    /// v = J u (the tangent update of `TangentKernel` for one vector).
+    static func apply<T: CPUScalar>(_ u: UnsafePointer<T>, into v: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
+                                    coefficients k: UnsafePointer<T>, hidden H: Int, q: UnsafeMutablePointer<T>) {
+        for r in 0..<(4 * H) { q[r] = GramSchmidt.dot(U + r * H, u, H) }
+        for j in 0..<H {
+            let c = k[3 * H + j] * u[H + j] + k[H + j] * q[H + j] + k[j] * q[j] + k[2 * H + j] * q[2 * H + j]
+            v[H + j] = c
+            v[j] = k[4 * H + j] * q[3 * H + j] + k[5 * H + j] * c
+        }
+    }
+
+    /// w = Jᵀ v.
+    static func applyTranspose<T: CPUScalar>(_ v: UnsafePointer<T>, into w: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
+                                             coefficients k: UnsafePointer<T>, hidden H: Int, delta a: UnsafeMutablePointer<T>) {
+        for j in 0..<H {
+            let e = v[H + j] + k[5 * H + j] * v[j]
+            a[j] = k[j] * e
+            a[H + j] = k[H + j] * e
+            a[2 * H + j] = k[2 * H + j] * e
+            a[3 * H + j] = k[4 * H + j] * v[j]
+            w[H + j] = k[3 * H + j] * e
+        }
+        for j in 0..<H { w[j] = 0 }
+        for r in 0..<(4 * H) { GramSchmidt.axpy(a[r], U + r * H, w, H) }
+    }
+}

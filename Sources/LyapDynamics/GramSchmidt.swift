@@ -1,0 +1,115 @@
+import LyapCPU
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin QR of k vectors stored as contiguous rows (each n long) by modified Gram–Schmidt with one
+/// reorthogonalisation pass ("twice is enough", methods.md §4.6): each row is projected off the rows
+/// before it twice, then normalised. The rows become Q̃; R_jj is the norm before normalisation, positive
+/// by construction (the sign fix R_jj > 0 of §4.3), and ln R_jj is added to `logNorms[j]` in Double.
+/// Row j depends only on rows 0...j, so the leading exponents do not depend on how many rows follow.
+enum GramSchmidt {
+    /// Returns how many rows had collapsed (norm zero, subnormal or not finite): such a row is replaced by
+    /// the first unit vector e_i (i = j, j+1, ...) that survives orthogonalisation, and ln of the smallest
+    /// normal T is recorded for it, so an underflow shows up as a very negative exponent, not as -inf.
+    @discardableResult
+    static func orthonormalize<T: CPUScalar>(
+        _ rows: UnsafeMutablePointer<T>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?
+    ) -> Int {
+        var collapsed = 0
+        for j in 0..<k {
+            let v = rows + j * n
+            for _ in 0..<2 {
+                for i in 0..<j {
+                    let q = rows + i * n
+                    let r = dot(q, v, n)
+                    axpy(-r, q, v, n)
+                }
+            }
+            let norm = squaredNorm(v, n).squareRoot()
+            if norm.isNaN {
+                logNorms?[j] += .nan
+                continue
+            }
+            if norm >= Double(T.leastNormalMagnitude) && norm.isFinite {
+                let s = T(1 / norm)
+                for x in 0..<n { v[x] *= s }
+                logNorms?[j] += log(norm)
+                continue
+            }
+            collapsed += 1
+            logNorms?[j] += log(Double(norm.isFinite ? T.leastNormalMagnitude : T.greatestFiniteMagnitude))
+            replaceWithUnitVector(rows, j, n)
+        }
+        return collapsed
+    }
+
+    private static func replaceWithUnitVector<T: CPUScalar>(_ rows: UnsafeMutablePointer<T>, _ j: Int, _ n: Int) {
+        let v = rows + j * n
+        for e in 0..<n {
+            let axis = (j + e) % n
+            for x in 0..<n { v[x] = x == axis ? 1 : 0 }
+            for _ in 0..<2 {
+                for i in 0..<j { axpy(-dot(rows + i * n, v, n), rows + i * n, v, n) }
+            }
+            let norm = squaredNorm(v, n).squareRoot()
+            if norm > 0.5 {
+                for x in 0..<n { v[x] *= T(1 / norm) }
+                return
+            }
+        }
+    }
+
+    /// Sum of squares accumulated in Double, so Float rows neither overflow nor lose small entries.
+    @inline(__always)
+    static func squaredNorm<T: CPUScalar>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var x = 0
+        while x + 4 <= n {
+            let a = Double(v[x]), b = Double(v[x + 1]), c = Double(v[x + 2]), d = Double(v[x + 3])
+            s0 += a * a; s1 += b * b; s2 += c * c; s3 += d * d
+            x += 4
+        }
+        while x < n { let a = Double(v[x]); s0 += a * a; x += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    @inline(__always)
+    static func dot<T: CPUScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ n: Int) -> T {
+        if T.self == Float.self {
+            let s = dotFloat(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                             UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), n)
+            return T(s)
+        }
+        var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0
+        var x = 0
+        while x + 4 <= n {
+            s0 += a[x] * b[x]; s1 += a[x + 1] * b[x + 1]; s2 += a[x + 2] * b[x + 2]; s3 += a[x + 3] * b[x + 3]
+            x += 4
+        }
+        while x < n { s0 += a[x] * b[x]; x += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    @inline(__always)
+    static func dotFloat(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s = SIMD8<Float>()
+        var x = 0
+        while x + 8 <= n {
+            s += UnsafeRawPointer(a + x).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + x).loadUnaligned(as: SIMD8<Float>.self)
+            x += 8
+        }
+        var t = s.sum()
+        while x < n { t += a[x] * b[x]; x += 1 }
+        return t
+    }
+
+    /// y += alpha * x
+    @inline(__always)
+    static func axpy<T: CPUScalar>(_ alpha: T, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        for i in 0..<n { y[i] += alpha * x[i] }
+    }
+}
