@@ -36,8 +36,9 @@ let package = Package(
         // CPU backend: Double oracle and multithreaded Float path over OpenBLAS.
         .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
         // Vulkan compute infrastructure: run-time loader, device, buffers, shaderc compiler with SPIR-V
-        // cache, pipelines, command sequences with timestamps and validation message counts.
-        .target(name: "LyapVulkan", dependencies: ["LyapCore", "LyapIO", "LyapData", "CVulkan", "CShaderc", "CLyapShared"]),
+        // cache, pipelines, command sequences with timestamps and validation message counts; the GPU side
+        // of the stability analysis (depends on LyapDynamics for its protocol types and seeded vectors).
+        .target(name: "LyapVulkan", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapDynamics", "CVulkan", "CShaderc", "CLyapShared"]),
         // The push-constant block shared by Swift and every GLSL kernel (Shaders/include/lyap_push.h).
         .target(name: "CLyapShared"),
         // Prints the Vulkan devices (or why there are none); the subprocess the no-driver tests run.
@@ -68,7 +69,7 @@ let package = Package(
         .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
         .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
-        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "CLyapShared"]),
+        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared"]),
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],

@@ -1,7 +1,9 @@
 /* The one push-constant block of every lyap kernel, written once in the subset of C and GLSL both
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
- * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back. */
+ * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
+ * The training kernels read M..invB/beta1/beta2/eps; lstm_tangent (the stability analysis) reads M, B (reviews),
+ * E, H, P, the offsets, and drive..tangents below. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
 uint L;          /* steps per sequence */
@@ -22,11 +24,11 @@ float invB;      /* 1 / B */
 float beta1;
 float beta2;
 float eps;
-uint pad0;
-uint pad1;
-uint pad2;
-uint pad3;
-uint pad4;
+uint drive;      /* lstm_tangent: driven steps (token ids per review) */
+uint autoSteps;  /* lstm_tangent: zero-input steps after the drive (tangent steps) */
+uint transient;  /* lstm_tangent: zero-input steps before log-norms accumulate */
+uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
+uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
 uint pad5;
 uint pad6;
 uint pad7;

@@ -211,7 +211,9 @@ uint rowIndex(uint m, uint t, uint b) { return (m * pc.L + t) * pc.B + b; }
 /* The one push-constant block of every lyap kernel, written once in the subset of C and GLSL both
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
- * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back. */
+ * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
+ * The training kernels read M..invB/beta1/beta2/eps; lstm_tangent (the stability analysis) reads M, B (reviews),
+ * E, H, P, the offsets, and drive..tangents below. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
 uint L;          /* steps per sequence */
@@ -232,11 +234,11 @@ float invB;      /* 1 / B */
 float beta1;
 float beta2;
 float eps;
-uint pad0;
-uint pad1;
-uint pad2;
-uint pad3;
-uint pad4;
+uint drive;      /* lstm_tangent: driven steps (token ids per review) */
+uint autoSteps;  /* lstm_tangent: zero-input steps after the drive (tangent steps) */
+uint transient;  /* lstm_tangent: zero-input steps before log-norms accumulate */
+uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
+uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
 uint pad5;
 uint pad6;
 uint pad7;
@@ -417,6 +419,227 @@ void main() {
         }
         barrier();
     }
+}
+
+"""#,
+        "lstm_tangent.comp": #"""
+#version 450
+// The stability analysis (methods.md §4-5) in one dispatch: one workgroup per (model m, review s) runs the
+// whole drive + zero-input loop, the same protocol as LyapDynamics' BatchedEngine (the CPU oracle):
+//   rows of 2H floats [h | c] in shared memory: 0 = base trajectory, 1 = twin A (perturbed at h_{-1}),
+//   2 = twin B (perturbed at h_{drive-1}), 3..3+k = tangent vectors [dh | dc] of the base.
+//   drive (t < drive): rows 0, 1 with the gate input b + Wx emb[id_t] (formed here from the parameters);
+//   then twin B = base + xi, tangents = the review's initial frame, and autoSteps zero-input steps
+//   (gate input b) of rows 0..3+k, each: products U h of every row (one thread per gate row r), the cell
+//   update of rows 0..2 with the base's JVP coefficients, then the tangent update (methods.md §4.1)
+//     dc' = f*dc + (c_{t-1} f')*q^f + (g i')*q^i + (i g')*q^g,   dh' = (tau o')*q^o + (o tau')*dc'
+//   in the CPU kernel's operation order; after the steps of the RenormSchedule (every `renorm` steps, after
+//   the last transient step and after the last step) modified Gram-Schmidt with one reorthogonalisation pass,
+//   adding ln R_jj to a Kahan-compensated float sum once past the transient. A row whose norm is zero,
+//   subnormal or not finite is replaced by the first unit vector that survives orthogonalisation and counted
+//   (as GramSchmidt does on the CPU).
+// Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
+// row count and the final frame. Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
+// two >= 2H (reduction width).
+#include "include/common.glsl"
+
+#ifndef KT
+#define KT 1
+#endif
+#ifndef RED
+#define RED 16
+#endif
+#define K1 (KT > 0 ? KT : 1)
+#define ROWS (3 + KT)
+
+layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };   // [m][P]
+layout(std430, set = 0, binding = 1) readonly buffer Tokens { int tokens[]; };     // [s][drive]
+layout(std430, set = 0, binding = 2) readonly buffer Xi { float xi[]; };           // [s][2H]: xi_h, xi_c
+layout(std430, set = 0, binding = 3) readonly buffer Frames { float frames[]; };   // [s][k][2H]
+layout(std430, set = 0, binding = 4) writeonly buffer Final { float finalH[]; };   // [m][s][3][H]
+layout(std430, set = 0, binding = 5) writeonly buffer Logs { float logs[]; };      // [m][s][2][k]: sums, compensations
+layout(std430, set = 0, binding = 6) writeonly buffer Collapsed { uint collapsed[]; };  // [m][s]
+layout(std430, set = 0, binding = 7) writeonly buffer FinalFrame { float finalQ[]; };   // [m][s][k][2H]
+
+shared float st[ROWS * 2 * HID];
+shared float pr[ROWS * 4 * HID];
+shared float co[6 * HID];
+shared float red[RED];
+shared float logSum[K1];
+shared float logComp[K1];
+
+uint lid, ls;
+
+// Sum over the 2H entries of rows a and b (offsets into st) of st[a+i]*st[b+i]; every invocation gets it.
+float dotRows(uint a, uint b) {
+    uint n = 2u * pc.H;
+    for (uint i = lid; i < uint(RED); i += ls) red[i] = i < n ? st[a + i] * st[b + i] : 0.0;
+    barrier();
+    for (uint w = uint(RED) / 2u; w > 0u; w >>= 1u) {
+        for (uint i = lid; i < w; i += ls) red[i] += red[i + w];
+        barrier();
+    }
+    float r = red[0];
+    barrier();
+    return r;
+}
+
+// v -= r q for rows at offsets v, q.
+void subtract(uint v, uint q, float r) {
+    for (uint x = lid; x < 2u * pc.H; x += ls) st[v + x] += -r * st[q + x];
+    barrier();
+}
+
+// Projects row j (offset v) off rows 0..j-1 of the frame at offset q0, twice.
+void orthogonalize(uint q0, uint j, uint v) {
+    uint n = 2u * pc.H;
+    for (uint pass = 0u; pass < 2u; ++pass) {
+        for (uint i = 0u; i < j; ++i) subtract(v, q0 + i * n, dotRows(q0 + i * n, v));
+    }
+}
+
+void kahanAdd(uint j, float x) {
+    precise float y = x - logComp[j];
+    precise float t = logSum[j] + y;
+    precise float lost = (t - logSum[j]) - y;
+    logComp[j] = lost;
+    logSum[j] = t;
+}
+
+// Modified Gram-Schmidt with reorthogonalisation of the k tangent rows; returns the collapsed row count.
+uint orthonormalize(bool accumulate) {
+    uint n = 2u * pc.H, q0 = 3u * n, k = pc.tangents, lost = 0u;
+    for (uint j = 0u; j < k; ++j) {
+        uint v = q0 + j * n;
+        orthogonalize(q0, j, v);
+        float norm = sqrt(dotRows(v, v));
+        if (isnan(norm)) {
+            if (accumulate && lid == 0u) kahanAdd(j, norm);
+            continue;
+        }
+        if (norm >= 1.175494351e-38 && !isinf(norm)) {
+            float s = 1.0 / norm;
+            for (uint x = lid; x < n; x += ls) st[v + x] *= s;
+            barrier();
+            if (accumulate && lid == 0u) kahanAdd(j, log(norm));
+            continue;
+        }
+        lost += 1u;
+        if (accumulate && lid == 0u) kahanAdd(j, isinf(norm) ? 88.72283905 : -87.33654475);
+        for (uint e = 0u; e < n; ++e) {
+            uint axis = (j + e) % n;
+            for (uint x = lid; x < n; x += ls) st[v + x] = x == axis ? 1.0 : 0.0;
+            barrier();
+            orthogonalize(q0, j, v);
+            float r = sqrt(dotRows(v, v));
+            if (r > 0.5) {
+                float s = 1.0 / r;
+                for (uint x = lid; x < n; x += ls) st[v + x] *= s;
+                barrier();
+                break;
+            }
+        }
+    }
+    return lost;
+}
+
+void main() {
+    lid = gl_LocalInvocationID.x;
+    ls = gl_WorkGroupSize.x;
+    uint s = gl_WorkGroupID.x, m = gl_WorkGroupID.y;
+    uint H = pc.H, G = 4u * H, n = 2u * H, E = pc.E, k = pc.tangents, D = pc.drive;
+    uint lane = m * pc.B + s;
+    uint base = m * pc.P;
+    uint wh = base + pc.offWh, wx = base + pc.offWx, bias = base + pc.offB, emb = base + pc.offEmb;
+
+    for (uint x = lid; x < n; x += ls) {
+        st[x] = 0.0;
+        st[n + x] = xi[s * n + x];
+    }
+    for (uint j = lid; j < K1; j += ls) { logSum[j] = 0.0; logComp[j] = 0.0; }
+    barrier();
+
+    // Drive: base and twin A.
+    for (uint t = 0u; t < D; ++t) {
+        uint id = uint(tokens[s * D + t]);
+        for (uint r = lid; r < G; r += ls) {
+            float inp = 0.0;
+            for (uint e = 0u; e < E; ++e) inp += params[wx + r * E + e] * params[emb + id * E + e];
+            inp = params[bias + r] + inp;
+            for (uint row = 0u; row < 2u; ++row) {
+                float acc = 0.0;
+                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                pr[row * G + r] = acc + inp;
+            }
+        }
+        barrier();
+        for (uint idx = lid; idx < 2u * H; idx += ls) {
+            uint row = idx / H, j = idx % H, a = row * G, h = row * n;
+            float i = sigmoid_(pr[a + j]), f = sigmoid_(pr[a + H + j]);
+            float g = tanh_(pr[a + 2u * H + j]), o = sigmoid_(pr[a + 3u * H + j]);
+            float cNew = f * st[h + H + j] + i * g;
+            st[h + H + j] = cNew;
+            st[h + j] = o * tanh_(cNew);
+        }
+        barrier();
+    }
+
+    // Zero-input phase: twin B = base + xi, the initial frame.
+    for (uint x = lid; x < n; x += ls) st[2u * n + x] = st[x] + xi[s * n + x];
+    for (uint x = lid; x < k * n; x += ls) st[3u * n + x] = frames[s * k * n + x];
+    barrier();
+    uint rows = 3u + k, total = pc.autoSteps, lost = 0u;
+    for (uint step = 1u; step <= total; ++step) {
+        for (uint r = lid; r < G; r += ls) {
+            float inp = params[bias + r];
+            for (uint row = 0u; row < rows; ++row) {
+                float acc = 0.0;
+                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                pr[row * G + r] = row < 3u ? acc + inp : acc;
+            }
+        }
+        barrier();
+        for (uint idx = lid; idx < 3u * H; idx += ls) {
+            uint row = idx / H, j = idx % H, a = row * G, h = row * n;
+            float i = sigmoid_(pr[a + j]), f = sigmoid_(pr[a + H + j]);
+            float g = tanh_(pr[a + 2u * H + j]), o = sigmoid_(pr[a + 3u * H + j]);
+            float cOld = st[h + H + j];
+            float cNew = f * cOld + i * g;
+            float tau = tanh_(cNew);
+            st[h + H + j] = cNew;
+            st[h + j] = o * tau;
+            if (row == 0u) {
+                co[j] = g * (i * (1.0 - i));
+                co[H + j] = cOld * (f * (1.0 - f));
+                co[2u * H + j] = i * (1.0 - g * g);
+                co[3u * H + j] = f;
+                co[4u * H + j] = tau * (o * (1.0 - o));
+                co[5u * H + j] = o * (1.0 - tau * tau);
+            }
+        }
+        barrier();
+        for (uint idx = lid; idx < k * H; idx += ls) {
+            uint row = 3u + idx / H, j = idx % H, q = row * G, dh = row * n;
+            float c = co[3u * H + j] * st[dh + H + j];
+            c += co[H + j] * pr[q + H + j];
+            c += co[j] * pr[q + j];
+            c += co[2u * H + j] * pr[q + 2u * H + j];
+            st[dh + H + j] = c;
+            st[dh + j] = co[4u * H + j] * pr[q + 3u * H + j] + co[5u * H + j] * c;
+        }
+        barrier();
+        uint tr = min(pc.transient, total - 1u);
+        if (k > 0u && (step % pc.renorm == 0u || step == tr || step == total)) lost += orthonormalize(step > tr);
+    }
+
+    barrier();
+    for (uint x = lid; x < 3u * H; x += ls) finalH[lane * 3u * H + x] = st[(x / H) * n + x % H];
+    for (uint j = lid; j < k; j += ls) {
+        logs[lane * 2u * k + j] = logSum[j];
+        logs[lane * 2u * k + k + j] = logComp[j];
+    }
+    for (uint x = lid; x < k * n; x += ls) finalQ[lane * k * n + x] = st[3u * n + x];
+    if (lid == 0u) collapsed[lane] = lost;
 }
 
 """#,

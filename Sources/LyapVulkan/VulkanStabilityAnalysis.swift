@@ -1,0 +1,195 @@
+import CLyapShared
+import Foundation
+import LyapCore
+import LyapDynamics
+
+/// The stability analysis of methods.md §4-5 on a Vulkan device: `Shaders/lstm_tangent.comp` runs the whole
+/// drive + zero-input loop of every (checkpoint, review) in one dispatch, in float32, with the CPU engine's
+/// protocol (LyapDynamics' BatchedEngine): the same review set, the same seeded ξ and initial frames
+/// (`AnalysisLaneVectors`), the same renormalisation schedule (`RenormSchedule`). The host turns the
+/// kernel's outputs (h_T of the three trajectories, Kahan-compensated ln R_jj sums) into the same
+/// `CheckpointAnalysis` the CPU returns, with distances, reduced sums and read-outs formed in Double.
+///
+/// Not on the GPU: `--jacobian-norm` (power iterations on JᵀJ) and `--precision float64`; both are refused.
+public final class VulkanStabilityAnalysis: @unchecked Sendable {
+    public let context: VulkanContext
+    public let compiler: ShaderCompiler
+
+    /// What the kernel leaves for one (checkpoint, review), before reduction to `ReviewDynamics`.
+    public struct LaneOutput: Sendable, Equatable {
+        /// h_T of base, twin A (perturbed at h_{-1}), twin B (perturbed at h_{drive-1}), H each.
+        public var finalHidden: [Float]
+        /// Σ ln R_jj over the accumulation window (Kahan sum minus its compensation, added in Double).
+        public var logSums: [Double]
+        /// The orthonormal tangent frame after the last step, k rows of 2H.
+        public var finalFrame: [Float]
+        public var collapsedRows: Int
+    }
+
+    public init(context: VulkanContext, compiler: ShaderCompiler) {
+        self.context = context
+        self.compiler = compiler
+    }
+
+    /// Bytes of shared memory the kernel needs for width H and k tangents.
+    public static func sharedBytes(hidden H: Int, tangents k: Int) -> Int {
+        4 * ((3 + k) * 2 * H + (3 + k) * 4 * H + 6 * H + reductionWidth(H) + 2 * max(k, 1))
+    }
+
+    static func reductionWidth(_ H: Int) -> Int {
+        var r = 1
+        while r < 2 * H { r *= 2 }
+        return r
+    }
+
+    /// Throws a clear error when the shape or the protocol cannot run on this device.
+    public func check(hidden H: Int, config c: AnalysisConfig) throws(ConfigError) {
+        if c.jacobianNormIterations > 0 {
+            throw ConfigError("--jacobian-norm \(c.jacobianNormIterations): the asymptotic Jacobian norm is computed by the CPU backend only (use --backend cpu)")
+        }
+        if c.precision == .float64 {
+            throw ConfigError("--precision float64: the Vulkan analysis runs in float32 only (use --backend cpu for the float64 oracle)")
+        }
+        let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
+        if need > have {
+            var kMax = c.exponents
+            while kMax > 0 && Self.sharedBytes(hidden: H, tangents: kMax) > have { kMax -= 1 }
+            let hint = Self.sharedBytes(hidden: H, tangents: 0) > have
+                ? "H=\(H) does not fit even with --exponents 0"
+                : "at most --exponents \(kMax) fits at H=\(H)"
+            throw ConfigError("--exponents \(c.exponents) with H=\(H) needs \(need) bytes of shared memory per workgroup; \(context.info.name) has \(have) (\(hint); use --backend cpu for more)")
+        }
+    }
+
+    /// Analyses several checkpoints of one shape against one review set: the `[CheckpointAnalysis]` of
+    /// `StabilityAnalysis.analyze` (CPU), review by review comparable with it.
+    public func analyze(_ checkpoints: [ParameterStore<Float>], reviews: ReviewSet, config: AnalysisConfig) throws -> [CheckpointAnalysis] {
+        let raw = try run(checkpoints, reviews: reviews, config: config)
+        let H = checkpoints.first?.layout.shape.hidden ?? 0
+        return zip(checkpoints, raw).map { params, lanes in
+            CheckpointAnalysis(config: config, hidden: H, perReview: Self.reduce(lanes, params: params, reviews: reviews, config: config))
+        }
+    }
+
+    public func analyze(_ checkpoints: [ParameterStore<Double>], reviews: ReviewSet, config: AnalysisConfig) throws -> [CheckpointAnalysis] {
+        try analyze(checkpoints.map { $0.converted(to: Float.self) }, reviews: reviews, config: config)
+    }
+
+    static func reduce(_ lanes: [LaneOutput], params p: ParameterStore<Float>, reviews: ReviewSet, config c: AnalysisConfig) -> [ReviewDynamics] {
+        let l = p.layout, H = l.shape.hidden
+        let steps = Double(RenormSchedule(every: c.effectiveRenormEvery, transient: min(c.transient, c.autonomousSteps - 1),
+                                          total: c.autonomousSteps).accumulated)
+        let wd = Array(p.values[l.wd.range]), bd = Double(p.values[l.bd.offset])
+        return lanes.enumerated().map { lane, o in
+            var dA = 0.0, dB = 0.0, sum = 0.0, logit = bd
+            for j in 0..<H {
+                let h = Double(o.finalHidden[j])
+                let a = Double(o.finalHidden[H + j]) - h, b = Double(o.finalHidden[2 * H + j]) - h
+                dA += a * a
+                dB += b * b
+                sum += h
+                logit += Double(wd[j]) * h
+            }
+            return ReviewDynamics(reviewIndex: reviews.indices[lane], label: reviews.labels[lane],
+                                  exponents: o.logSums.map { $0 / steps },
+                                  distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
+                                  reducedSum: sum, readout: logit, jacobianNorm: nil, collapsedRows: o.collapsedRows)
+        }
+    }
+
+    /// The kernel's raw outputs per checkpoint and review. Checkpoints go to the device in groups small
+    /// enough for the workgroup-count limit; each group is one dispatch.
+    public func run(_ checkpoints: [ParameterStore<Float>], reviews: ReviewSet, config c: AnalysisConfig) throws -> [[LaneOutput]] {
+        guard let first = checkpoints.first else { return [] }
+        let layout = first.layout, shape = layout.shape
+        for m in checkpoints where m.layout != layout {
+            throw ConfigError("models of different shapes in one analysis: \(shape) and \(m.layout.shape)")
+        }
+        try StabilityAnalysis.validate(c, reviews: reviews, shape: shape)
+        try check(hidden: shape.hidden, config: c)
+        let H = shape.hidden, k = c.exponents, S = reviews.count, n = 2 * H, P = layout.count
+        let limit = context.info.maxWorkgroupCount
+        guard S <= limit.x else {
+            throw ConfigError("--reviews \(S) exceeds the device's workgroup-count limit (\(limit.x)) for one dispatch")
+        }
+        let group = max(1, min(limit.y, checkpoints.count))
+
+        let size = min(256, max(32, (4 * H + 31) / 32 * 32), context.info.maxWorkgroupInvocations)
+        let spirv = try compiler.compile("lstm_tangent.comp",
+                                         defines: ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"])
+        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)", spirv: spirv, bindings: 8,
+                                           pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
+
+        let vectors = AnalysisLaneVectors(reviews: reviews, hidden: H, config: c)
+        var xi = [Float](repeating: 0, count: S * n)
+        for s in 0..<S {
+            for j in 0..<H {
+                xi[s * n + j] = Float(vectors.xi[s * H + j])
+                xi[s * n + H + j] = Float(vectors.xiCell[s * H + j])
+            }
+        }
+        func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
+            try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
+        }
+        let tokens = try buffer("analysis.tokens", reviews.tokens.count)
+        let xiBuffer = try buffer("analysis.xi", S * n)
+        let frames = try buffer("analysis.frames", S * k * n)
+        if !reviews.tokens.isEmpty { try tokens.upload(reviews.tokens) }
+        try xiBuffer.upload(xi)
+        if k > 0 { try frames.upload(vectors.frames.map { Float($0) }) }
+        let params = try buffer("analysis.params", group * P)
+        let finalH = try buffer("analysis.final_h", group * S * 3 * H)
+        let logs = try buffer("analysis.log_sums", group * S * 2 * k)
+        let collapsed = try buffer("analysis.collapsed", group * S)
+        let finalQ = try buffer("analysis.final_frame", group * S * k * n)
+        let sequence = try CommandSequence(context)
+
+        var push = LyapPush()
+        push.B = UInt32(S)
+        push.E = UInt32(shape.embed)
+        push.H = UInt32(H)
+        push.V = UInt32(shape.vocab)
+        push.P = UInt32(P)
+        push.offEmb = UInt32(layout.embedding.offset)
+        push.offWx = UInt32(layout.wx.offset)
+        push.offWh = UInt32(layout.wh.offset)
+        push.offB = UInt32(layout.bias.offset)
+        push.offWd = UInt32(layout.wd.offset)
+        push.offBd = UInt32(layout.bd.offset)
+        push.drive = UInt32(reviews.drive)
+        push.autoSteps = UInt32(c.autonomousSteps)
+        push.transient = UInt32(c.transient)
+        push.renorm = UInt32(c.effectiveRenormEvery)
+        push.tangents = UInt32(k)
+
+        var out: [[LaneOutput]] = []
+        out.reserveCapacity(checkpoints.count)
+        for start in stride(from: 0, to: checkpoints.count, by: group) {
+            let chunk = checkpoints[start..<min(checkpoints.count, start + group)]
+            let M = chunk.count
+            try params.upload(chunk.flatMap(\.values))
+            push.M = UInt32(M)
+            try sequence.reset()
+            sequence.beginLabel("stability analysis")
+            try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ],
+                                  push: push, groups: (S, M, 1))
+            sequence.endLabel()
+            try sequence.submitAndWait()
+            let h = try finalH.download(Float.self, count: M * S * 3 * H)
+            let lg = k > 0 ? try logs.download(Float.self, count: M * S * 2 * k) : []
+            let q = k > 0 ? try finalQ.download(Float.self, count: M * S * k * n) : []
+            let lost = try collapsed.download(UInt32.self, count: M * S)
+            for m in 0..<M {
+                out.append((0..<S).map { s in
+                    let lane = m * S + s
+                    return LaneOutput(
+                        finalHidden: Array(h[(lane * 3 * H)..<((lane + 1) * 3 * H)]),
+                        logSums: (0..<k).map { Double(lg[lane * 2 * k + $0]) - Double(lg[lane * 2 * k + k + $0]) },
+                        finalFrame: Array(q[(lane * k * n)..<((lane + 1) * k * n)]),
+                        collapsedRows: Int(lost[lane]))
+                })
+            }
+        }
+        return out
+    }
+}
