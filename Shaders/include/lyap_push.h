@@ -29,8 +29,8 @@ uint autoSteps;  /* lstm_tangent: zero-input steps after the drive (tangent step
 uint transient;  /* lstm_tangent: zero-input steps before log-norms accumulate */
 uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
 uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
-uint pad5;
-uint pad6;
+uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<chunkEnd of drive + autoSteps */
+uint chunkEnd;
 uint pad7;
 uint pad8;
 uint pad9;

@@ -239,8 +239,8 @@ uint autoSteps;  /* lstm_tangent: zero-input steps after the drive (tangent step
 uint transient;  /* lstm_tangent: zero-input steps before log-norms accumulate */
 uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
 uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
-uint pad5;
-uint pad6;
+uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<chunkEnd of drive + autoSteps */
+uint chunkEnd;
 uint pad7;
 uint pad8;
 uint pad9;
@@ -438,6 +438,7 @@ void main() {
 //   adding ln R_jj to a Kahan-compensated float sum once past the transient. A row whose norm is zero,
 //   subnormal or not finite is replaced by the first unit vector that survives orthogonalisation and counted
 //   (as GramSchmidt does on the CPU).
+// Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
 // row count and the final frame. Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
 // two >= 2H (reduction width).
@@ -460,6 +461,7 @@ layout(std430, set = 0, binding = 4) writeonly buffer Final { float finalH[]; };
 layout(std430, set = 0, binding = 5) writeonly buffer Logs { float logs[]; };      // [m][s][2][k]: sums, compensations
 layout(std430, set = 0, binding = 6) writeonly buffer Collapsed { uint collapsed[]; };  // [m][s]
 layout(std430, set = 0, binding = 7) writeonly buffer FinalFrame { float finalQ[]; };   // [m][s][k][2H]
+layout(std430, set = 0, binding = 8) buffer Saved { float saved[]; };  // [m][s][(3+k)*2H + 2k + 1]: state between chunks
 
 shared float st[ROWS * 2 * HID];
 shared float pr[ROWS * 4 * HID];
@@ -468,34 +470,30 @@ shared float red[RED];
 shared float logSum[K1];
 shared float logComp[K1];
 
-uint lid, ls;
+// The reductions and the Gram-Schmidt steps are macros expanded inside main (no barriers in called functions).
+// The loop may be split over several dispatches (pc.chunkBegin..<pc.chunkEnd of the drive + autoSteps cell
+// updates), the state carried in `saved`: on lavapipe, single dispatches of more than a few hundred steps came
+// back with the twins' and tangents' shared state corrupted (cause not found; 64-step dispatches are exact).
 
-// Sum over the 2H entries of rows a and b (offsets into st) of st[a+i]*st[b+i]; every invocation gets it.
-float dotRows(uint a, uint b) {
-    uint n = 2u * pc.H;
-    for (uint i = lid; i < uint(RED); i += ls) red[i] = i < n ? st[a + i] * st[b + i] : 0.0;
-    barrier();
-    for (uint w = uint(RED) / 2u; w > 0u; w >>= 1u) {
-        for (uint i = lid; i < w; i += ls) red[i] += red[i + w];
-        barrier();
-    }
-    float r = red[0];
-    barrier();
-    return r;
+// r = sum over the 2H entries of rows a and b (offsets into st) of st[a+i]*st[b+i]; every invocation gets it.
+#define DOT_ROWS(r, a, b) {                                                             \
+    for (uint i_ = lid; i_ < n; i_ += ls) red[i_] = st[(a) + i_] * st[(b) + i_];         \
+    barrier();                                                                           \
+    r = 0.0;                                                                             \
+    for (uint i_ = 0u; i_ < n; ++i_) r += red[i_];                                       \
+    barrier();                                                                           \
 }
 
-// v -= r q for rows at offsets v, q.
-void subtract(uint v, uint q, float r) {
-    for (uint x = lid; x < 2u * pc.H; x += ls) st[v + x] += -r * st[q + x];
-    barrier();
-}
-
-// Projects row j (offset v) off rows 0..j-1 of the frame at offset q0, twice.
-void orthogonalize(uint q0, uint j, uint v) {
-    uint n = 2u * pc.H;
-    for (uint pass = 0u; pass < 2u; ++pass) {
-        for (uint i = 0u; i < j; ++i) subtract(v, q0 + i * n, dotRows(q0 + i * n, v));
-    }
+// Projects row v off rows 0..j-1 of the frame at q0, twice (modified Gram-Schmidt: v -= (q_i . v) q_i).
+#define ORTHOGONALIZE(j, v) {                                                            \
+    for (uint p_ = 0u; p_ < 2u; ++p_) {                                                  \
+        for (uint q_ = 0u; q_ < (j); ++q_) {                                             \
+            float r_;                                                                    \
+            DOT_ROWS(r_, q0 + q_ * n, v);                                                \
+            for (uint x_ = lid; x_ < n; x_ += ls) st[(v) + x_] += -r_ * st[q0 + q_ * n + x_]; \
+            barrier();                                                                   \
+        }                                                                                \
+    }                                                                                    \
 }
 
 void kahanAdd(uint j, float x) {
@@ -506,61 +504,31 @@ void kahanAdd(uint j, float x) {
     logSum[j] = t;
 }
 
-// Modified Gram-Schmidt with reorthogonalisation of the k tangent rows; returns the collapsed row count.
-uint orthonormalize(bool accumulate) {
-    uint n = 2u * pc.H, q0 = 3u * n, k = pc.tangents, lost = 0u;
-    for (uint j = 0u; j < k; ++j) {
-        uint v = q0 + j * n;
-        orthogonalize(q0, j, v);
-        float norm = sqrt(dotRows(v, v));
-        if (isnan(norm)) {
-            if (accumulate && lid == 0u) kahanAdd(j, norm);
-            continue;
-        }
-        if (norm >= 1.175494351e-38 && !isinf(norm)) {
-            float s = 1.0 / norm;
-            for (uint x = lid; x < n; x += ls) st[v + x] *= s;
-            barrier();
-            if (accumulate && lid == 0u) kahanAdd(j, log(norm));
-            continue;
-        }
-        lost += 1u;
-        if (accumulate && lid == 0u) kahanAdd(j, isinf(norm) ? 88.72283905 : -87.33654475);
-        for (uint e = 0u; e < n; ++e) {
-            uint axis = (j + e) % n;
-            for (uint x = lid; x < n; x += ls) st[v + x] = x == axis ? 1.0 : 0.0;
-            barrier();
-            orthogonalize(q0, j, v);
-            float r = sqrt(dotRows(v, v));
-            if (r > 0.5) {
-                float s = 1.0 / r;
-                for (uint x = lid; x < n; x += ls) st[v + x] *= s;
-                barrier();
-                break;
-            }
-        }
-    }
-    return lost;
-}
-
 void main() {
-    lid = gl_LocalInvocationID.x;
-    ls = gl_WorkGroupSize.x;
+    uint lid = gl_LocalInvocationID.x, ls = gl_WorkGroupSize.x;
     uint s = gl_WorkGroupID.x, m = gl_WorkGroupID.y;
     uint H = pc.H, G = 4u * H, n = 2u * H, E = pc.E, k = pc.tangents, D = pc.drive;
     uint lane = m * pc.B + s;
     uint base = m * pc.P;
     uint wh = base + pc.offWh, wx = base + pc.offWx, bias = base + pc.offB, emb = base + pc.offEmb;
 
-    for (uint x = lid; x < n; x += ls) {
-        st[x] = 0.0;
-        st[n + x] = xi[s * n + x];
+    uint savedSize = (3u + k) * n + 2u * k + 1u, sv = lane * savedSize;
+    uint lost = 0u;
+    if (pc.chunkBegin == 0u) {
+        for (uint x = lid; x < n; x += ls) {
+            st[x] = 0.0;
+            st[n + x] = xi[s * n + x];
+        }
+        for (uint j = lid; j < K1; j += ls) { logSum[j] = 0.0; logComp[j] = 0.0; }
+    } else {
+        for (uint x = lid; x < (3u + k) * n; x += ls) st[x] = saved[sv + x];
+        for (uint j = lid; j < k; j += ls) { logSum[j] = saved[sv + (3u + k) * n + j]; logComp[j] = saved[sv + (3u + k) * n + k + j]; }
+        lost = floatBitsToUint(saved[sv + savedSize - 1u]);
     }
-    for (uint j = lid; j < K1; j += ls) { logSum[j] = 0.0; logComp[j] = 0.0; }
     barrier();
 
     // Drive: base and twin A.
-    for (uint t = 0u; t < D; ++t) {
+    for (uint t = pc.chunkBegin; t < min(D, pc.chunkEnd); ++t) {
         uint id = uint(tokens[s * D + t]);
         for (uint r = lid; r < G; r += ls) {
             float inp = 0.0;
@@ -585,11 +553,15 @@ void main() {
     }
 
     // Zero-input phase: twin B = base + xi, the initial frame.
-    for (uint x = lid; x < n; x += ls) st[2u * n + x] = st[x] + xi[s * n + x];
-    for (uint x = lid; x < k * n; x += ls) st[3u * n + x] = frames[s * k * n + x];
-    barrier();
-    uint rows = 3u + k, total = pc.autoSteps, lost = 0u;
-    for (uint step = 1u; step <= total; ++step) {
+    if (pc.chunkBegin <= D && D < pc.chunkEnd) {
+        for (uint x = lid; x < n; x += ls) st[2u * n + x] = st[x] + xi[s * n + x];
+        for (uint x = lid; x < k * n; x += ls) st[3u * n + x] = frames[s * k * n + x];
+        barrier();
+    }
+    uint rows = 3u + k, total = pc.autoSteps;
+    // Zero-input step `step` is cell update D + step - 1 of the whole run.
+    uint first = max(D, pc.chunkBegin) - D + 1u, last = min(total, pc.chunkEnd > D ? pc.chunkEnd - D : 0u);
+    for (uint step = first; step <= last; ++step) {
         for (uint r = lid; r < G; r += ls) {
             float inp = params[bias + r];
             for (uint row = 0u; row < rows; ++row) {
@@ -629,10 +601,54 @@ void main() {
         }
         barrier();
         uint tr = min(pc.transient, total - 1u);
-        if (k > 0u && (step % pc.renorm == 0u || step == tr || step == total)) lost += orthonormalize(step > tr);
+        if (k > 0u && (step % pc.renorm == 0u || step == tr || step == total)) {
+            // Modified Gram-Schmidt with reorthogonalisation of the k tangent rows (GramSchmidt on the CPU).
+            bool accumulate = step > tr;
+            uint q0 = 3u * n;
+            for (uint j = 0u; j < k; ++j) {
+                uint v = q0 + j * n;
+                ORTHOGONALIZE(j, v);
+                float norm2;
+                DOT_ROWS(norm2, v, v);
+                float norm = sqrt(norm2);
+                if (isnan(norm)) {
+                    if (accumulate && lid == 0u) kahanAdd(j, norm);
+                } else if (norm >= 1.175494351e-38 && !isinf(norm)) {
+                    float sc = 1.0 / norm;
+                    for (uint x = lid; x < n; x += ls) st[v + x] *= sc;
+                    barrier();
+                    if (accumulate && lid == 0u) kahanAdd(j, log(norm));
+                } else {
+                    // Collapsed: ln of the smallest normal (or largest finite) float, then the first unit
+                    // vector e_{(j+e) mod 2H} that survives orthogonalisation.
+                    lost += 1u;
+                    if (accumulate && lid == 0u) kahanAdd(j, isinf(norm) ? 88.72283905 : -87.33654475);
+                    for (uint e = 0u; e < n; ++e) {
+                        uint axis = (j + e) % n;
+                        for (uint x = lid; x < n; x += ls) st[v + x] = x == axis ? 1.0 : 0.0;
+                        barrier();
+                        ORTHOGONALIZE(j, v);
+                        float r2;
+                        DOT_ROWS(r2, v, v);
+                        if (r2 > 0.25) {
+                            float sc = 1.0 / sqrt(r2);
+                            for (uint x = lid; x < n; x += ls) st[v + x] *= sc;
+                            barrier();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     barrier();
+    if (pc.chunkEnd < D + total) {
+        for (uint x = lid; x < (3u + k) * n; x += ls) saved[sv + x] = st[x];
+        for (uint j = lid; j < k; j += ls) { saved[sv + (3u + k) * n + j] = logSum[j]; saved[sv + (3u + k) * n + k + j] = logComp[j]; }
+        if (lid == 0u) saved[sv + savedSize - 1u] = uintBitsToFloat(lost);
+        return;
+    }
     for (uint x = lid; x < 3u * H; x += ls) finalH[lane * 3u * H + x] = st[(x / H) * n + x % H];
     for (uint j = lid; j < k; j += ls) {
         logs[lane * 2u * k + j] = logSum[j];

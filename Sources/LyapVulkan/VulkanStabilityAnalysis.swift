@@ -26,9 +26,17 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         public var collapsedRows: Int
     }
 
-    public init(context: VulkanContext, compiler: ShaderCompiler) {
+    /// Cell updates per dispatch: nil runs the whole drive + zero-input loop in one dispatch; a number splits
+    /// it into dispatches of that many steps that carry the state through a device buffer (same arithmetic,
+    /// same results). On lavapipe (llvmpipe) long single dispatches came back with parts of the workgroup's
+    /// shared state corrupted (deterministically, after some hundreds to thousands of steps depending on
+    /// k), so CPU-type devices default to 64.
+    public var stepsPerDispatch: Int?
+
+    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil) {
         self.context = context
         self.compiler = compiler
+        self.stepsPerDispatch = stepsPerDispatch ?? (context.info.isCPU ? 64 : nil)
     }
 
     /// Bytes of shared memory the kernel needs for width H and k tangents.
@@ -117,7 +125,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let size = min(256, max(32, (4 * H + 31) / 32 * 32), context.info.maxWorkgroupInvocations)
         let spirv = try compiler.compile("lstm_tangent.comp",
                                          defines: ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"])
-        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)", spirv: spirv, bindings: 8,
+        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)", spirv: spirv, bindings: 9,
                                            pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
 
         let vectors = AnalysisLaneVectors(reviews: reviews, hidden: H, config: c)
@@ -142,7 +150,9 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let logs = try buffer("analysis.log_sums", group * S * 2 * k)
         let collapsed = try buffer("analysis.collapsed", group * S)
         let finalQ = try buffer("analysis.final_frame", group * S * k * n)
+        let saved = try buffer("analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
         let sequence = try CommandSequence(context)
+        let totalSteps = c.steps, perDispatch = max(1, stepsPerDispatch ?? totalSteps)
 
         var push = LyapPush()
         push.B = UInt32(S)
@@ -171,8 +181,13 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             push.M = UInt32(M)
             try sequence.reset()
             sequence.beginLabel("stability analysis")
-            try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ],
-                                  push: push, groups: (S, M, 1))
+            for begin in stride(from: 0, to: totalSteps, by: perDispatch) {
+                push.chunkBegin = UInt32(begin)
+                push.chunkEnd = UInt32(min(totalSteps, begin + perDispatch))
+                try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ, saved],
+                                      push: push, groups: (S, M, 1))
+                sequence.barrier()
+            }
             sequence.endLabel()
             try sequence.submitAndWait()
             let h = try finalH.download(Float.self, count: M * S * 3 * H)
