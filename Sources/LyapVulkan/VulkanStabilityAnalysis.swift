@@ -3,8 +3,8 @@ import Foundation
 import LyapCore
 import LyapDynamics
 
-/// The stability analysis of methods.md §4-5 on a Vulkan device: `Shaders/lstm_tangent.comp` runs the whole
-/// drive + zero-input loop of every (checkpoint, review) in one dispatch, in float32, with the CPU engine's
+/// The stability analysis of methods.md §4-5 on a Vulkan device: `Shaders/lstm_tangent.comp` runs the
+/// drive + zero-input loop of every (checkpoint, review), `stepsPerDispatch` steps per dispatch, in float32, with the CPU engine's
 /// protocol (LyapDynamics' BatchedEngine): the same review set, the same seeded ξ and initial frames
 /// (`AnalysisLaneVectors`), the same renormalisation schedule (`RenormSchedule`). The host turns the
 /// kernel's outputs (h_T of the three trajectories, Kahan-compensated ln R_jj sums) into the same
@@ -28,15 +28,16 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
 
     /// Cell updates per dispatch: nil runs the whole drive + zero-input loop in one dispatch; a number splits
     /// it into dispatches of that many steps that carry the state through a device buffer (same arithmetic,
-    /// same results). On lavapipe (llvmpipe) long single dispatches came back with parts of the workgroup's
-    /// shared state corrupted (deterministically, after some hundreds to thousands of steps depending on
-    /// k), so CPU-type devices default to 64.
+    /// same results, tested). On lavapipe (llvmpipe) long single dispatches came back with parts of the
+    /// workgroup's shared state corrupted (deterministically, after some hundreds to thousands of steps
+    /// depending on k; cause not found), and the single-dispatch path has not been checked on a GPU yet, so
+    /// every device defaults to the verified 64 (25 dispatches for the paper's 1600 steps).
     public var stepsPerDispatch: Int?
 
-    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil) {
+    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = 64) {
         self.context = context
         self.compiler = compiler
-        self.stepsPerDispatch = stepsPerDispatch ?? (context.info.isCPU ? 64 : nil)
+        self.stepsPerDispatch = stepsPerDispatch
     }
 
     /// Bytes of shared memory the kernel needs for width H and k tangents.
