@@ -5,6 +5,7 @@ import LyapData
 import LyapDynamics
 import LyapIO
 import LyapTraining
+import LyapVulkan
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,6 +50,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "A phase change counts once it holds for this many analysed checkpoints (default 2).")
     var hysteresis: Int = 2
 
+    @OptionGroup var compute: BackendOptions
+
     func run() throws {
         try reportingErrors {
             if hysteresis < 1 { throw ConfigError("--hysteresis \(hysteresis) must be at least 1") }
@@ -73,9 +76,20 @@ struct AnalyzeCommand: ParsableCommand {
                 throw ConfigError("\(files[0].path): vocabulary V=\(firstShape.vocab) does not match the run's V=\(run.model.vocab) (\(runDir!)/config.json)")
             }
             let reviewSet = autonomous ? ReviewSet.autonomous : try loadReviews(shape: firstShape, run: run)
-            info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(config.precision.rawValue), \(config.threads) threads")
+            let needsCPU = precision == .float64 || jacobianNorm > 0
+            let choice = try BackendChoice.choose(compute.backend ?? (needsCPU ? "cpu" : "auto"), device: compute.device,
+                                                  validate: compute.validate)
+            var gpu: VulkanStabilityAnalysis?
+            if case .vulkan(let ctx) = choice {
+                let g = VulkanStabilityAnalysis(context: ctx, compiler: ShaderCompiler(sources: try ShaderLibrary.sources(),
+                                                                                       cacheDirectory: BackendChoice.spirvCacheDirectory))
+                try g.check(hidden: firstShape.hidden, config: config)
+                gpu = g
+            }
+            info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
-            let group = 4
+            // The GPU takes many checkpoints per dispatch (a whole run at once, up to 64 per group).
+            let group = gpu == nil ? 4 : 64
             for start in stride(from: 0, to: files.count, by: group) {
                 let batch = Array(files[start..<min(files.count, start + group)])
                 var params: [ParameterStore<Double>] = []
@@ -89,8 +103,9 @@ struct AnalyzeCommand: ParsableCommand {
                 }
                 let t0 = Date()
                 let progress = ProgressLine(label: batch.count == 1 ? batch[0].name : "\(batch[0].name)...\(batch.last!.name)")
-                let results = try StabilityAnalysis.analyze(params, reviews: reviewSet, config: config,
-                                                            progress: { done, total in progress.update(done, total) })
+                let results = try gpu.map { try $0.analyze(params, reviews: reviewSet, config: config) }
+                    ?? StabilityAnalysis.analyze(params, reviews: reviewSet, config: config,
+                                                 progress: { done, total in progress.update(done, total) })
                 let seconds = Date().timeIntervalSince(t0) / Double(batch.count)
                 for (f, r) in zip(batch, results) {
                     entries.append((f, r))
@@ -98,6 +113,7 @@ struct AnalyzeCommand: ParsableCommand {
                 }
             }
             printSummary(entries)
+            try BackendChoice.checkValidation(choice)
             let isDirectory = Self.isDirectory(checkpoint)
             let transitions = isDirectory ? Self.transitions(entries, hysteresis: hysteresis) : nil
             if let transitions {

@@ -64,6 +64,26 @@ struct CLIVulkanTests {
         }
     }
 
+    /// `lyap analyze --backend vulkan` against the CPU backend on the same checkpoint.
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func analyzeOnVulkanAgreesWithTheCPU() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        #expect(try CLI.run(["train", "--out", s.dir + "/run", "--epochs", "1", "--backend", "cpu"] + s.small).status == 0)
+        let ckpt = s.dir + "/run/checkpoints/epoch-0001.safetensors"
+        let common = ["analyze", "--checkpoint", ckpt, "--reviews", "6", "--drive", "12", "--steps", "200", "--transient", "50",
+                      "--exponents", "3"]
+        var values: [String: Double] = [:]
+        for b in ["cpu", "vulkan"] {
+            let json = s.dir + "/\(b).json"
+            let r = try CLI.run(common + ["--backend", b, "--json", json] + (b == "vulkan" ? ["--validate"] : []))
+            #expect(r.status == 0, "\(b): \(r.stderr)")
+            let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+            values[b] = try #require(obj["max_exponent"] as? Double)
+        }
+        #expect(abs(values["cpu"]! - values["vulkan"]!) < 2e-3, "\(values)")
+    }
+
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
     func autoNeverPicksACPUTypeDevice() throws {
         let s = try Scratch()
