@@ -15,9 +15,12 @@ enum GramSchmidt {
     /// Returns how many rows had collapsed (norm zero, subnormal or not finite): such a row is replaced by
     /// the first unit vector e_i (i = j, j+1, ...) that survives orthogonalisation, and ln of the smallest
     /// normal T is recorded for it, so an underflow shows up as a very negative exponent, not as -inf.
+    /// With padded rows (blocks of `block` entries whose first `used` are real), replacement vectors are
+    /// taken among the real coordinates only.
     @discardableResult
     static func orthonormalize<T: CPUScalar>(
-        _ rows: UnsafeMutablePointer<T>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?
+        _ rows: UnsafeMutablePointer<T>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
+        block: Int? = nil, used: Int? = nil
     ) -> Int {
         var collapsed = 0
         for j in 0..<k {
@@ -42,15 +45,16 @@ enum GramSchmidt {
             }
             collapsed += 1
             logNorms?[j] += log(Double(norm.isFinite ? T.leastNormalMagnitude : T.greatestFiniteMagnitude))
-            replaceWithUnitVector(rows, j, n)
+            replaceWithUnitVector(rows, j, n, block: block ?? n, used: used ?? n)
         }
         return collapsed
     }
 
-    private static func replaceWithUnitVector<T: CPUScalar>(_ rows: UnsafeMutablePointer<T>, _ j: Int, _ n: Int) {
-        let v = rows + j * n
-        for e in 0..<n {
-            let axis = (j + e) % n
+    private static func replaceWithUnitVector<T: CPUScalar>(_ rows: UnsafeMutablePointer<T>, _ j: Int, _ n: Int,
+                                                           block: Int, used: Int) {
+        let v = rows + j * n, axes = n / block * used
+        for e in 0..<axes {
+            let a = (j + e) % axes, axis = a / used * block + a % used
             for x in 0..<n { v[x] = x == axis ? 1 : 0 }
             for _ in 0..<2 {
                 for i in 0..<j { axpy(-dot(rows + i * n, v, n), rows + i * n, v, n) }
@@ -63,9 +67,20 @@ enum GramSchmidt {
         }
     }
 
-    /// Sum of squares accumulated in Double, so Float rows neither overflow nor lose small entries.
+    /// Sum of squares. Float rows are summed eight lanes wide in Float and redone in Double when that sum
+    /// is outside [1e-30, 1e30] (where Float squares lose small entries or overflow).
     @inline(__always)
     static func squaredNorm<T: CPUScalar>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
+        if T.self == Float.self {
+            let f = dotFloat(UnsafeRawPointer(v).assumingMemoryBound(to: Float.self),
+                             UnsafeRawPointer(v).assumingMemoryBound(to: Float.self), n)
+            if f >= 1e-30 && f <= 1e30 { return Double(f) }
+        }
+        return squaredNormDouble(v, n)
+    }
+
+    @inline(__always)
+    static func squaredNormDouble<T: CPUScalar>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var x = 0
         while x + 4 <= n {
