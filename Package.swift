@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        // Float kernels of LyapDynamics in C vector extensions, built for AVX2+FMA and baseline, picked at run time.
+        .target(name: "CLyapKernels"),
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
-        .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS"]),
+        .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         .executableTarget(
@@ -53,7 +55,7 @@ let package = Package(
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
         .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
-        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore"]),
+        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -155,7 +155,7 @@ enum BatchedEngine<T: CPUScalar> {
                         if D > 0 {
                             let tok = tokens.baseAddress!, tab = table.baseAddress!
                             for t in 0..<D {
-                                T.gemm(transA: false, transB: true, m: nL * 2, n: G, k: W, alpha: 1, a: ws.drive, lda: S,
+                                T.gemm(transA: false, transB: true, m: nL * 2, n: G, k: H, alpha: 1, a: ws.drive, lda: S,
                                        b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
                                 for l in 0..<nL {
                                     let id = Int(tok[(lanes.lowerBound + l) * D + t])
@@ -182,7 +182,7 @@ enum BatchedEngine<T: CPUScalar> {
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         for n in 1...total {
-                            T.gemm(transA: false, transB: true, m: nL * rows, n: G, k: W, alpha: 1, a: ws.state, lda: S,
+                            T.gemm(transA: false, transB: true, m: nL * rows, n: G, k: H, alpha: 1, a: ws.state, lda: S,
                                    b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
