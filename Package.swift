@@ -45,8 +45,10 @@ let package = Package(
         .executableTarget(name: "lyap-vk-probe", dependencies: ["LyapVulkan"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        // Float kernels of LyapDynamics in C vector extensions, built for AVX2+FMA and baseline, picked at run time.
+        .target(name: "CLyapKernels"),
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
-        .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS"]),
+        .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         .executableTarget(
@@ -61,7 +63,7 @@ let package = Package(
             exclude: ["torch_train_step.py"]),
         // `swift run -c release lyap-bench-dynamics`: stability analysis of one model against JAX/PyTorch.
         .executableTarget(
-            name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics"], path: "tools/bench-dynamics",
+            name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapTraining"], path: "tools/bench-dynamics",
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
@@ -70,7 +72,7 @@ let package = Package(
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
         .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared"]),
-        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore"]),
+        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -49,6 +49,8 @@ struct LaneVectors: Sendable {
 /// on the thread count or on timing.
 enum BatchedEngine<T: CPUScalar> {
     static var blockLanes: Int { T.self == Float.self ? 16 : 8 }
+    /// Units are padded to a multiple of this (8 for the eight-lane Float kernel; see `CellWeights`).
+    static var padding: Int { T.self == Float.self ? 8 : 1 }
 
     struct Unit { let model: Int; let lanes: Range<Int> }
 
@@ -67,7 +69,7 @@ enum BatchedEngine<T: CPUScalar> {
         let threads = max(1, min(c.threads, units.count))
         let unitList = units
         DispatchQueue.concurrentPerform(iterations: threads) { p in
-            let ws = Workspace<T>(lanes: b, hidden: models[0].hidden, config: c)
+            let ws = Workspace<T>(lanes: b, width: models[0].width, config: c)
             for u in stride(from: p, to: unitList.count, by: threads) {
                 let unit = unitList[u]
                 let out = runBlock(models[unit.model], lanes: unit.lanes, reviews: reviews, config: c, vectors: vectors, ws: ws)
@@ -91,7 +93,7 @@ enum BatchedEngine<T: CPUScalar> {
         let normLogs: UnsafeMutablePointer<Double>  // lanes
         private let sizes: [Int]
 
-        init(lanes: Int, hidden H: Int, config c: AnalysisConfig) {
+        init(lanes: Int, width H: Int, config c: AnalysisConfig) {
             let rows = 3 + c.exponents
             sizes = [lanes * 2 * 2 * H, lanes * rows * 2 * H, lanes * rows * 4 * H, 6 * H, 12 * H, lanes * 2 * H]
             drive = .allocate(capacity: sizes[0])
@@ -115,7 +117,8 @@ enum BatchedEngine<T: CPUScalar> {
         _ w: CellWeights<T>, lanes: Range<Int>, reviews: ReviewSet, config c: AnalysisConfig, vectors v: LaneVectors,
         ws: Workspace<T>
     ) -> [ReviewDynamics] {
-        let H = w.hidden, G = 4 * H, S = 2 * H, k = c.exponents, rows = 3 + k, nL = lanes.count
+        // Buffers use the padded width W (see `CellWeights`); the real units are 0..<H of each block.
+        let H = w.hidden, W = w.width, G = 4 * W, S = 2 * W, k = c.exponents, rows = 3 + k, nL = lanes.count
         let D = reviews.drive, total = c.steps - D
         let normIterations = c.jacobianNormIterations
         let wantCoefficients = k > 0 || normIterations > 0
@@ -124,6 +127,15 @@ enum BatchedEngine<T: CPUScalar> {
         ws.logs.update(repeating: 0, count: max(1, nL * k))
         ws.normLogs.update(repeating: 0, count: nL)
         var collapsed = [Int](repeating: 0, count: nL)
+        /// Copies a 2H vector [h | c] into a padded row [h, 0... | c, 0...].
+        func place(_ x: ArraySlice<Double>, into row: UnsafeMutablePointer<T>) {
+            row.update(repeating: 0, count: S)
+            let x0 = x.startIndex
+            for j in 0..<H {
+                row[j] = T(x[x0 + j])
+                row[W + j] = T(x[x0 + H + j])
+            }
+        }
 
         w.recurrent.withUnsafeBufferPointer { U in
             w.bias.withUnsafeBufferPointer { bias in
@@ -134,21 +146,21 @@ enum BatchedEngine<T: CPUScalar> {
                         for l in 0..<nL {
                             let lane = lanes.lowerBound + l
                             let base = ws.drive + l * 2 * S, twin = base + S
-                            base.update(repeating: 0, count: S)
+                            base.update(repeating: 0, count: 2 * S)
                             for j in 0..<H {
                                 twin[j] = T(v.xi[lane * H + j])
-                                twin[H + j] = T(v.xiCell[lane * H + j])
+                                twin[W + j] = T(v.xiCell[lane * H + j])
                             }
                         }
                         if D > 0 {
                             let tok = tokens.baseAddress!, tab = table.baseAddress!
                             for t in 0..<D {
                                 T.gemm(transA: false, transB: true, m: nL * 2, n: G, k: H, alpha: 1, a: ws.drive, lda: S,
-                                       b: U, ldb: H, beta: 0, c: ws.products, ldc: G)
+                                       b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
                                 for l in 0..<nL {
                                     let id = Int(tok[(lanes.lowerBound + l) * D + t])
                                     TangentKernel.step(state: ws.drive + l * 2 * S, products: ws.products + l * 2 * G,
-                                                       input: tab + id * G, cells: 2, tangents: 0, hidden: H, coefficients: nil)
+                                                       input: tab + id * G, cells: 2, tangents: 0, hidden: W, coefficients: nil)
                                 }
                             }
                         }
@@ -158,30 +170,35 @@ enum BatchedEngine<T: CPUScalar> {
                             let src = ws.drive + l * 2 * S, dst = ws.state + l * rows * S
                             dst.update(from: src, count: 2 * S)
                             let twinB = dst + 2 * S
+                            twinB.update(from: src, count: S)  // the base row, padding (zeros) included
                             for j in 0..<H {
                                 twinB[j] = src[j] + T(v.xi[lane * H + j])
-                                twinB[H + j] = src[H + j] + T(v.xiCell[lane * H + j])
+                                twinB[W + j] = src[W + j] + T(v.xiCell[lane * H + j])
                             }
-                            for x in 0..<(k * S) { dst[3 * S + x] = T(v.frames[lane * k * S + x]) }
-                            for x in 0..<S { ws.normVectors[l * S + x] = T(v.normStart[lane * S + x]) }
+                            for r in 0..<k {
+                                let at = (lane * k + r) * 2 * H
+                                place(v.frames[at..<(at + 2 * H)], into: dst + (3 + r) * S)
+                            }
+                            place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         for n in 1...total {
                             T.gemm(transA: false, transB: true, m: nL * rows, n: G, k: H, alpha: 1, a: ws.state, lda: S,
-                                   b: U, ldb: H, beta: 0, c: ws.products, ldc: G)
+                                   b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
                             for l in 0..<nL {
                                 let st = ws.state + l * rows * S
                                 TangentKernel.step(state: st, products: ws.products + l * rows * G, input: bias, cells: 3,
-                                                   tangents: k, hidden: H, coefficients: wantCoefficients ? ws.coefficients : nil)
+                                                   tangents: k, hidden: W, coefficients: wantCoefficients ? ws.coefficients : nil)
                                 if normIterations > 0 && n > normFrom {
                                     let sigma = JacobianNorm.iterate(ws.normVectors + l * S, U: U, coefficients: ws.coefficients,
-                                                                     hidden: H, iterations: normIterations, scratch: ws.scratch)
+                                                                     hidden: W, iterations: normIterations, scratch: ws.scratch)
                                     if accumulate { ws.normLogs[l] += log(sigma) }
                                 }
                                 if renorm {
                                     collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S,
-                                                                               logNorms: accumulate ? ws.logs + l * k : nil)
+                                                                               logNorms: accumulate ? ws.logs + l * k : nil,
+                                                                               block: W, used: H)
                                 }
                             }
                         }

@@ -7,8 +7,17 @@ import LyapCPU
 /// emb·Wxᵀ + b [V][4H] (row `id` is the whole gate input of a step driven by token `id`), and the
 /// read-out w_d, b_d. The table is formed once per model in Double and rounded to T, so a driven step
 /// costs one row gather instead of a (4H×E) product.
+///
+/// With `padTo: 8` the unit count is padded to `width` = H rounded up to a multiple of 8 so the Float
+/// kernel never takes a partial SIMD group: each gate block is `width` wide and U is [4·width][width].
+/// The padded rows and columns of U, b and the table are zero, so a padded unit has i = f = o = 1/2,
+/// g = 0, and its c, h and tangent components stay exactly 0 from a zero start; the padded coordinates
+/// form an invariant subspace the real dynamics never sees (and vectors started in the real subspace
+/// never leave it).
 struct CellWeights<T: CPUScalar>: @unchecked Sendable {
     let shape: ModelShape
+    /// Units per gate block in the buffers below (H, or H padded).
+    let width: Int
     let recurrent: [T]
     let bias: [T]
     let inputTable: [T]
@@ -18,11 +27,20 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
     var hidden: Int { shape.hidden }
 
     /// `withInputTable: false` leaves the table empty (zero-input analyses never read it).
-    init(_ p: ParameterStore<Double>, withInputTable: Bool = true) {
-        let l = p.layout, s = l.shape, G = s.gateRows
+    init(_ p: ParameterStore<Double>, withInputTable: Bool = true, padTo multiple: Int = 1) {
+        let l = p.layout, s = l.shape, H = s.hidden, G = s.gateRows
+        let w = (H + multiple - 1) / multiple * multiple, Gw = 4 * w
         shape = s
-        recurrent = p[l.wh].map { T($0) }
-        bias = p[l.bias].map { T($0) }
+        width = w
+        /// Row r of a [4H] gate vector goes to row `pad(r)` of a [4w] one.
+        func pad(_ r: Int) -> Int { (r / H) * w + r % H }
+        var u = [T](repeating: 0, count: Gw * w), b = [T](repeating: 0, count: Gw)
+        for r in 0..<G {
+            b[pad(r)] = T(p.values[l.bias.offset + r])
+            for m in 0..<H { u[pad(r) * w + m] = T(p.values[l.wh.offset + r * H + m]) }
+        }
+        recurrent = u
+        bias = b
         readout = p[l.wd].map { T($0) }
         readoutBias = T(p.values[l.bd.offset])
         guard withInputTable else { inputTable = []; return }
@@ -35,7 +53,13 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
                             b: pv.baseAddress! + l.wx.offset, ldb: s.embed, beta: 1, c: t.baseAddress!, ldc: G)
             }
         }
-        inputTable = T.self == Double.self ? table as! [T] : table.map { T($0) }
+        if w == H {
+            inputTable = T.self == Double.self ? table as! [T] : table.map { T($0) }
+        } else {
+            var padded = [T](repeating: 0, count: s.vocab * Gw)
+            for v in 0..<s.vocab { for r in 0..<G { padded[v * Gw + pad(r)] = T(table[v * G + r]) } }
+            inputTable = padded
+        }
     }
 }
 

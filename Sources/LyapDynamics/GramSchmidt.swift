@@ -1,3 +1,4 @@
+import CLyapKernels
 import LyapCPU
 
 #if canImport(Glibc)
@@ -15,10 +16,17 @@ enum GramSchmidt {
     /// Returns how many rows had collapsed (norm zero, subnormal or not finite): such a row is replaced by
     /// the first unit vector e_i (i = j, j+1, ...) that survives orthogonalisation, and ln of the smallest
     /// normal T is recorded for it, so an underflow shows up as a very negative exponent, not as -inf.
+    /// With padded rows (blocks of `block` entries whose first `used` are real), replacement vectors are
+    /// taken among the real coordinates only.
     @discardableResult
     static func orthonormalize<T: CPUScalar>(
-        _ rows: UnsafeMutablePointer<T>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?
+        _ rows: UnsafeMutablePointer<T>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
+        block: Int? = nil, used: Int? = nil
     ) -> Int {
+        if T.self == Float.self && n % 8 == 0 && k <= 256 {
+            return orthonormalizeFloat(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self), count: k, length: n,
+                                       logNorms: logNorms, block: block ?? n, used: used ?? n)
+        }
         var collapsed = 0
         for j in 0..<k {
             let v = rows + j * n
@@ -36,21 +44,54 @@ enum GramSchmidt {
             }
             if norm >= Double(T.leastNormalMagnitude) && norm.isFinite {
                 let s = T(1 / norm)
-                for x in 0..<n { v[x] *= s }
+                if T.self == Float.self && n % 8 == 0 {
+                    lyap_scale_f32(Float(s), UnsafeMutableRawPointer(v).assumingMemoryBound(to: Float.self), Int32(n))
+                } else {
+                    for x in 0..<n { v[x] *= s }
+                }
                 logNorms?[j] += log(norm)
                 continue
             }
             collapsed += 1
             logNorms?[j] += log(Double(norm.isFinite ? T.leastNormalMagnitude : T.greatestFiniteMagnitude))
-            replaceWithUnitVector(rows, j, n)
+            replaceWithUnitVector(rows, j, n, block: block ?? n, used: used ?? n)
         }
         return collapsed
     }
 
-    private static func replaceWithUnitVector<T: CPUScalar>(_ rows: UnsafeMutablePointer<T>, _ j: Int, _ n: Int) {
-        let v = rows + j * n
-        for e in 0..<n {
-            let axis = (j + e) % n
+    /// The Float fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32`), which stops at a
+    /// collapsed row; that row is handled here as above and the C loop resumes after it.
+    private static func orthonormalizeFloat(
+        _ rows: UnsafeMutablePointer<Float>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
+        block: Int, used: Int
+    ) -> Int {
+        var collapsed = 0
+        var from = 0
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { norms in
+            let norms = norms.baseAddress!
+            while from < k {
+                let stop = Int(lyap_gram_schmidt_f32(rows, Int32(k), Int32(n), Int32(from), norms))
+                if let logNorms { for j in from..<stop { logNorms[j] += log(norms[j]) } }
+                if stop == k { break }
+                let norm = norms[stop]
+                if norm.isNaN {
+                    logNorms?[stop] += .nan
+                } else {
+                    collapsed += 1
+                    logNorms?[stop] += log(Double(norm.isFinite ? Float.leastNormalMagnitude : Float.greatestFiniteMagnitude))
+                    replaceWithUnitVector(rows, stop, n, block: block, used: used)
+                }
+                from = stop + 1
+            }
+        }
+        return collapsed
+    }
+
+    private static func replaceWithUnitVector<T: CPUScalar>(_ rows: UnsafeMutablePointer<T>, _ j: Int, _ n: Int,
+                                                           block: Int, used: Int) {
+        let v = rows + j * n, axes = n / block * used
+        for e in 0..<axes {
+            let a = (j + e) % axes, axis = a / used * block + a % used
             for x in 0..<n { v[x] = x == axis ? 1 : 0 }
             for _ in 0..<2 {
                 for i in 0..<j { axpy(-dot(rows + i * n, v, n), rows + i * n, v, n) }
@@ -63,9 +104,20 @@ enum GramSchmidt {
         }
     }
 
-    /// Sum of squares accumulated in Double, so Float rows neither overflow nor lose small entries.
+    /// Sum of squares. Float rows are summed eight lanes wide in Float and redone in Double when that sum
+    /// is outside [1e-30, 1e30] (where Float squares lose small entries or overflow).
     @inline(__always)
     static func squaredNorm<T: CPUScalar>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
+        if T.self == Float.self {
+            let f = dotFloat(UnsafeRawPointer(v).assumingMemoryBound(to: Float.self),
+                             UnsafeRawPointer(v).assumingMemoryBound(to: Float.self), n)
+            if f >= 1e-30 && f <= 1e30 { return Double(f) }
+        }
+        return squaredNormDouble(v, n)
+    }
+
+    @inline(__always)
+    static func squaredNormDouble<T: CPUScalar>(_ v: UnsafePointer<T>, _ n: Int) -> Double {
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var x = 0
         while x + 4 <= n {
@@ -96,6 +148,7 @@ enum GramSchmidt {
 
     @inline(__always)
     static func dotFloat(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n % 8 == 0 { return lyap_dot_f32(a, b, Int32(n)) }
         var s = SIMD8<Float>()
         var x = 0
         while x + 8 <= n {
@@ -110,6 +163,11 @@ enum GramSchmidt {
     /// y += alpha * x
     @inline(__always)
     static func axpy<T: CPUScalar>(_ alpha: T, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        if T.self == Float.self && n % 8 == 0 {
+            lyap_axpy_f32(Float(alpha), UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                          UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), Int32(n))
+            return
+        }
         for i in 0..<n { y[i] += alpha * x[i] }
     }
 }

@@ -40,10 +40,10 @@ public enum StabilityAnalysis {
         let table = reviews.drive > 0
         switch config.precision {
         case .float32:
-            lanes = BatchedEngine<Float>.run(models: models.map { CellWeights<Float>($0, withInputTable: table) },
+            lanes = BatchedEngine<Float>.run(models: models.map { CellWeights<Float>($0, withInputTable: table, padTo: BatchedEngine<Float>.padding) },
                                              reviews: reviews, config: config, vectors: vectors, progress: progress)
         case .float64:
-            lanes = BatchedEngine<Double>.run(models: models.map { CellWeights<Double>($0, withInputTable: table) },
+            lanes = BatchedEngine<Double>.run(models: models.map { CellWeights<Double>($0, withInputTable: table, padTo: BatchedEngine<Double>.padding) },
                                               reviews: reviews, config: config, vectors: vectors, progress: progress)
         }
         return lanes.map { CheckpointAnalysis(config: config, hidden: shape.hidden, perReview: $0) }

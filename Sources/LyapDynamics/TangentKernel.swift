@@ -1,3 +1,4 @@
+import CLyapKernels
 import LyapCPU
 
 /// One LSTM cell update fused with the Jacobian-vector products of methods.md §4.1, for one lane.
@@ -19,7 +20,11 @@ enum TangentKernel {
         state: UnsafeMutablePointer<T>, products: UnsafePointer<T>, input: UnsafePointer<T>,
         cells: Int, tangents: Int, hidden H: Int, coefficients: UnsafeMutablePointer<T>?
     ) {
-        if T.self == Float.self {
+        if T.self == Float.self && H % 8 == 0 {
+            // The padded engine always comes here: the C kernel, AVX2+FMA where the CPU has it.
+            lyap_step_f32(rebind(state), rebind(products), rebind(input), Int32(cells), Int32(tangents), Int32(H),
+                          coefficients.map { rebind($0) })
+        } else if T.self == Float.self {
             FloatPath.step(state: rebind(state), products: rebind(products), input: rebind(input), cells: cells,
                            tangents: tangents, hidden: H, coefficients: coefficients.map { rebind($0) })
         } else {
@@ -81,7 +86,8 @@ enum TangentKernel {
         }
     }
 
-    /// The Float fast path: eight units at a time with the eight-lane activations.
+    /// The Float path for widths that are not a multiple of 8 (unpadded use in tests): eight units at a time
+    /// with the Swift eight-lane activations (exp-based tanh).
     enum FloatPath {
         typealias V = GateMath.V
 

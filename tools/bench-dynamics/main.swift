@@ -1,1 +1,193 @@
-print("placeholder")
+// lyap-bench-dynamics: benchmark (not a test) of the stability analysis of one model: R reviews driven for
+// D steps, then zero input up to S cell updates, k tangent vectors with Gram–Schmidt every τ steps, and the
+// two perturbed twins (methods.md §5.2). Times lyap's CPU Float and Double paths and, where importable, the
+// same job written in JAX (jvp + vmap + scan) and PyTorch (torch.func.jvp + vmap), in the same run.
+//
+//   swift build -c release --product lyap-bench-dynamics
+//   .build/release/lyap-bench-dynamics [--checkpoint PATH] [--exponents 8,1] [--reviews 500] [--no-peers]
+import Foundation
+import LyapCore
+import LyapDynamics
+import LyapTraining
+
+struct Options {
+    var checkpoint: String?
+    var hidden = 60, embed = 32, vocab = 10000
+    var reviews = 500, drive = 500, steps = 1600, transient = 500
+    var exponents = [8, 1]
+    var precisions: [DynamicsPrecision] = [.float32, .float64]
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var reps = 3
+    var peers = ["jax", "torch"]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("lyap-bench-dynamics: \(message)\n".utf8))
+    exit(2)
+}
+
+func parse() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst()
+    while let a = args.popFirst() {
+        func value() -> String {
+            guard let v = args.popFirst() else { fail("\(a) needs a value") }
+            return v
+        }
+        func int() -> Int {
+            let v = value()
+            guard let n = Int(v), n > 0 else { fail("\(a) \(v) must be a positive integer") }
+            return n
+        }
+        switch a {
+        case "--checkpoint": o.checkpoint = value()
+        case "--hidden": o.hidden = int()
+        case "--reviews": o.reviews = int()
+        case "--drive": o.drive = int()
+        case "--steps": o.steps = int()
+        case "--transient": o.transient = int()
+        case "--threads": o.threads = int()
+        case "--reps": o.reps = int()
+        case "--exponents":
+            let v = value()
+            let ks = v.split(separator: ",").compactMap { Int($0) }
+            guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else { fail("--exponents \(v) must be a list of positive integers") }
+            o.exponents = ks
+        case "--precisions":
+            let v = value()
+            let ps = v.split(separator: ",").compactMap { DynamicsPrecision(rawValue: String($0)) }
+            guard !ps.isEmpty else { fail("--precisions \(v): use float32,float64") }
+            o.precisions = ps
+        case "--peers": o.peers = value().split(separator: ",").map(String.init)
+        case "--no-peers": o.peers = []
+        case "-h", "--help":
+            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1] [--precisions float32,float64] [--threads N] [--reps 3] [--peers jax,torch | --no-peers]")
+            exit(0)
+        default: fail("unknown argument \(a)")
+        }
+    }
+    return o
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+let o = parse()
+let params: ParameterStore<Double>
+if let path = o.checkpoint {
+    do { params = try ModelWeights.read(path: path) } catch { fail("\(path): \(error)") }
+} else {
+    params = InitPreset.keras.initialize(ParameterLayout(ModelShape(vocab: o.vocab, embed: o.embed, hidden: o.hidden)), seed: 1)
+}
+let shape = params.layout.shape
+// Random pre-padded reviews (the cost does not depend on the words).
+let tokens: [Int32] = {
+    var rng = LabRNG(seed: 7, stream: "bench-reviews")
+    var t: [Int32] = []
+    for _ in 0..<o.reviews {
+        let pad = rng.below(o.drive / 2)
+        for s in 0..<o.drive { t.append(s < pad ? 0 : Int32(3 + rng.below(shape.vocab - 3))) }
+    }
+    return t
+}()
+let reviews = ReviewSet(drive: o.drive, tokens: tokens, indices: (0..<o.reviews).map { $0 }, labels: Array(repeating: nil, count: o.reviews))
+
+print("stability analysis: \(shape), \(o.reviews) reviews, drive \(o.drive), steps \(o.steps), transient \(o.transient), \(o.threads) threads; model: \(o.checkpoint ?? "keras init, seed 1"); median of \(o.reps) after 1 warm-up")
+
+struct Row { var who: String; var k: Int; var seconds: Double; var lambda1: Double; var dEnd: Double }
+var rows: [Row] = []
+for k in o.exponents {
+    for p in o.precisions {
+        var c = AnalysisConfig()
+        c.drive = o.drive
+        c.steps = o.steps
+        c.transient = o.transient
+        c.reviews = o.reviews
+        c.exponents = k
+        c.precision = p
+        c.threads = o.threads
+        var times: [Double] = []
+        var last: CheckpointAnalysis?
+        for rep in 0...o.reps {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do { last = try StabilityAnalysis.analyze(params, reviews: reviews, config: c) } catch { fail("\(error)") }
+            if rep > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+        }
+        let r = Row(who: "lyap cpu \(p.rawValue)", k: k, seconds: median(times), lambda1: last!.maxExponent!,
+                    dEnd: last!.distance(.endOfDrive).logMean)
+        rows.append(r)
+        print(String(format: "  %@ k=%d: %.3f s  (λ1 mean %+.5f, D~ end %.3f)", r.who, k, r.seconds, r.lambda1, r.dEnd))
+    }
+}
+
+/// The peers read the model and the reviews from raw little-endian float32/int32 files.
+func writePeerInputs(_ dir: URL, params: ParameterStore<Double>, tokens: [Int32]) throws {
+    let shape = params.layout.shape
+    let l = params.layout, G = shape.gateRows
+    var table = [Float](repeating: 0, count: shape.vocab * G)
+    for v in 0..<shape.vocab {
+        for r in 0..<G {
+            var a = params.values[l.bias.offset + r]
+            for e in 0..<shape.embed { a += params.values[l.wx.offset + r * shape.embed + e] * params.values[l.embedding.offset + v * shape.embed + e] }
+            table[v * G + r] = Float(a)
+        }
+    }
+    func write<T>(_ a: [T], _ name: String) throws {
+        try a.withUnsafeBytes { try Data($0).write(to: dir.appendingPathComponent(name)) }
+    }
+    try write(params[l.wh].map { Float($0) }, "U.f32")
+    try write(params[l.bias].map { Float($0) }, "bias.f32")
+    try write(table, "table.f32")
+    try write(tokens, "tokens.i32")
+}
+
+func runPeer(_ name: String, _ dir: URL, k: Int, shape: ModelShape, o: Options) -> (seconds: Double, lambda1: Double, dEnd: Double, version: String)? {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("\(name)_analyze.py").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", script, dir.path, "\(shape.hidden)", "\(shape.vocab)", "\(o.reviews)", "\(o.drive)", "\(o.steps)",
+                   "\(o.transient)", "\(k)", "\(k == 1 ? 5 : 1)", "\(o.threads)", "\(o.reps)"]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    do { try p.run() } catch { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0,
+          let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+          let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+          let s = obj["seconds"] as? Double, let l = obj["lambda1"] as? Double, let d = obj["d_end"] as? Double else {
+        let why = String(decoding: errData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
+        FileHandle.standardError.write(Data("lyap-bench-dynamics: \(name) peer not run: \(why)\n".utf8))
+        return nil
+    }
+    return (s, l, d, obj["version"] as? String ?? "?")
+}
+
+if !o.peers.isEmpty {
+    let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lyap-bench-dynamics-\(getpid())")
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try writePeerInputs(dir, params: params, tokens: tokens)
+    } catch { fail("cannot write peer inputs: \(error)") }
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for name in o.peers {
+        for k in o.exponents {
+            guard let r = runPeer(name, dir, k: k, shape: shape, o: o) else { break }
+            rows.append(Row(who: "\(name) \(r.version) float32", k: k, seconds: r.seconds, lambda1: r.lambda1, dEnd: r.dEnd))
+            print(String(format: "  %@ k=%d: %.3f s  (λ1 mean %+.5f, D~ end %.3f)", rows.last!.who, k, r.seconds, r.lambda1, r.dEnd))
+        }
+    }
+}
+
+print("")
+print("| job | k | seconds | λ1 mean | D~ end_of_drive | vs lyap cpu float32 |")
+print("|---|---:|---:|---:|---:|---:|")
+for r in rows {
+    let base = rows.first { $0.who == "lyap cpu float32" && $0.k == r.k }
+    let ratio = base.map { String(format: "%.2fx", r.seconds / $0.seconds) } ?? "n/a"
+    print(String(format: "| %@ | %d | %.2f | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, r.lambda1, r.dEnd, ratio))
+}
