@@ -20,6 +20,25 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Threads the batch is split over; part of the run's identity because it fixes summation order.
     public var threads: Int
     public var data: DataRecord
+    /// `--analyze-every K`: the stability analysis every K epochs, its columns in metrics.csv.
+    public var analysis: AnalysisSchedule?
+
+    /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
+    public struct AnalysisSchedule: Codable, Sendable, Equatable {
+        public var every: Int
+        public var reviews: Int
+        public var exponents: Int
+        /// Zero-input steps after the drive (1100: the paper's T = 1599 for a 500-step drive).
+        public var autonomousSteps: Int
+        public var epsilon: Double
+        public init(every: Int, reviews: Int = 500, exponents: Int = 1, autonomousSteps: Int = 1100, epsilon: Double = 1e-3) {
+            self.every = every
+            self.reviews = reviews
+            self.exponents = exponents
+            self.autonomousSteps = autonomousSteps
+            self.epsilon = epsilon
+        }
+    }
 
     public enum Precision: String, Codable, Sendable, CaseIterable {
         case float32, float64
@@ -84,6 +103,13 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { throw ConfigError("--checkpoint-every \(checkpointEvery) must be at least 1") }
         if !(initScale > 0 && initScale.isFinite) { throw ConfigError("--init-scale \(initScale) must be a positive number") }
         if threads < 1 { throw ConfigError("--threads \(threads) must be at least 1") }
+        if let a = analysis {
+            if a.every < 1 { throw ConfigError("--analyze-every \(a.every) must be at least 1") }
+            if a.reviews < 1 { throw ConfigError("--analyze-reviews \(a.reviews) must be at least 1") }
+            if a.exponents < 0 || a.exponents > 2 * model.hidden {
+                throw ConfigError("--analyze-exponents \(a.exponents) must be in 0...2H = 0...\(2 * model.hidden)")
+            }
+        }
     }
 }
 

@@ -30,6 +30,9 @@ public final class Trainer<Backend: LSTMBackend> {
     public var onEpoch: ((MetricsLog.Row) -> Void)?
     /// Asked after each finished epoch (after its checkpoint); returning false stops the run there.
     public var shouldContinue: (Int) -> Bool = { _ in true }
+    /// The stability analysis run every `config.analysis.every` epochs on the current parameters; returns
+    /// the values of `MetricsLog.analysisHeader` (set by the command, which knows the analysis backend).
+    public var analyze: ((ParameterStore<Double>) throws -> [String])?
 
     public init(config: RunConfig, data: Dataset, backend: Backend, dir: RunDirectory) {
         self.config = config
@@ -43,7 +46,7 @@ public final class Trainer<Backend: LSTMBackend> {
         try dir.create(replacing: replacing)
         try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
         try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
-        try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog())
+        try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
     }
 
     /// Continues from the newest complete checkpoint (or from the start when there is none).
@@ -52,7 +55,7 @@ public final class Trainer<Backend: LSTMBackend> {
         try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
         guard let last = dir.completeCheckpoints().last else {
             try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
-            try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog())
+            try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
             return
         }
         let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model)
@@ -62,7 +65,8 @@ public final class Trainer<Backend: LSTMBackend> {
         }
         try backend.load(saved.state)
         let metrics = FileManager.default.fileExists(atPath: dir.metricsPath)
-            ? try MetricsLog(path: dir.metricsPath, upTo: last) : MetricsLog()
+            ? try MetricsLog(path: dir.metricsPath, upTo: last, withAnalysis: config.analysis != nil)
+            : MetricsLog(withAnalysis: config.analysis != nil)
         try train(from: last, dataOrder: saved.dataOrder, metrics: metrics)
     }
 
@@ -95,9 +99,12 @@ public final class Trainer<Backend: LSTMBackend> {
                 throw TrainingError("epoch \(epoch): test loss is \(test.lossSum); stopped (the last checkpoint is intact)")
             }
             let state = try backend.state()
-            let row = MetricsLog.Row(epoch: epoch, step: state.step, trainLoss: totals.meanLoss, trainAcc: totals.accuracy,
+            var row = MetricsLog.Row(epoch: epoch, step: state.step, trainLoss: totals.meanLoss, trainAcc: totals.accuracy,
                                      testLoss: test.meanLoss, testAcc: test.accuracy,
                                      seconds: Date().timeIntervalSince(epochStart))
+            if let a = config.analysis, epoch % a.every == 0 || epoch == config.epochs, let analyze {
+                row.analysis = try analyze(state.params.converted(to: Double.self))
+            }
             if epoch % config.checkpointEvery == 0 || epoch == config.epochs {
                 try writeCheckpoint(state, dataOrder: rng, epoch: epoch)
             }

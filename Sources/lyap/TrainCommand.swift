@@ -38,6 +38,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
     @OptionGroup var compute: BackendOptions
+    @Option(help: "Run the stability analysis every K epochs (and at the end); its columns go into metrics.csv.")
+    var analyzeEvery: Int?
+    @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
+    @Option(help: "Lyapunov exponents the analysis computes (default 1: lambda_1; 0: distance only).") var analyzeExponents: Int?
     @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
     @Flag(help: "Replace a run already in --out.") var force = false
 
@@ -59,12 +63,13 @@ struct TrainCommand: ParsableCommand {
             let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
+            let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
             switch choice {
             case .cpu:
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
-                case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
-                case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial)
+                case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
+                case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
@@ -73,7 +78,7 @@ struct TrainCommand: ParsableCommand {
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, profile: compute.profile)
                 let capture = try compute.startCapture(choice)
-                try execute(backend, cfg, data, dir, initial)
+                try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()
                 if compute.profile { say(KernelTable.render(backend.ensemble.kernelTimes)) }
             }
@@ -82,8 +87,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func execute<B: LSTMBackend>(_ backend: B, _ cfg: RunConfig, _ data: Dataset, _ dir: RunDirectory,
-                                         _ initial: ParameterStore<Double>) throws {
+                                         _ initial: ParameterStore<Double>,
+                                         analysis: ((ParameterStore<Double>) throws -> [String])?) throws {
         let trainer = Trainer(config: cfg, data: data, backend: backend, dir: dir)
+        trainer.analyze = analysis
         let progress = ProgressDisplay()
         trainer.onProgress = { progress.update($0) }
         trainer.onEpoch = { progress.epochDone($0, of: cfg.epochs) }
@@ -93,6 +100,16 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func newConfig() throws -> RunConfig {
+        var c = try baseConfig()
+        if let every = analyzeEvery {
+            c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
+        } else if analyzeReviews != nil || analyzeExponents != nil {
+            throw ConfigError("--analyze-reviews and --analyze-exponents need --analyze-every K")
+        }
+        return c
+    }
+
+    private func baseConfig() throws -> RunConfig {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
         return RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
@@ -131,6 +148,9 @@ struct TrainCommand: ParsableCommand {
         if precision != nil { given.append("--precision") }
         if threads != nil { given.append("--threads") }
         if checkpointEvery != nil { given.append("--checkpoint-every") }
+        if analyzeEvery != nil { given.append("--analyze-every") }
+        if analyzeReviews != nil { given.append("--analyze-reviews") }
+        if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {
             throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
         }

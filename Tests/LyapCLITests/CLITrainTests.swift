@@ -84,3 +84,40 @@ struct CLITrainTests {
         #expect(FileManager.default.fileExists(atPath: out + "/checkpoints/epoch-0001.safetensors"))
     }
 }
+
+/// `lyap train --analyze-every K`: the analysis columns in metrics.csv, filled every K epochs and at the
+/// end, the same after an interrupted and resumed run.
+@Suite(.serialized)
+struct CLITrainAnalysisTests {
+    @Test func analysisColumnsAreWrittenAndSurviveResume() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let flags = ["--analyze-every", "2", "--analyze-reviews", "4", "--checkpoint-every", "1"]
+        let a = s.dir + "/a", b = s.dir + "/b"
+        #expect(try CLI.run(["train", "--out", a, "--epochs", "3", "--backend", "cpu"] + flags + s.small).status == 0)
+        let csv = try String(contentsOfFile: a + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(csv[0].joined(separator: ",") == "epoch,step,train_loss,train_acc,test_loss,test_acc,seconds,max_exponent,distance_initial,distance_end_of_drive,floor_fraction,phase")
+        #expect(csv[1][7...].allSatisfy { $0.isEmpty }, "epoch 1 is not analysed")
+        for row in [csv[2], csv[3]] {
+            #expect(Double(row[7]) != nil && Double(row[8]) != nil && Double(row[9]) != nil, "\(row)")
+            #expect(["order", "chaos"].contains(String(row[11])))
+            let d = Double(row[9])!
+            #expect(d >= -15 && d <= 3)
+        }
+        #expect(try CLI.run(["train", "--out", b, "--epochs", "2", "--backend", "cpu"] + flags + s.small).status == 0)
+        #expect(try CLI.run(["train", "--out", b, "--resume", "--epochs", "3"]).status == 0)
+        let other = try String(contentsOfFile: b + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        // Everything but the wall time agrees with the uninterrupted run (epoch 2 is analysed as K=2 in both).
+        for (x, y) in zip(csv, other) { #expect(Array(x[0..<6]) + Array(x[7...]) == Array(y[0..<6]) + Array(y[7...])) }
+    }
+
+    @Test func analysisFlagsAreChecked() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let r = try CLI.run(["train", "--out", s.dir + "/x", "--epochs", "1", "--analyze-reviews", "4"] + s.small)
+        #expect(r.status != 0 && r.stderr.contains("--analyze-every"))
+        let k = try CLI.run(["train", "--out", s.dir + "/y", "--epochs", "1", "--analyze-every", "1", "--analyze-exponents", "11"] + s.small)
+        #expect(k.status != 0 && k.stderr.contains("--analyze-exponents"), "\(k.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/x") && !FileManager.default.fileExists(atPath: s.dir + "/y"))
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import LyapCore
+import LyapData
+import LyapDynamics
+import LyapTraining
+import LyapVulkan
+
+/// `lyap train --analyze-every K`: the asymptotic-distance protocol (and lambda_1) on the current
+/// parameters, with the run's test reviews as drives (drive = L), then the run's zero-input steps. The
+/// same reviews and perturbations every time (seeded by the run seed), so the columns over epochs carry
+/// no sampling noise. Runs on the training backend: the Vulkan analysis when training on Vulkan.
+enum TrainingAnalysis {
+    static func config(_ a: RunConfig.AnalysisSchedule, run c: RunConfig) -> AnalysisConfig {
+        var x = AnalysisConfig()
+        x.drive = c.seqLen
+        x.steps = c.seqLen + a.autonomousSteps
+        x.transient = min(500, a.autonomousSteps / 2)
+        x.reviews = a.reviews
+        x.exponents = a.exponents
+        x.epsilon = a.epsilon
+        x.seed = c.seed
+        x.threads = c.threads
+        x.precision = .float32
+        return x
+    }
+
+    /// Returns the closure the trainer calls, after checking the settings (before anything is written).
+    static func make(_ c: RunConfig, data: Dataset, choice: BackendChoice) throws -> ((ParameterStore<Double>) throws -> [String])? {
+        guard let a = c.analysis else { return nil }
+        let config = config(a, run: c)
+        try config.validate(hidden: c.model.hidden)
+        let reviews = try ReviewSet.select(from: data.test.tokens, labels: data.test.labels, seqLen: data.test.seqLen,
+                                           count: min(a.reviews, data.test.count), drive: c.seqLen, seed: c.seed)
+        let gpu: VulkanStabilityAnalysis?
+        if case .vulkan(let ctx) = choice {
+            let g = VulkanStabilityAnalysis(context: ctx, compiler: ShaderCompiler(sources: try ShaderLibrary.sources(),
+                                                                                   cacheDirectory: BackendChoice.spirvCacheDirectory))
+            try g.check(hidden: c.model.hidden, config: config)
+            gpu = g
+        } else {
+            gpu = nil
+        }
+        return { params in
+            let r = try gpu.map { try $0.analyze([params], reviews: reviews, config: config)[0] }
+                ?? StabilityAnalysis.analyze(params, reviews: reviews, config: config)
+            func g(_ x: Double) -> String { String(format: "%.6g", x) }
+            return [r.maxExponent.map(g) ?? "", g(r.distance(.initial).logMean), g(r.distance(.endOfDrive).logMean),
+                    g(r.distance(.endOfDrive).floorFraction), r.phase.lab.rawValue]
+        }
+    }
+}
