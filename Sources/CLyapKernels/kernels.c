@@ -1,97 +1,212 @@
 #include "lyap_kernels.h"
 #include <stdint.h>
 
-/* v8f values only cross always-inlined helpers of one target, so the AVX argument ABI never applies. */
+/* Vector values only cross always-inlined helpers of one target, so the AVX argument ABI never applies. */
 #pragma clang diagnostic ignored "-Wpsabi"
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef float v8f_u __attribute__((vector_size(32), aligned(4)));
+/* Baseline: eight lanes of generic vector code (SSE2 on x86-64, NEON on arm64), true division. */
+typedef float vf8 __attribute__((vector_size(32)));
+typedef int32_t vi8 __attribute__((vector_size(32)));
+typedef float vf8_u __attribute__((vector_size(32), aligned(4)));
+typedef float vf4 __attribute__((vector_size(16)));
+#define vf vf8
+#define vi vi8
+#define vf_u vf8_u
+#define LANES 8
+#define LYAP_RCP 0
+#define K(name) name##_base
+#define INLINE static inline __attribute__((always_inline))
+#include "kernels_body.h"
+#undef K
+#undef INLINE
+#undef LYAP_RCP
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
+/* AVX2 + FMA: eight lanes, reciprocal estimate plus one Newton step for the divisions. */
+#define LYAP_RCP 8
 #define K(name) name##_avx2
 #define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
 #include "kernels_body.h"
 #undef K
 #undef INLINE
+#undef LYAP_RCP
+#undef vf
+#undef vi
+#undef vf_u
+#undef LANES
+
+/* AVX-512: sixteen lanes (the whole 512-bit datapath on CPUs that have one). */
+typedef float vf16 __attribute__((vector_size(64)));
+typedef int32_t vi16 __attribute__((vector_size(64)));
+typedef float vf16_u __attribute__((vector_size(64), aligned(4)));
+#define vf vf16
+#define vi vi16
+#define vf_u vf16_u
+#define LANES 16
+#define LYAP_RCP 16
+#define K(name) name##_avx512
+#define INLINE static inline __attribute__((always_inline, target("avx512f,avx2,fma")))
+#include "kernels_body.h"
+#undef K
+#undef INLINE
+#undef LYAP_RCP
 
 static int detect(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return 2;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 }
-static int has_avx2 = -1;
-static inline int use_avx2(void) {
-    int v = __atomic_load_n(&has_avx2, __ATOMIC_RELAXED);
+static int isa = -1;
+static inline int use_isa(void) {
+    int v = __atomic_load_n(&isa, __ATOMIC_RELAXED);
     if (v < 0) {
         v = detect();
-        __atomic_store_n(&has_avx2, v, __ATOMIC_RELAXED);
+        __atomic_store_n(&isa, v, __ATOMIC_RELAXED);
     }
     return v;
 }
-#define AVX2 __attribute__((target("avx2,fma")))
-AVX2 static void step_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx2(s, p, in, c, t, w, k); }
-AVX2 static float dot_avx2(const float *a, const float *b, int n) { return dot_body_avx2(a, b, n); }
-AVX2 static void axpy_avx2(float al, const float *x, float *y, int n) { axpy_body_avx2(al, x, y, n); }
-AVX2 static void scale_avx2(float s, float *y, int n) { scale_body_avx2(s, y, n); }
-AVX2 static int gs_avx2(float *rows, int k, int n, int from, double *norms) { return gram_schmidt_body_avx2(rows, k, n, from, norms); }
-AVX2 static void sigmoid_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vsigmoid_avx2(load_avx2(x + i))); }
-AVX2 static void tanh_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vtanh_avx2(load_avx2(x + i))); }
-#define USE_AVX2 use_avx2()
+
+#define A512 __attribute__((target("avx512f,avx2,fma")))
+#define A2 __attribute__((target("avx2,fma")))
+A512 static void step_avx512(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx512(s, p, in, c, t, w, k); }
+A2 static void step_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx2(s, p, in, c, t, w, k); }
+A512 static float dot_avx512(const float *a, const float *b, int n) { return dot_body_avx512(a, b, n); }
+A2 static float dot_avx2(const float *a, const float *b, int n) { return dot_body_avx2(a, b, n); }
+A512 static void axpy_avx512(float al, const float *x, float *y, int n) { axpy_body_avx512(al, x, y, n); }
+A2 static void axpy_avx2(float al, const float *x, float *y, int n) { axpy_body_avx2(al, x, y, n); }
+A512 static void scale_avx512(float s, float *y, int n) { scale_body_avx512(s, y, n); }
+A2 static void scale_avx2(float s, float *y, int n) { scale_body_avx2(s, y, n); }
+A512 static int gs_avx512(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx512(r, k, n, from, norms); }
+A2 static int gs_avx2(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx2(r, k, n, from, norms); }
+A512 static void sigmoid_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vsigmoid_avx512(load_avx512(x + i))); }
+A2 static void sigmoid_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vsigmoid_avx2(load_avx2(x + i))); }
+A512 static void tanh_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vtanh_avx512(load_avx512(x + i))); }
+A2 static void tanh_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vtanh_avx2(load_avx2(x + i))); }
+
+/* C = A·Btᵀ... written as C[r][n] = Σ_k A[r][k] Bt[k][n] (Bt is K×N, row-major): tiles of 4 rows × 64
+ * columns held in 16 zmm accumulators, the 64-column panel of Bt (K×64) reused from L1 for every row tile. */
+A512 static void products_avx512(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
+    for (int n = 0; n < N; n += 64) {
+        const float *b = Bt + n;
+        int r = 0;
+        for (; r + 4 <= M; r += 4) {
+            const float *a0 = A + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+            __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
+            __m512 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+            __m512 c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int k = 0; k < K; k++) {
+                const float *bk = b + k * N;
+                __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+                __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
+                __m512 x = _mm512_set1_ps(a0[k]);
+                c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+                c02 = _mm512_fmadd_ps(x, b2, c02); c03 = _mm512_fmadd_ps(x, b3, c03);
+                x = _mm512_set1_ps(a1[k]);
+                c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+                c12 = _mm512_fmadd_ps(x, b2, c12); c13 = _mm512_fmadd_ps(x, b3, c13);
+                x = _mm512_set1_ps(a2[k]);
+                c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+                c22 = _mm512_fmadd_ps(x, b2, c22); c23 = _mm512_fmadd_ps(x, b3, c23);
+                x = _mm512_set1_ps(a3[k]);
+                c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+                c32 = _mm512_fmadd_ps(x, b2, c32); c33 = _mm512_fmadd_ps(x, b3, c33);
+            }
+            float *o = C + r * ldc + n;
+            _mm512_storeu_ps(o, c00); _mm512_storeu_ps(o + 16, c01); _mm512_storeu_ps(o + 32, c02); _mm512_storeu_ps(o + 48, c03);
+            o += ldc;
+            _mm512_storeu_ps(o, c10); _mm512_storeu_ps(o + 16, c11); _mm512_storeu_ps(o + 32, c12); _mm512_storeu_ps(o + 48, c13);
+            o += ldc;
+            _mm512_storeu_ps(o, c20); _mm512_storeu_ps(o + 16, c21); _mm512_storeu_ps(o + 32, c22); _mm512_storeu_ps(o + 48, c23);
+            o += ldc;
+            _mm512_storeu_ps(o, c30); _mm512_storeu_ps(o + 16, c31); _mm512_storeu_ps(o + 32, c32); _mm512_storeu_ps(o + 48, c33);
+        }
+        for (; r < M; r++) {
+            const float *a0 = A + r * lda;
+            __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
+            for (int k = 0; k < K; k++) {
+                const float *bk = b + k * N;
+                __m512 x = _mm512_set1_ps(a0[k]);
+                c0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk), c0);
+                c1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 16), c1);
+                c2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 32), c2);
+                c3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 48), c3);
+            }
+            float *o = C + r * ldc + n;
+            _mm512_storeu_ps(o, c0); _mm512_storeu_ps(o + 16, c1); _mm512_storeu_ps(o + 32, c2); _mm512_storeu_ps(o + 48, c3);
+        }
+    }
+}
+
+/* The widest variant at most `isa` whose lane count divides n. */
+#define PICK(isa, n) ((isa) == 2 && (n) % 16 == 0 ? 2 : (isa) >= 1 ? 1 : 0)
+#define DISPATCH(isa, n, wide, avx, base) \
+    switch (PICK(isa, n)) { case 2: wide; break; case 1: avx; break; default: base; break; }
 #else
-#define USE_AVX2 0
+#define DISPATCH(isa, n, wide, avx, base) base;
+static inline int use_isa(void) { return 0; }
 #endif
 
-#define K(name) name##_base
-#define INLINE static inline __attribute__((always_inline))
-#include "kernels_body.h"
+int lyap_kernels_isa(void) { return use_isa(); }
+int lyap_kernels_lanes(void) { return use_isa() == 2 ? 16 : 8; }
 
-int lyap_kernels_avx2(void) { return USE_AVX2; }
+static inline int clamp_isa(int isa) { int a = use_isa(); return isa < a ? (isa < 0 ? 0 : isa) : a; }
+
+int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
+#if defined(__x86_64__)
+    if (use_isa() == 2 && N % 64 == 0) {
+        products_avx512(A, M, lda, Bt, K, N, C, ldc);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+void lyap_step_f32_isa(int isa, float *s, const float *p, const float *in, int c, int t, int w, float *k) {
+    DISPATCH(clamp_isa(isa), w, step_avx512(s, p, in, c, t, w, k), step_avx2(s, p, in, c, t, w, k),
+             step_body_base(s, p, in, c, t, w, k))
+}
 
 void lyap_step_f32(float *s, const float *p, const float *in, int c, int t, int w, float *k) {
-#if defined(__x86_64__)
-    if (USE_AVX2) { step_avx2(s, p, in, c, t, w, k); return; }
-#endif
-    step_body_base(s, p, in, c, t, w, k);
+    lyap_step_f32_isa(2, s, p, in, c, t, w, k);
 }
 
 float lyap_dot_f32(const float *a, const float *b, int n) {
-#if defined(__x86_64__)
-    if (USE_AVX2) return dot_avx2(a, b, n);
-#endif
-    return dot_body_base(a, b, n);
+    float r = 0;
+    DISPATCH(use_isa(), n, r = dot_avx512(a, b, n), r = dot_avx2(a, b, n), r = dot_body_base(a, b, n))
+    return r;
 }
 
 void lyap_axpy_f32(float alpha, const float *x, float *y, int n) {
-#if defined(__x86_64__)
-    if (USE_AVX2) { axpy_avx2(alpha, x, y, n); return; }
-#endif
-    axpy_body_base(alpha, x, y, n);
+    DISPATCH(use_isa(), n, axpy_avx512(alpha, x, y, n), axpy_avx2(alpha, x, y, n), axpy_body_base(alpha, x, y, n))
 }
 
 void lyap_scale_f32(float s, float *y, int n) {
-#if defined(__x86_64__)
-    if (USE_AVX2) { scale_avx2(s, y, n); return; }
-#endif
-    scale_body_base(s, y, n);
+    DISPATCH(use_isa(), n, scale_avx512(s, y, n), scale_avx2(s, y, n), scale_body_base(s, y, n))
+}
+
+int lyap_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms) {
+    int r = 0;
+    DISPATCH(clamp_isa(isa), n, r = gs_avx512(rows, k, n, from, norms), r = gs_avx2(rows, k, n, from, norms),
+             r = gram_schmidt_body_base(rows, k, n, from, norms))
+    return r;
 }
 
 int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
-#if defined(__x86_64__)
-    if (USE_AVX2) return gs_avx2(rows, k, n, from, norms);
-#endif
-    return gram_schmidt_body_base(rows, k, n, from, norms);
+    return lyap_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
 }
 
-void lyap_sigmoid_f32(const float *x, float *y, int n) {
-#if defined(__x86_64__)
-    if (USE_AVX2) { sigmoid_avx2(x, y, n); return; }
-#endif
-    for (int i = 0; i < n; i += 8) store_base(y + i, vsigmoid_base(load_base(x + i)));
+void lyap_sigmoid_f32_isa(int isa, const float *x, float *y, int n) {
+    DISPATCH(clamp_isa(isa), n, sigmoid_avx512(x, y, n), sigmoid_avx2(x, y, n),
+             for (int i = 0; i < n; i += 8) store_base(y + i, vsigmoid_base(load_base(x + i))))
 }
 
-void lyap_tanh_f32(const float *x, float *y, int n) {
-#if defined(__x86_64__)
-    if (USE_AVX2) { tanh_avx2(x, y, n); return; }
-#endif
-    for (int i = 0; i < n; i += 8) store_base(y + i, vtanh_base(load_base(x + i)));
+void lyap_tanh_f32_isa(int isa, const float *x, float *y, int n) {
+    DISPATCH(clamp_isa(isa), n, tanh_avx512(x, y, n), tanh_avx2(x, y, n),
+             for (int i = 0; i < n; i += 8) store_base(y + i, vtanh_base(load_base(x + i))))
 }
+
+void lyap_sigmoid_f32(const float *x, float *y, int n) { lyap_sigmoid_f32_isa(2, x, y, n); }
+void lyap_tanh_f32(const float *x, float *y, int n) { lyap_tanh_f32_isa(2, x, y, n); }

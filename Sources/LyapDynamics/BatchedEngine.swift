@@ -1,3 +1,4 @@
+import CLyapKernels
 import Dispatch
 import LyapCore
 import LyapCPU
@@ -49,8 +50,9 @@ struct LaneVectors: Sendable {
 /// on the thread count or on timing.
 enum BatchedEngine<T: CPUScalar> {
     static var blockLanes: Int { T.self == Float.self ? 16 : 8 }
-    /// Units are padded to a multiple of this (8 for the eight-lane Float kernel; see `CellWeights`).
-    static var padding: Int { T.self == Float.self ? 8 : 1 }
+    /// Units are padded to a multiple of this: the Float kernel's lane count (16 with AVX-512, else 8; see
+    /// `CellWeights`). The Double path runs unpadded.
+    static var padding: Int { T.self == Float.self ? Int(lyap_kernels_lanes()) : 1 }
 
     struct Unit { let model: Int; let lanes: Range<Int> }
 
@@ -113,6 +115,22 @@ enum BatchedEngine<T: CPUScalar> {
         }
     }
 
+    /// U·h for `rows` rows [h | c] of width W: products[r] = U · h_r (4W). Float with AVX-512 uses the C tile
+    /// kernel over Uᵀ (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects);
+    /// otherwise one BLAS product that skips the padded columns of h (they multiply zero columns of U).
+    @inline(__always)
+    static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
+                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int) {
+        if T.self == Float.self {
+            let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
+                                         UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
+                                         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
+            if done != 0 { return }
+        }
+        T.gemm(transA: false, transB: true, m: rows, n: 4 * W, k: H, alpha: 1, a: a, lda: 2 * W,
+               b: U, ldb: W, beta: 0, c: c, ldc: 4 * W)
+    }
+
     static func runBlock(
         _ w: CellWeights<T>, lanes: Range<Int>, reviews: ReviewSet, config c: AnalysisConfig, vectors v: LaneVectors,
         ws: Workspace<T>
@@ -138,10 +156,11 @@ enum BatchedEngine<T: CPUScalar> {
         }
 
         w.recurrent.withUnsafeBufferPointer { U in
+          w.recurrentTransposed.withUnsafeBufferPointer { Ut in
             w.bias.withUnsafeBufferPointer { bias in
                 w.inputTable.withUnsafeBufferPointer { table in
                     reviews.tokens.withUnsafeBufferPointer { tokens in
-                        let U = U.baseAddress!, bias = bias.baseAddress!
+                        let U = U.baseAddress!, Ut = Ut.baseAddress!, bias = bias.baseAddress!
                         // Drive: base and twin A.
                         for l in 0..<nL {
                             let lane = lanes.lowerBound + l
@@ -155,8 +174,7 @@ enum BatchedEngine<T: CPUScalar> {
                         if D > 0 {
                             let tok = tokens.baseAddress!, tab = table.baseAddress!
                             for t in 0..<D {
-                                T.gemm(transA: false, transB: true, m: nL * 2, n: G, k: H, alpha: 1, a: ws.drive, lda: S,
-                                       b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
+                                products(ws.drive, rows: nL * 2, into: ws.products, U: U, Ut: Ut, hidden: H, width: W)
                                 for l in 0..<nL {
                                     let id = Int(tok[(lanes.lowerBound + l) * D + t])
                                     TangentKernel.step(state: ws.drive + l * 2 * S, products: ws.products + l * 2 * G,
@@ -182,8 +200,7 @@ enum BatchedEngine<T: CPUScalar> {
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         for n in 1...total {
-                            T.gemm(transA: false, transB: true, m: nL * rows, n: G, k: H, alpha: 1, a: ws.state, lda: S,
-                                   b: U, ldb: W, beta: 0, c: ws.products, ldc: G)
+                            products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W)
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
                             for l in 0..<nL {
@@ -205,6 +222,7 @@ enum BatchedEngine<T: CPUScalar> {
                     }
                 }
             }
+          }
         }
 
         var out: [ReviewDynamics] = []

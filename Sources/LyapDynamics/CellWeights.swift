@@ -19,6 +19,8 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
     /// Units per gate block in the buffers below (H, or H padded).
     let width: Int
     let recurrent: [T]
+    /// Uᵀ restricted to the real columns: [H][4·width], row m holds U[·][m] (for the AVX-512 product kernel).
+    let recurrentTransposed: [T]
     let bias: [T]
     let inputTable: [T]
     let readout: [T]
@@ -40,6 +42,9 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
             for m in 0..<H { u[pad(r) * w + m] = T(p.values[l.wh.offset + r * H + m]) }
         }
         recurrent = u
+        var ut = [T](repeating: 0, count: H * Gw)
+        for n in 0..<Gw { for m in 0..<H { ut[m * Gw + n] = u[n * w + m] } }
+        recurrentTransposed = ut
         bias = b
         readout = p[l.wd].map { T($0) }
         readoutBias = T(p.values[l.bd.offset])

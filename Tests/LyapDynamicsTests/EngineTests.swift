@@ -158,6 +158,25 @@ struct EngineTests {
         }
     }
 
+    @Test func paddedFloatEngineAgreesWithDouble() throws {
+        // H = 13 is padded to 16 units in the Float engine; the padding must stay invisible.
+        let p = TestModels.lstm(hidden: 13, seed: 12, gain: 3, biasSpread: 1)
+        let reviews = TestModels.reviews(count: 5, drive: 60, vocab: 13, seed: 13)
+        var c = TestModels.config(drive: 60, steps: 700, transient: 200, k: 6, reviews: 5)
+        c.jacobianNormIterations = 2
+        c.epsilon = 0.05
+        let d = try StabilityAnalysis.analyze(p, reviews: reviews, config: c)
+        c.precision = .float32
+        let f = try StabilityAnalysis.analyze(p, reviews: reviews, config: c)
+        #expect(d.maxExponent! < 0, "an ordered case: \(d.maxExponent!)")
+        for (x, y) in zip(d.perReview, f.perReview) {
+            #expect(maxAbsDiff(x.exponents, y.exponents) < 2e-3, "\(x.exponents) vs \(y.exponents)")
+            #expect(abs(x.reducedSum - y.reducedSum) < 1e-4)
+            #expect(abs(log(x.jacobianNorm!) - log(y.jacobianNorm!)) < 1e-3)
+            #expect(y.collapsedRows == 0)
+        }
+    }
+
     @Test(arguments: [DynamicsPrecision.float32, .float64])
     func contractingModelSitsAtTheFloorAndExpandingOneAboveTheThreshold(_ precision: DynamicsPrecision) throws {
         let reviews = TestModels.reviews(count: 10, drive: 100, vocab: 13, seed: 9)

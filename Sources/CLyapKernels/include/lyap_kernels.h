@@ -2,12 +2,16 @@
 #define LYAP_KERNELS_H
 
 /* Float kernels of the stability analysis (LyapDynamics), written with clang vector extensions and built
- * twice: for AVX2+FMA (chosen at run time when the CPU has it) and for the baseline target. Swift's own
- * SIMD8<Float> code is compiled for baseline x86-64 (SSE2, no FMA), which halves the width of every op.
- * Every length (`width`, `n`) must be a multiple of 8. */
+ * three times: AVX-512 (16 lanes), AVX2+FMA (8 lanes) and the baseline target (8 lanes of SSE2 or NEON); the
+ * widest one the CPU has and whose lane count divides the length is picked at run time. (Swift's own
+ * SIMD8<Float> code is compiled for baseline x86-64: SSE2, no FMA.) Every length (`width`, `n`) must be a
+ * multiple of 8; lengths that are multiples of `lyap_kernels_lanes()` use the widest variant. */
 
-/* 1 when the AVX2+FMA versions run on this CPU, 0 for the baseline versions. */
-int lyap_kernels_avx2(void);
+/* 2: AVX-512, 1: AVX2+FMA, 0: baseline. */
+int lyap_kernels_isa(void);
+
+/* 16 with AVX-512, else 8: pad widths to a multiple of this. */
+int lyap_kernels_lanes(void);
 
 /* One LSTM cell update of one lane fused with the tangent update (LyapDynamics/TangentKernel.swift has the
  * layout and the equations): rows 0..<cells of `state` are [h | c] (each `width` long), rows
@@ -16,6 +20,11 @@ int lyap_kernels_avx2(void);
  * coefficients are written there and the tangent rows are updated with them. */
 void lyap_step_f32(float *state, const float *products, const float *input, int cells, int tangents, int width,
                    float *coefficients);
+
+/* C[r][n] = sum over k < K of A[r][k] * Bt[k][n] for r < M, n < N (row-major, leading dimensions lda, ldc;
+ * Bt is K×N contiguous). Runs only with AVX-512 and N a multiple of 64, returning 1; otherwise does nothing and
+ * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
+int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
 /* Sum of a[i]*b[i], eight partial sums. */
 float lyap_dot_f32(const float *a, const float *b, int n);
@@ -34,5 +43,13 @@ int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
 /* The activations alone (for tests): y = sigmoid(x), y = tanh(x). */
 void lyap_sigmoid_f32(const float *x, float *y, int n);
 void lyap_tanh_f32(const float *x, float *y, int n);
+
+/* The same kernels with the instruction set capped at `isa` (2, 1, 0; never above what the CPU has), so tests
+ * can check every variant a machine can run. */
+void lyap_step_f32_isa(int isa, float *state, const float *products, const float *input, int cells, int tangents,
+                       int width, float *coefficients);
+int lyap_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
+void lyap_sigmoid_f32_isa(int isa, const float *x, float *y, int n);
+void lyap_tanh_f32_isa(int isa, const float *x, float *y, int n);
 
 #endif

@@ -1,0 +1,138 @@
+import CLyapKernels
+import Foundation
+import LyapCore
+import Testing
+@testable import LyapDynamics
+
+/// The C Float kernels (whichever instruction set this CPU selects) against Double references.
+struct KernelTests {
+    /// Every instruction-set variant this CPU can run: 0 baseline, 1 AVX2+FMA, 2 AVX-512.
+    static var isas: [Int32] { Array(0...lyap_kernels_isa()) }
+
+    @Test(arguments: isas)
+    func activationsAreAccurate(isa: Int32) {
+        // Dense grid over the gate range plus saturated and tiny arguments.
+        var x: [Float] = stride(from: -30.0, through: 30.0, by: 0.0037).map { Float($0) }
+        x += [-100, -87, -50, -1e-3, -1e-6, -1e-30, 0, 1e-30, 1e-6, 1e-3, 50, 90, 200]
+        while x.count % 16 != 0 { x.append(0.5) }
+        var s = [Float](repeating: 0, count: x.count), t = s
+        lyap_sigmoid_f32_isa(isa, x, &s, Int32(x.count))
+        lyap_tanh_f32_isa(isa, x, &t, Int32(x.count))
+        var worstS = 0.0, worstT = 0.0
+        for (i, v) in x.enumerated() {
+            let d = Double(v)
+            let sig = d >= 0 ? 1 / (1 + exp(-d)) : exp(d) / (1 + exp(d)), th = tanh(d)
+            // Relative error where the value is a normal Float; below that (x < -87) sigmoid is floored at
+            // about the smallest normal, an absolute error under 1.3e-38.
+            if sig >= 1e-37 { worstS = max(worstS, abs(Double(s[i]) - sig) / sig) } else { #expect(abs(Double(s[i]) - sig) < 1.3e-38) }
+            worstT = max(worstT, abs(Double(t[i]) - th) / max(abs(th), 1e-37))
+        }
+        // A few ulp (2^-23 ≈ 1.2e-7); saturated sigmoid keeps its relative accuracy (e^-30 ≈ 9e-14).
+        #expect(worstS < 1e-6, "sigmoid worst relative error \(worstS) (isa \(isa))")
+        #expect(worstT < 1e-6, "tanh worst relative error \(worstT) (isa \(isa))")
+    }
+
+    @Test(arguments: [1, 3, 4, 7, 64])
+    func productsMatchANaiveSum(rows: Int) {
+        let K = 13, N = 64 * 2, lda = 20
+        var rng = LabRNG(seed: UInt64(rows))
+        let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
+        let bt = (0..<(K * N)).map { _ in Float(rng.uniform(-1, 1)) }
+        var c = [Float](repeating: .nan, count: rows * N)
+        let done = lyap_products_f32(a, Int32(rows), Int32(lda), bt, Int32(K), Int32(N), &c, Int32(N))
+        guard done != 0 else {
+            #expect(lyap_kernels_isa() != 2, "AVX-512 present but the product kernel declined")
+            return
+        }
+        for r in 0..<rows {
+            for n in 0..<N {
+                var s = 0.0
+                for k in 0..<K { s += Double(a[r * lda + k]) * Double(bt[k * N + n]) }
+                #expect(abs(Double(c[r * N + n]) - s) < 1e-5, "(\(r), \(n))")
+            }
+        }
+    }
+
+    @Test(arguments: isas)
+    func stepVariantsAgreeWithTheDoubleKernel(isa: Int32) {
+        // One lane of H = 16 (a multiple of every lane count): 2 cells and 3 tangents.
+        let H = 16, S = 2 * H, G = 4 * H, rows = 5
+        var rng = LabRNG(seed: 21)
+        let state = (0..<(rows * S)).map { _ in rng.uniform(-1, 1) }
+        let products = (0..<(rows * G)).map { _ in rng.uniform(-3, 3) }
+        let input = (0..<G).map { _ in rng.uniform(-1, 1) }
+        var sd = state, kd = [Double](repeating: 0, count: 6 * H)
+        TangentKernel.ScalarPath<Double>.step(state: &sd, products: products, input: input, cells: 2, tangents: 3, hidden: H,
+                                              coefficients: &kd)
+        var sf = state.map { Float($0) }, kf = [Float](repeating: 0, count: 6 * H)
+        lyap_step_f32_isa(isa, &sf, products.map { Float($0) }, input.map { Float($0) }, 2, 3, Int32(H), &kf)
+        #expect(maxAbsDiff(sd, sf.map { Double($0) }) < 5e-6, "isa \(isa)")
+        #expect(maxAbsDiff(kd, kf.map { Double($0) }) < 5e-6, "isa \(isa)")
+    }
+
+    @Test(arguments: isas)
+    func gramSchmidtVariantsAgree(isa: Int32) {
+        let k = 6, n = 32
+        var rng = LabRNG(seed: 22)
+        var rows = (0..<(k * n)).map { _ in Float(rng.normal()) }
+        var ref = rows.map { Double($0) }
+        var norms = [Double](repeating: 0, count: k)
+        #expect(lyap_gram_schmidt_f32_isa(isa, &rows, Int32(k), Int32(n), 0, &norms) == Int32(k))
+        var logs = [Double](repeating: 0, count: k)
+        ref.withUnsafeMutableBufferPointer { r in
+            logs.withUnsafeMutableBufferPointer { l in _ = GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!) }
+        }
+        #expect(maxAbsDiff(norms.map { log($0) }, logs) < 1e-5)
+        #expect(maxAbsDiff(rows.map { Double($0) }, ref) < 1e-5)
+    }
+
+    @Test func gramSchmidtKernelGivesOrthonormalRowsAndNorms() {
+        let k = 8, n = 128
+        var rng = LabRNG(seed: 3)
+        let original = (0..<(k * n)).map { _ in Float(rng.normal()) }
+        var rows = original
+        var logs = [Double](repeating: 0, count: k)
+        let collapsed = rows.withUnsafeMutableBufferPointer { r in
+            logs.withUnsafeMutableBufferPointer { l in
+                GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!)
+            }
+        }
+        #expect(collapsed == 0)
+        for i in 0..<k {
+            for j in 0..<k {
+                let d = (0..<n).reduce(0.0) { $0 + Double(rows[i * n + $1]) * Double(rows[j * n + $1]) }
+                #expect(abs(d - (i == j ? 1 : 0)) < 1e-5, "QᵀQ[\(i)][\(j)] = \(d)")  // methods.md §4.6 bound
+            }
+        }
+        // The same R diagonal as the Double path.
+        var rowsD = original.map { Double($0) }
+        var logsD = [Double](repeating: 0, count: k)
+        rowsD.withUnsafeMutableBufferPointer { r in
+            logsD.withUnsafeMutableBufferPointer { l in
+                _ = GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!)
+            }
+        }
+        #expect(maxAbsDiff(logs, logsD) < 1e-5)
+    }
+
+    @Test func collapsedRowIsReplacedInsideTheRealCoordinates() {
+        // Padded rows: blocks of 16 with 12 real entries; the second row is zero (a tangent that underflowed).
+        let n = 32
+        var rows = [Float](repeating: 0, count: 3 * n)
+        for x in 0..<12 { rows[x] = Float(x + 1); rows[16 + x] = Float(12 - x) }
+        for x in 0..<12 { rows[2 * n + x] = 1 }
+        var logs = [Double](repeating: 0, count: 3)
+        let collapsed = rows.withUnsafeMutableBufferPointer { r in
+            logs.withUnsafeMutableBufferPointer { l in
+                GramSchmidt.orthonormalize(r.baseAddress!, count: 3, length: n, logNorms: l.baseAddress!, block: 16, used: 12)
+            }
+        }
+        #expect(collapsed == 1)
+        #expect(logs[1] == log(Double(Float.leastNormalMagnitude)))
+        for r in 0..<3 {
+            for x in [12, 13, 14, 15, 28, 29, 30, 31] { #expect(rows[r * n + x] == 0, "padding touched in row \(r)") }
+            let norm = (0..<n).reduce(Float(0)) { $0 + rows[r * n + $1] * rows[r * n + $1] }
+            #expect(abs(norm - 1) < 1e-5)
+        }
+    }
+}
