@@ -81,8 +81,7 @@ struct AnalyzeCommand: ParsableCommand {
                                                   validate: compute.validate)
             var gpu: VulkanStabilityAnalysis?
             if case .vulkan(let ctx) = choice {
-                let g = VulkanStabilityAnalysis(context: ctx, compiler: ShaderCompiler(sources: try ShaderLibrary.sources(),
-                                                                                       cacheDirectory: BackendChoice.spirvCacheDirectory))
+                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
                 try g.check(hidden: firstShape.hidden, config: config)
                 gpu = g
             }

@@ -52,6 +52,11 @@ enum BackendChoice {
         }
     }
 
+    /// The process's shader compiler: embedded GLSL (or LYAP_SHADER_DIR), SPIR-V cached on disk.
+    static func compiler() throws -> ShaderCompiler {
+        ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: spirvCacheDirectory)
+    }
+
     /// Where compiled SPIR-V is kept between runs: $XDG_CACHE_HOME/lyap/spirv or ~/.cache/lyap/spirv.
     static var spirvCacheDirectory: String? {
         let env = ProcessInfo.processInfo.environment

@@ -58,7 +58,7 @@ struct EvalCommand: ParsableCommand {
                 let t: LossTotals
                 switch (choice, precision) {
                 case (.vulkan(let ctx), _):
-                    let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: BackendChoice.spirvCacheDirectory)
+                    let compiler = try BackendChoice.compiler()
                     let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
                                               profile: compute.profile)
                     t = try evaluate(b, params, s, o.seqLen)

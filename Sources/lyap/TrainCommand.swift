@@ -74,7 +74,7 @@ struct TrainCommand: ParsableCommand {
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
-                let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: BackendChoice.spirvCacheDirectory)
+                let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, profile: compute.profile)
                 let capture = try compute.startCapture(choice)

@@ -33,8 +33,7 @@ enum TrainingAnalysis {
                                            count: min(a.reviews, data.test.count), drive: c.seqLen, seed: c.seed)
         let gpu: VulkanStabilityAnalysis?
         if case .vulkan(let ctx) = choice {
-            let g = VulkanStabilityAnalysis(context: ctx, compiler: ShaderCompiler(sources: try ShaderLibrary.sources(),
-                                                                                   cacheDirectory: BackendChoice.spirvCacheDirectory))
+            let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
             try g.check(hidden: c.model.hidden, config: config)
             gpu = g
         } else {
