@@ -14,7 +14,8 @@ struct Lyap: ParsableCommand {
               lyap eval --checkpoint runs/demo/checkpoints/epoch-0020.safetensors
             """,
         version: "lyap 0.1.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self,
+                      CyclesCommand.self, StagesCommand.self])
 }
 
 extension Lyap {

@@ -1,0 +1,150 @@
+import LyapCore
+
+/// Order/chaos transitions from per-epoch phase labels (methods.md §5.3) and their alignment with the
+/// test-loss minima (§6.1).
+///
+/// Rule: labels are "order", "edge" or "chaos" on analysed epochs (ascending). Edge epochs neither make nor
+/// break a phase: the settled phase changes from A to B (A, B ∈ {order, chaos}, A ≠ B) at the first
+/// analysed epoch labelled B after the last one labelled A, provided the next `hysteresis` non-edge labels
+/// from there are all B (hysteresis 1: every change counts; 2, the §5.3 default: a single flickering epoch is
+/// ignored). A change that cannot be confirmed because the labels end is not reported. The transition lies
+/// somewhere in (lastEpochBefore, epoch]; its `location` is the midpoint, the estimate the alignment uses.
+public enum PhaseLabel: String, Sendable, Codable, Equatable { case order, edge, chaos }
+
+public struct PhaseTransition: Sendable, Codable, Equatable {
+    public var from: PhaseLabel, to: PhaseLabel
+    /// First analysed epoch of the new phase (where a "stop at the transition" rule can act).
+    public var epoch: Int
+    /// Last analysed epoch of the old phase.
+    public var lastEpochBefore: Int
+    public var location: Double { 0.5 * Double(epoch + lastEpochBefore) }
+    public var name: String { from == .order ? "O->C" : "C->O" }
+}
+
+public enum Transitions {
+    public static func detect(epochs: [Int], labels: [PhaseLabel], hysteresis: Int = 2) -> [PhaseTransition] {
+        precondition(epochs.count == labels.count)
+        let h = max(1, hysteresis)
+        // Non-edge labels only.
+        let settled = zip(epochs, labels).filter { $0.1 != .edge }
+        guard let first = settled.first else { return [] }
+        var state = first.1
+        var lastOfState = first.0
+        var out: [PhaseTransition] = []
+        var i = 1
+        while i < settled.count {
+            let (e, l) = settled[i]
+            if l == state { lastOfState = e; i += 1; continue }
+            let window = settled[i..<min(settled.count, i + h)]
+            if window.count == h && window.allSatisfy({ $0.1 == l }) {
+                out.append(PhaseTransition(from: state, to: l, epoch: e, lastEpochBefore: lastOfState))
+                state = l
+                lastOfState = e
+            }
+            i += 1
+        }
+        return out
+    }
+}
+
+/// For each test-loss minimum, the signed distance (minimum − transition location, in epochs) to the nearest
+/// transition; the statistic is the mean |distance|. The null shifts the whole transition set cyclically by
+/// a uniform random integer offset within [rangeStart, rangeEnd] (the analysed range; a cyclic shift keeps
+/// the spacing of the transitions), `draws` times with a seeded LabRNG, and recomputes the statistic.
+/// p = fraction of null draws whose statistic is <= the observed one (small p: minima sit closer to the
+/// transitions than to shifted copies of them); `pPlusOne` = (1 + count)/(1 + draws), never 0.
+public struct Alignment: Sendable, Codable, Equatable {
+    public struct Pair: Sendable, Codable, Equatable {
+        public var minimumEpoch: Int
+        public var transitionLocation: Double
+        public var transition: String
+        public var distance: Double
+    }
+    public var pairs: [Pair]
+    public var statistic: Double
+    public var nullDraws: Int
+    public var nullMean: Double
+    public var p: Double
+    public var pPlusOne: Double
+    public var seed: UInt64
+    public var rangeStart: Int, rangeEnd: Int
+
+    /// nil when there is no minimum or no transition in range.
+    public static func compute(minima: [Int], transitions: [PhaseTransition], rangeStart: Int, rangeEnd: Int,
+                               draws: Int = 1000, seed: UInt64 = 0) -> Alignment? {
+        let mins = minima.filter { $0 >= rangeStart && $0 <= rangeEnd }
+        guard !mins.isEmpty, !transitions.isEmpty, rangeEnd >= rangeStart else { return nil }
+        let locs = transitions.map(\.location)
+        let pairs = mins.map { m -> Pair in
+            let k = locs.indices.min { abs(Double(m) - locs[$0]) < abs(Double(m) - locs[$1]) }!
+            return Pair(minimumEpoch: m, transitionLocation: locs[k], transition: transitions[k].name, distance: Double(m) - locs[k])
+        }
+        let observed = statistic(mins, locs)
+        let length = Double(rangeEnd - rangeStart + 1)
+        var rng = LabRNG(seed: seed, stream: "alignment-null")
+        var count = 0
+        var sum = 0.0
+        for _ in 0..<draws {
+            let offset = Double(rng.below(rangeEnd - rangeStart + 1))
+            let shifted = locs.map { t -> Double in
+                var u = (t - Double(rangeStart) + offset).truncatingRemainder(dividingBy: length)
+                if u < 0 { u += length }
+                return Double(rangeStart) + u
+            }
+            let s = statistic(mins, shifted)
+            sum += s
+            if s <= observed { count += 1 }
+        }
+        return Alignment(pairs: pairs, statistic: observed, nullDraws: draws, nullMean: draws > 0 ? sum / Double(draws) : .nan,
+                         p: draws > 0 ? Double(count) / Double(draws) : .nan, pPlusOne: Double(count + 1) / Double(draws + 1),
+                         seed: seed, rangeStart: rangeStart, rangeEnd: rangeEnd)
+    }
+
+    /// Mean over minima of the distance to the nearest location.
+    public static func statistic(_ minima: [Int], _ locations: [Double]) -> Double {
+        var total = 0.0
+        for m in minima {
+            total += locations.map { abs(Double(m) - $0) }.min()!
+        }
+        return total / Double(minima.count)
+    }
+}
+
+/// "Stop at the first order→chaos transition" against patience-based early stopping, and the best epoch.
+public struct EarlyStopping: Sendable, Codable, Equatable {
+    public struct Point: Sendable, Codable, Equatable {
+        public var epoch: Int
+        public var testLoss: Double
+        public var testAcc: Double
+    }
+    public var patience: Int
+    /// Epoch at which patience stopping halts (no improvement of the test loss for `patience` epochs), or
+    /// the last epoch when it never triggers (`patienceTriggered` false).
+    public var patienceStopEpoch: Int
+    public var patienceTriggered: Bool
+    /// The model patience stopping keeps: the best epoch seen up to its stop.
+    public var patienceKept: Point
+    /// The first O->C transition's epoch (first analysed chaos epoch), the model that rule keeps; nil without one.
+    public var firstOrderToChaos: Point?
+    public var best: Point
+
+    public static func compare(epochs: [Int], testLoss: [Double], testAcc: [Double], patience: Int,
+                               transitions: [PhaseTransition]) -> EarlyStopping {
+        precondition(!epochs.isEmpty && epochs.count == testLoss.count && epochs.count == testAcc.count)
+        func point(_ i: Int) -> Point { Point(epoch: epochs[i], testLoss: testLoss[i], testAcc: testAcc[i]) }
+        var bestSoFar = 0
+        var stop = epochs.count - 1
+        var triggered = false
+        for i in epochs.indices.dropFirst() {
+            if testLoss[i] < testLoss[bestSoFar] { bestSoFar = i }
+            if epochs[i] - epochs[bestSoFar] >= patience { stop = i; triggered = true; break }
+        }
+        let best = testLoss.indices.min { testLoss[$0] < testLoss[$1] }!
+        var oc: Point? = nil
+        if let t = transitions.first(where: { $0.from == .order && $0.to == .chaos }), let i = epochs.firstIndex(of: t.epoch) {
+            oc = point(i)
+        }
+        return EarlyStopping(patience: patience, patienceStopEpoch: epochs[stop], patienceTriggered: triggered,
+                             patienceKept: point(bestSoFar), firstOrderToChaos: oc, best: point(best))
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import LyapCore
+import LyapIO
+import LyapStudy
+import LyapTraining
+
+struct CyclesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cycles",
+        abstract: "Test-loss cycles of a run, order/chaos transitions, their alignment, and early stopping.",
+        discussion: """
+            Reads RUN/metrics.csv. Cycles: test loss smoothed over --smooth epochs, extrema need a swing larger
+            than --noise-factor times the noise (MAD of first differences); the best epoch is the raw minimum.
+            Transitions and the alignment need the phase column (lyap train --analyze-every K). Writes
+            RUN/cycles.json (or --json OUT) and, beside it, OUT-extrema.csv and OUT-transitions.csv.
+              lyap cycles runs/demo --patience 20
+            """)
+
+    @Argument(help: ArgumentHelp("A run directory (holding metrics.csv).", valueName: "RUN")) var directory: String
+    @Option(help: "Summary JSON (default RUN/cycles.json); CSV tables are written beside it.") var json: String?
+    @Option(help: "Patience of the early-stopping comparison, in epochs (default 20).") var patience: Int = 20
+    @Option(help: "Moving-average window for the test loss, in epochs (default 3).") var smooth: Int = 3
+    @Option(help: "Swing threshold in units of the noise sigma (default 4).") var noiseFactor: Double = 4
+    @Option(help: "Non-edge analysed epochs a new phase must last to count (default 2).") var hysteresis: Int = 2
+    @Option(help: "Draws of the shifted-transition null (default 1000).") var nullDraws: Int = 1000
+    @Option(help: "Seed of the null's random shifts (default 0).") var seed: UInt64 = 0
+
+    struct Summary: Encodable {
+        var run: String
+        var cycles: CycleDetector.Result
+        var transitions: [PhaseTransition]?
+        var alignment: Alignment?
+        var alignmentNote: String?
+        var earlyStopping: EarlyStopping
+    }
+
+    func run() throws {
+        try reportingErrors {
+            guard patience >= 1 else { throw ConfigError("--patience \(patience) must be at least 1") }
+            guard smooth >= 1 else { throw ConfigError("--smooth \(smooth) must be at least 1") }
+            guard noiseFactor > 0 else { throw ConfigError("--noise-factor \(noiseFactor) must be positive") }
+            guard hysteresis >= 1 else { throw ConfigError("--hysteresis \(hysteresis) must be at least 1") }
+            guard nullDraws >= 1 else { throw ConfigError("--null-draws \(nullDraws) must be at least 1") }
+            let dir = RunDirectory(directory)
+            let m = try RunMetrics.read(path: dir.metricsPath)
+            let c = CycleDetector(options: .init(smoothWindow: smooth, noiseFactor: noiseFactor)).detect(epochs: m.epochs, values: m.testLoss)
+            say(String(format: "test loss: %d epochs, noise sigma %.3g, swing threshold %.3g", m.epochs.count, c.noiseSigma, c.swingThreshold))
+            say("extrema (smoothed over \(smooth) epochs, from the first minimum):")
+            say("  epoch  kind     smoothed   raw")
+            for e in c.extrema { say(String(format: "  %5d  %@  %.6f   %.6f", e.epoch, e.kind.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0), e.value, e.rawValue)) }
+            say("cycles (min -> max -> min): \(c.cycles.count)")
+            for y in c.cycles { say(String(format: "  %d -> %d -> %d  rise %.4f  drop %.4f", y.startEpoch, y.peakEpoch, y.endEpoch, y.rise, y.drop)) }
+            say(String(format: "best epoch (raw test-loss minimum): %d, loss %.6f; smoothed minimum at %d", c.bestEpoch, c.bestValue, c.bestEpochSmoothed))
+
+            var transitions: [PhaseTransition]? = nil
+            var alignment: Alignment? = nil
+            var note: String? = nil
+            if !m.hasAnalysisColumns || m.phases.isEmpty {
+                note = m.hasAnalysisColumns ? "\(dir.metricsPath) has no analysed epoch yet (empty phase column)"
+                    : "\(dir.metricsPath) has no phase column: transitions and alignment need the analysis columns (lyap train --analyze-every K)"
+                printErr("lyap: warning: \(note!)")
+            } else {
+                let t = Transitions.detect(epochs: m.phaseEpochs, labels: m.phases, hysteresis: hysteresis)
+                transitions = t
+                say("phases: \(m.phases.count) analysed epochs (\(m.phaseEpochs.first!)..\(m.phaseEpochs.last!)); transitions (hysteresis \(hysteresis)): \(t.count)")
+                for x in t { say(String(format: "  %@ at epoch %d (last %@ epoch %d)", x.name, x.epoch, x.from.rawValue, x.lastEpochBefore)) }
+                alignment = Alignment.compute(minima: c.minima.map(\.epoch), transitions: t, rangeStart: m.phaseEpochs.first!,
+                                              rangeEnd: m.phaseEpochs.last!, draws: nullDraws, seed: seed)
+                if let a = alignment {
+                    say("alignment: test-loss minimum -> nearest transition (epochs, minimum minus transition midpoint):")
+                    for p in a.pairs { say(String(format: "  %5d  %@ at %.1f  distance %+.1f", p.minimumEpoch, p.transition, p.transitionLocation, p.distance)) }
+                    say(String(format: "  mean |distance| %.2f; null (%d cyclic shifts, seed %llu): mean %.2f, p = %.4f", a.statistic, a.nullDraws, a.seed, a.nullMean, a.p))
+                } else {
+                    note = t.isEmpty ? "no order/chaos transition in the analysed epochs" : "no test-loss minimum within the analysed epochs"
+                    say("alignment: \(note!)")
+                }
+            }
+            let es = EarlyStopping.compare(epochs: m.epochs, testLoss: m.testLoss, testAcc: m.testAcc, patience: patience, transitions: transitions ?? [])
+            say("early stopping:")
+            func row(_ name: String, _ p: EarlyStopping.Point) { say(String(format: "  %@ epoch %5d  test loss %.6f  test acc %.4f", name.padding(toLength: 40, withPad: " ", startingAt: 0), p.epoch, p.testLoss, p.testAcc)) }
+            row("patience \(patience) (stops at \(es.patienceStopEpoch)\(es.patienceTriggered ? "" : ", never triggered"))", es.patienceKept)
+            if let oc = es.firstOrderToChaos { row("first order->chaos transition", oc) } else { say("  first order->chaos transition      none") }
+            row("best epoch", es.best)
+
+            let out = json ?? (directory + "/cycles.json")
+            try JSONFile.write(Summary(run: directory, cycles: c, transitions: transitions, alignment: alignment, alignmentNote: note, earlyStopping: es), to: out)
+            let stem = out.hasSuffix(".json") ? String(out.dropLast(5)) : out
+            try CSVTable(header: ["epoch", "kind", "smoothed", "raw"],
+                         rows: c.extrema.map { [String($0.epoch), $0.kind.rawValue, studyNumber($0.value), studyNumber($0.rawValue)] }).write(path: stem + "-extrema.csv")
+            if let t = transitions {
+                try CSVTable(header: ["epoch", "last_epoch_before", "location", "from", "to"],
+                             rows: t.map { [String($0.epoch), String($0.lastEpochBefore), studyNumber($0.location), $0.from.rawValue, $0.to.rawValue] })
+                    .write(path: stem + "-transitions.csv")
+            }
+            info("wrote \(out), \(stem)-extrema.csv\(transitions == nil ? "" : ", \(stem)-transitions.csv")")
+        }
+    }
+}
+
+func studyNumber(_ x: Double) -> String { String(format: "%.9g", x) }

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import LyapCore
+
+/// `lyap cycles` and `lyap stages` on run directories written by the test.
+struct CLIStudyTests {
+    /// metrics.csv with a cycling test loss (minima 50, 160, 270, 410; maxima 150, 260, 400; noise 0.01) and,
+    /// optionally, phases every 5 epochs: chaos in [55, 155) and [265, 405), order elsewhere.
+    func writeMetrics(_ dir: String, phases: Bool) throws {
+        let knots: [(Double, Double)] = [(0, 1.0), (50, 0.3), (150, 0.6), (160, 0.35), (260, 0.65), (270, 0.4), (400, 0.7), (410, 0.45), (599, 0.6)]
+        var rng = LabRNG(seed: 2)
+        var lines = ["epoch,step,train_loss,train_acc,test_loss,test_acc,seconds" + (phases ? ",max_exponent,distance_initial,distance_end_of_drive,floor_fraction,phase" : "")]
+        for e in 1..<600 {
+            let x = Double(e)
+            let k = knots.lastIndex { $0.0 <= x }!
+            let (e0, v0) = knots[k], (e1, v1) = knots[min(k + 1, knots.count - 1)]
+            let v = (e1 == e0 ? v0 : v0 + (v1 - v0) * (x - e0) / (e1 - e0)) + 0.01 * rng.normal()
+            var line = "\(e),\(10 * e),\(0.7 * exp(-x / 100) + 0.01),0.9,\(v),\(1 - v / 2),1.0"
+            if phases {
+                let chaos = (55..<155).contains(e) || (265..<405).contains(e)
+                line += e % 5 == 0 ? ",0.1,-3,-3,0.5,\(chaos ? "chaos" : "order")" : ",,,,,"
+            }
+            lines.append(line)
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/metrics.csv", atomically: true, encoding: .utf8)
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    @Test func cyclesWithPhases() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        try writeMetrics(run, phases: true)
+        let r = try CLI.run(["cycles", run, "--patience", "20", "--null-draws", "500"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("cycles (min -> max -> min): 3"))
+        #expect(r.stdout.contains("transitions (hysteresis 2): 4"))
+        let j = try json(run + "/cycles.json")
+        let cycles = try #require(j["cycles"] as? [String: Any])
+        let extrema = try #require(cycles["extrema"] as? [[String: Any]])
+        #expect(extrema.compactMap { $0["kind"] as? String } == ["minimum", "maximum", "minimum", "maximum", "minimum", "maximum", "minimum"])
+        let epochs = extrema.compactMap { $0["epoch"] as? Int }
+        for (a, b) in zip(epochs, [50, 150, 160, 260, 270, 400, 410]) { #expect(abs(a - b) <= 8) }
+        let transitions = try #require(j["transitions"] as? [[String: Any]])
+        #expect(transitions.compactMap { $0["epoch"] as? Int } == [55, 155, 265, 405])
+        let a = try #require(j["alignment"] as? [String: Any])
+        #expect((a["nullDraws"] as? Int) == 500)
+        let p = try #require(a["p"] as? Double)
+        #expect(p >= 0 && p <= 1)
+        let es = try #require(j["earlyStopping"] as? [String: Any])
+        #expect(((es["firstOrderToChaos"] as? [String: Any])?["epoch"] as? Int) == 55)
+        let csv = try String(contentsOfFile: run + "/cycles-extrema.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("epoch,kind,smoothed,raw\n") && csv.split(separator: "\n").count == 8)
+        #expect(FileManager.default.fileExists(atPath: run + "/cycles-transitions.csv"))
+    }
+
+    @Test func cyclesWithoutAnalysisColumnsSaysHowToGetThem() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        try writeMetrics(run, phases: false)
+        let r = try CLI.run(["cycles", run, "--json", s.dir + "/c.json"])
+        #expect(r.status == 0)
+        #expect(r.stderrLines.count == 1 && r.stderr.contains("--analyze-every"))
+        #expect(r.stdout.contains("cycles (min -> max -> min): 3"))
+        let j = try json(s.dir + "/c.json")
+        #expect(j["alignment"] == nil && j["transitions"] == nil)
+    }
+
+    @Test func missingMetricsAndBadFlagsAreOneLineErrors() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let r = try CLI.run(["cycles", s.dir + "/nope"])
+        #expect(r.status != 0 && r.stderrLines.count == 1 && r.stderr.contains("metrics.csv"))
+        let st = try CLI.run(["stages", s.dir + "/nope"])
+        #expect(st.status != 0 && st.stderrLines.count == 1 && st.stderr.contains("nope"))
+        try writeMetrics(s.dir + "/run", phases: false)
+        let p = try CLI.run(["cycles", s.dir + "/run", "--patience", "0"])
+        #expect(p.status != 0 && p.stderrLines.count == 1 && p.stderr.contains("--patience"))
+    }
+
+    @Test func stagesOnATrainedRunWithAStepLog() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        let t = try CLI.run(["train", "--out", run, "--epochs", "3", "--checkpoint-every", "1"] + s.small)
+        #expect(t.status == 0, "\(t.stderr)")
+        // Three stages: plateau to 1000, descent to 1500, secondary plateau to 5000, then a drop and a plateau.
+        var lines = ["step,loss"]
+        for step in 1...8000 {
+            let x = Double(step)
+            let y: Double = x <= 1000 ? log(0.69) : x <= 1500 ? log(0.69) + (log(0.2) - log(0.69)) * (x - 1000) / 500
+                : x <= 5000 ? log(0.2) : x <= 5500 ? log(0.2) + (log(0.02) - log(0.2)) * (x - 5000) / 500 : log(0.02)
+            lines.append("\(step),\(exp(y))")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/steps.csv", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["stages", run])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("initial plateau") && !r.stdout.contains("not found"))
+        let j = try json(run + "/stages.json")
+        let d = try #require(j["initialDescent"] as? [String: Any])
+        let start = try #require(d["startStep"] as? Int), end = try #require(d["endStep"] as? Int)
+        #expect(abs(log(Double(start) / 1000)) < 0.12 && abs(log(Double(end) / 1500)) < 0.12, "descent \(start)..\(end)")
+        let models = try FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints").filter { !$0.hasSuffix(".state.safetensors") && $0.hasSuffix(".safetensors") }
+        let rows = try #require(j["checkpoints"] as? [[String: Any]])
+        #expect(rows.count == models.count && rows.count >= 3)
+        #expect((rows.first?["alphaToFirst"] as? Double) == 0)
+        #expect(rows.dropFirst().allSatisfy { (($0["alphaToPrevious"] as? Double) ?? -1) > 0 })
+        let csv = try String(contentsOfFile: run + "/stages-wasserstein.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == rows.count + 1 && csv[0].hasPrefix("epoch,alpha_to_previous,alpha_to_first"))
+        let curve = try String(contentsOfFile: run + "/stages-curve.csv", encoding: .utf8).split(separator: "\n")
+        #expect(curve.count == 8001)
+        #expect(curve[500].hasPrefix("500,") && curve[500].hasSuffix(",initial_plateau"))
+        #expect(curve[3000].hasSuffix(",secondary_plateau"))
+        // Without steps.csv: falls back to train_loss per epoch in metrics.csv.
+        try FileManager.default.removeItem(atPath: run + "/steps.csv")
+        let m = try CLI.run(["stages", run, "--min-plateau", "1"])
+        #expect(m.status == 0, "\(m.stderr)")
+        #expect(m.stdout.contains("train_loss per epoch"))
+    }
+}
