@@ -51,10 +51,12 @@ let package = Package(
         .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
+        // The report: SVG charts (no dependencies) and the HTML page of a run (lyap report).
+        .target(name: "LyapReport", dependencies: ["LyapCore", "LyapIO"]),
         .executableTarget(
             name: "lyap",
             dependencies: [
-                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapDynamics",
+                "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapDynamics", "LyapReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
@@ -73,6 +75,7 @@ let package = Package(
         .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared"]),
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
+        .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,7 +14,7 @@ struct Lyap: ParsableCommand {
               lyap eval --checkpoint runs/demo/checkpoints/epoch-0020.safetensors
             """,
         version: "lyap 0.1.0",
-        subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self])
+        subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self, ReportCommand.self])
 }
 
 extension Lyap {
