@@ -142,10 +142,15 @@ public struct Chart: Sendable {
         var xs: [Double] = [], ys: [Double] = []
         for l in lines { for (x, y) in zip(l.x, l.y) { if let y, y.isFinite, x.isFinite { xs.append(x); ys.append(y) } } }
         for s in scatters { for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite { xs.append(x); ys.append(y) } }
-        for b in bands { xs.append(b.x0); xs.append(b.x1) }
-        for m in markers { xs.append(m.x) }
+        // Bands and markers do not widen the x range (they are clipped to it): the data decide it.
+        if xs.isEmpty { for b in bands { xs.append(b.x0); xs.append(b.x1) } }
         for h in hlines where h.y.isFinite { ys.append(h.y) }
-        let xd = xRange ?? (xs.min() ?? 0, xs.max() ?? 1)
+        var xd = xRange ?? (xs.min() ?? 0, xs.max() ?? 1)
+        if xRange == nil && (!scatters.isEmpty || lines.contains(where: \.markers)) {
+            // Points drawn at the ends of the range would be cut in half: leave 2% of the span free.
+            let pad = max(xd.1 - xd.0, 1) * 0.02
+            xd = (xd.0 - pad, xd.1 + pad)
+        }
         let yd = yRange ?? (ys.min() ?? 0, ys.max() ?? 1)
         let xt = integerX ? Ticks.integer(lo: xd.0, hi: xd.1, target: 8) : Ticks.nice(lo: xd.0, hi: xd.1, target: 7)
         let yt = Ticks.nice(lo: yd.0, hi: yd.1, target: 5)

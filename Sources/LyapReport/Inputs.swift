@@ -127,8 +127,8 @@ public struct TanhMapData: Sendable {
 /// Shaded phase intervals from labels at analysed epochs. Rule: the label found at analysed epoch e_i holds
 /// from e_i up to the next analysed epoch e_{i+1} (the analysis is a sample; a phase change is placed at the
 /// first epoch that shows the new label, as `PhaseTransition` does); the last label holds to `end` (the last
-/// epoch of the run) or, when `end` is not past it, covers half a spacing of the analyses on each side so it
-/// stays visible. Unlabelled epochs (nil) are skipped; consecutive equal labels merge into one interval.
+/// epoch of the run) or, when `end` is not past it, extends half a spacing of the analyses past it so it
+/// stays visible (charts clip bands to the data's x range). Unlabelled epochs (nil) are skipped; consecutive equal labels merge into one interval.
 public enum PhaseIntervals {
     public static func compute(epochs: [Int], labels: [String?], end: Int? = nil) -> [Band] {
         let pts = zip(epochs, labels).compactMap { e, l in l.map { (Double(e), $0) } }.sorted { $0.0 < $1.0 }
