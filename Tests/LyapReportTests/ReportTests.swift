@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import LyapIO
 import Testing
 @testable import LyapReport
@@ -40,18 +43,26 @@ func seriesPolylines(_ svg: String, _ name: String) -> [Int] {
 
 func sampleMetrics(analysis: Bool) -> RunMetrics {
     var m = RunMetrics()
-    m.epochs = Array(1...10)
-    m.trainLoss = (1...10).map { 0.7 - 0.05 * Double($0) }
+    let es: [Int] = Array(1...10)
+    func f(_ g: (Double) -> Double) -> [Double?] { es.map { (e: Int) -> Double? in g(Double(e)) } }
+    func even(_ g: (Double) -> Double) -> [Double?] { es.map { (e: Int) -> Double? in e % 2 == 0 ? g(Double(e)) : nil } }
+    m.epochs = es
+    m.trainLoss = f { 0.7 - 0.05 * $0 }
     m.testLoss = [0.69, 0.68, 0.66, 0.65, 0.66, 0.7, 0.72, 0.7, 0.69, 0.75]
-    m.trainAcc = (1...10).map { 0.5 + 0.04 * Double($0) }
-    m.testAcc = (1...10).map { 0.5 + 0.02 * Double($0) }
-    m.maxExponent = (1...10).map { $0 % 2 == 0 ? -0.1 + 0.02 * Double($0) : nil }
-    m.distanceInitial = (1...10).map { $0 % 2 == 0 ? -15 + Double($0) : nil }
-    m.distanceEndOfDrive = (1...10).map { $0 % 2 == 0 ? -14 + Double($0) : nil }
-    m.floorFraction = (1...10).map { $0 % 2 == 0 ? 0.5 : nil }
-    m.phase = (1...10).map { e in e % 2 == 0 ? (e < 6 ? "order" : "chaos") : nil }
+    m.trainAcc = f { 0.5 + 0.04 * $0 }
+    m.testAcc = f { 0.5 + 0.02 * $0 }
+    m.maxExponent = even { -0.1 + 0.02 * $0 }
+    m.distanceInitial = even { -15 + $0 }
+    m.distanceEndOfDrive = even { -14 + $0 }
+    m.floorFraction = even { _ in 0.5 }
+    m.phase = es.map { (e: Int) -> String? in e % 2 == 0 ? (e < 6 ? "order" : "chaos") : nil }
     m.hasAnalysis = analysis
-    if !analysis { m.phase = m.phase.map { _ in nil }; m.maxExponent = m.maxExponent.map { _ in nil } }
+    if !analysis {
+        m.phase = es.map { _ in nil }
+        m.maxExponent = es.map { _ in nil }
+        m.distanceInitial = es.map { _ in nil }
+        m.distanceEndOfDrive = es.map { _ in nil }
+    }
     return m
 }
 
@@ -61,7 +72,7 @@ func sampleMetrics(analysis: Bool) -> RunMetrics {
         #expect(a.step == 0.2)
         #expect(a.ticks.count == 6 && a.ticks.first == 0 && abs(a.ticks.last! - 1) < 1e-12)
         let b = Ticks.nice(lo: 0.23, hi: 0.79, target: 5)
-        #expect(b.step == 0.1 && abs(b.lo - 0.2) < 1e-12 && abs(b.hi - 0.8) < 1e-12)
+        #expect(b.step == 0.2 && abs(b.lo - 0.2) < 1e-12 && abs(b.hi - 0.8) < 1e-12 && b.ticks.count == 4)
         let c = Ticks.nice(lo: -16, hi: -4.2, target: 5)
         #expect(c.step == 2.5 && c.lo == -17.5 && c.hi == -2.5)
         let d = Ticks.nice(lo: 3, hi: 3)  // degenerate range widened
@@ -144,7 +155,7 @@ func sampleMetrics(analysis: Bool) -> RunMetrics {
         h.values = [[0, 1, 1, nil], [0, 0, 1, 1], [1, 1, 1, 1]]
         let q = try #require(XMLCollector.parse(h.render()))
         #expect(q.elements.filter { $0.attrs["class"] == "legend-label" }.count == 2)
-        #expect(q.elements.filter { $0.attrs["class"] == "cell" && $0.attrs["fill"] == "#D55E00" }.count == 7)
+        #expect(q.elements.filter { $0.attrs["class"] == "cell" && $0.attrs["fill"] == "#D55E00" }.count == 8)
     }
 
     @Test func viridisEnds() {
@@ -173,7 +184,7 @@ func sampleMetrics(analysis: Bool) -> RunMetrics {
     @Test func unsortedEpochsAndSingleLabel() {
         let b = PhaseIntervals.compute(epochs: [8, 2, 4], labels: ["chaos", "order", "order"], end: 8)
         #expect(b == [Band(x0: 2, x1: 8, label: "order", fill: Palette.phaseFill("order")),
-                      Band(x0: 8, x1: 9, label: "chaos", fill: Palette.phaseFill("chaos"))])
+                      Band(x0: 8, x1: 10, label: "chaos", fill: Palette.phaseFill("chaos"))])
     }
 }
 
