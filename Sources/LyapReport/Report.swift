@@ -37,7 +37,8 @@ public struct ReportInputs: Sendable {
         let metrics = try RunMetrics.read(path: runDir + "/metrics.csv")
         var threshold: Double?
         if let data = FileManager.default.contents(atPath: runDir + "/config.json"),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           case let obj = (top["config"] as? [String: Any]) ?? top,
            let model = obj["model"] as? [String: Any], let h = (model["hidden"] as? NSNumber)?.doubleValue,
            let a = obj["analysis"] as? [String: Any], let eps = (a["epsilon"] as? NSNumber)?.doubleValue, h > 0, eps > 0 {
             threshold = log(eps * h.squareRoot())
