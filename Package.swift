@@ -53,10 +53,13 @@ let package = Package(
         .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
+        // The report: SVG charts (no dependencies) and the HTML page of a run (lyap report).
+        .target(name: "LyapReport", dependencies: ["LyapCore", "LyapIO"]),
         .executableTarget(
             name: "lyap",
             dependencies: [
                 "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapDynamics", "LyapStudy",
+                "LyapReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared"]),
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
         .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
+        .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
     ],
     swiftLanguageModes: [.v6]
