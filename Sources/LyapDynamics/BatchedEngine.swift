@@ -51,8 +51,8 @@ struct LaneVectors: Sendable {
 enum BatchedEngine<T: CPUScalar> {
     static var blockLanes: Int { T.self == Float.self ? 16 : 8 }
     /// Units are padded to a multiple of this: the Float kernel's lane count (16 with AVX-512, else 8; see
-    /// `CellWeights`). The Double path runs unpadded.
-    static var padding: Int { T.self == Float.self ? Int(lyap_kernels_lanes()) : 1 }
+    /// `CellWeights`); 8 for the Double path (its C kernels take 4 or 8 doubles at a time).
+    static var padding: Int { T.self == Float.self ? Int(lyap_kernels_lanes()) : 8 }
 
     struct Unit { let model: Int; let lanes: Range<Int> }
 
@@ -115,9 +115,10 @@ enum BatchedEngine<T: CPUScalar> {
         }
     }
 
-    /// U·h for `rows` rows [h | c] of width W: products[r] = U · h_r (4W). Float with AVX-512 uses the C tile
-    /// kernel over Uᵀ (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects);
-    /// otherwise one BLAS product that skips the padded columns of h (they multiply zero columns of U).
+    /// U·h for `rows` rows [h | c] of width W: products[r] = U · h_r (4W). With AVX-512 the C tile kernels
+    /// over Uᵀ run (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects, and
+    /// each element one FMA chain in k order whatever the block); otherwise one BLAS product that skips the
+    /// padded columns of h (they multiply zero columns of U).
     @inline(__always)
     static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
                          Ut: UnsafePointer<T>, hidden H: Int, width W: Int) {
@@ -125,6 +126,11 @@ enum BatchedEngine<T: CPUScalar> {
             let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
+            if done != 0 { return }
+        } else if T.self == Double.self {
+            let done = lyap_products_f64(UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(rows), Int32(2 * W),
+                                         UnsafeRawPointer(Ut).assumingMemoryBound(to: Double.self), Int32(H), Int32(4 * W),
+                                         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(4 * W))
             if done != 0 { return }
         }
         T.gemm(transA: false, transB: true, m: rows, n: 4 * W, k: H, alpha: 1, a: a, lda: 2 * W,
