@@ -21,8 +21,39 @@ typedef float vf4 __attribute__((vector_size(16)));
 #undef INLINE
 #undef LYAP_RCP
 
+typedef double vd4 __attribute__((vector_size(32)));
+typedef double vd4_u __attribute__((vector_size(32), aligned(8)));
+#define vd vd4
+#define vd_u vd4_u
+#define LANESD 4
+#define KD(name) name##_f64_base
+#define INLINE static inline __attribute__((always_inline))
+#include "kernels_f64_body.h"
+#undef KD
+#undef INLINE
+
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#define KD(name) name##_f64_avx2
+#define INLINE static inline __attribute__((always_inline, target("avx2,fma")))
+#include "kernels_f64_body.h"
+#undef KD
+#undef INLINE
+#undef vd
+#undef vd_u
+#undef LANESD
+
+typedef double vd8 __attribute__((vector_size(64)));
+typedef double vd8_u __attribute__((vector_size(64), aligned(8)));
+#define vd vd8
+#define vd_u vd8_u
+#define LANESD 8
+#define KD(name) name##_f64_avx512
+#define INLINE static inline __attribute__((always_inline, target("avx512f,avx2,fma")))
+#include "kernels_f64_body.h"
+#undef KD
+#undef INLINE
 
 /* AVX2 + FMA: eight lanes, reciprocal estimate plus one Newton step for the divisions. */
 #define LYAP_RCP 8
@@ -140,6 +171,64 @@ A512 static void products_avx512(const float *A, int M, int lda, const float *Bt
     }
 }
 
+/* The Double form of products_avx512: tiles of 4 rows × 32 columns. */
+A512 static void products_f64_avx512(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc) {
+    for (int n = 0; n < N; n += 32) {
+        const double *b = Bt + n;
+        int r = 0;
+        for (; r + 4 <= M; r += 4) {
+            const double *a0 = A + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+            __m512d c00 = _mm512_setzero_pd(), c01 = c00, c02 = c00, c03 = c00;
+            __m512d c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+            __m512d c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+            __m512d c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+            for (int k = 0; k < K; k++) {
+                const double *bk = b + k * N;
+                __m512d b0 = _mm512_loadu_pd(bk), b1 = _mm512_loadu_pd(bk + 8);
+                __m512d b2 = _mm512_loadu_pd(bk + 16), b3 = _mm512_loadu_pd(bk + 24);
+                __m512d x = _mm512_set1_pd(a0[k]);
+                c00 = _mm512_fmadd_pd(x, b0, c00); c01 = _mm512_fmadd_pd(x, b1, c01);
+                c02 = _mm512_fmadd_pd(x, b2, c02); c03 = _mm512_fmadd_pd(x, b3, c03);
+                x = _mm512_set1_pd(a1[k]);
+                c10 = _mm512_fmadd_pd(x, b0, c10); c11 = _mm512_fmadd_pd(x, b1, c11);
+                c12 = _mm512_fmadd_pd(x, b2, c12); c13 = _mm512_fmadd_pd(x, b3, c13);
+                x = _mm512_set1_pd(a2[k]);
+                c20 = _mm512_fmadd_pd(x, b0, c20); c21 = _mm512_fmadd_pd(x, b1, c21);
+                c22 = _mm512_fmadd_pd(x, b2, c22); c23 = _mm512_fmadd_pd(x, b3, c23);
+                x = _mm512_set1_pd(a3[k]);
+                c30 = _mm512_fmadd_pd(x, b0, c30); c31 = _mm512_fmadd_pd(x, b1, c31);
+                c32 = _mm512_fmadd_pd(x, b2, c32); c33 = _mm512_fmadd_pd(x, b3, c33);
+            }
+            double *o = C + r * ldc + n;
+            _mm512_storeu_pd(o, c00); _mm512_storeu_pd(o + 8, c01); _mm512_storeu_pd(o + 16, c02); _mm512_storeu_pd(o + 24, c03);
+            o += ldc;
+            _mm512_storeu_pd(o, c10); _mm512_storeu_pd(o + 8, c11); _mm512_storeu_pd(o + 16, c12); _mm512_storeu_pd(o + 24, c13);
+            o += ldc;
+            _mm512_storeu_pd(o, c20); _mm512_storeu_pd(o + 8, c21); _mm512_storeu_pd(o + 16, c22); _mm512_storeu_pd(o + 24, c23);
+            o += ldc;
+            _mm512_storeu_pd(o, c30); _mm512_storeu_pd(o + 8, c31); _mm512_storeu_pd(o + 16, c32); _mm512_storeu_pd(o + 24, c33);
+        }
+        for (; r < M; r++) {
+            const double *a0 = A + r * lda;
+            __m512d c0 = _mm512_setzero_pd(), c1 = c0, c2 = c0, c3 = c0;
+            for (int k = 0; k < K; k++) {
+                const double *bk = b + k * N;
+                __m512d x = _mm512_set1_pd(a0[k]);
+                c0 = _mm512_fmadd_pd(x, _mm512_loadu_pd(bk), c0);
+                c1 = _mm512_fmadd_pd(x, _mm512_loadu_pd(bk + 8), c1);
+                c2 = _mm512_fmadd_pd(x, _mm512_loadu_pd(bk + 16), c2);
+                c3 = _mm512_fmadd_pd(x, _mm512_loadu_pd(bk + 24), c3);
+            }
+            double *o = C + r * ldc + n;
+            _mm512_storeu_pd(o, c0); _mm512_storeu_pd(o + 8, c1); _mm512_storeu_pd(o + 16, c2); _mm512_storeu_pd(o + 24, c3);
+        }
+    }
+}
+A512 static void tangents_f64_avx512(double *s, const double *p, int c, int t, int w, const double *k) { tangents_body_f64_avx512(s, p, c, t, w, k); }
+A2 static void tangents_f64_avx2(double *s, const double *p, int c, int t, int w, const double *k) { tangents_body_f64_avx2(s, p, c, t, w, k); }
+A512 static int gs_f64_avx512(double *r, int k, int n, int from, double *norms) { return gram_schmidt_body_f64_avx512(r, k, n, from, norms); }
+A2 static int gs_f64_avx2(double *r, int k, int n, int from, double *norms) { return gram_schmidt_body_f64_avx2(r, k, n, from, norms); }
+
 /* The widest variant at most `isa` whose lane count divides n. */
 #define PICK(isa, n) ((isa) == 2 && (n) % 16 == 0 ? 2 : (isa) >= 1 ? 1 : 0)
 #define DISPATCH(isa, n, wide, avx, base) \
@@ -162,6 +251,49 @@ int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, in
     }
 #endif
     return 0;
+}
+
+int lyap_products_f64(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc) {
+#if defined(__x86_64__)
+    if (use_isa() == 2 && N % 32 == 0) {
+        products_f64_avx512(A, M, lda, Bt, K, N, C, ldc);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+/* Double widths: 8 lanes with AVX-512, 4 otherwise. */
+#define PICKD(isa, n) ((isa) == 2 && (n) % 8 == 0 ? 2 : (isa) >= 1 ? 1 : 0)
+
+void lyap_tangents_f64_isa(int isa, double *s, const double *p, int c, int t, int w, const double *k) {
+#if defined(__x86_64__)
+    switch (PICKD(clamp_isa(isa), w)) {
+    case 2: tangents_f64_avx512(s, p, c, t, w, k); return;
+    case 1: tangents_f64_avx2(s, p, c, t, w, k); return;
+    default: break;
+    }
+#endif
+    tangents_body_f64_base(s, p, c, t, w, k);
+}
+
+void lyap_tangents_f64(double *s, const double *p, int c, int t, int w, const double *k) {
+    lyap_tangents_f64_isa(2, s, p, c, t, w, k);
+}
+
+int lyap_gram_schmidt_f64_isa(int isa, double *rows, int k, int n, int from, double *norms) {
+#if defined(__x86_64__)
+    switch (PICKD(clamp_isa(isa), n)) {
+    case 2: return gs_f64_avx512(rows, k, n, from, norms);
+    case 1: return gs_f64_avx2(rows, k, n, from, norms);
+    default: break;
+    }
+#endif
+    return gram_schmidt_body_f64_base(rows, k, n, from, norms);
+}
+
+int lyap_gram_schmidt_f64(double *rows, int k, int n, int from, double *norms) {
+    return lyap_gram_schmidt_f64_isa(2, rows, k, n, from, norms);
 }
 
 void lyap_step_f32_isa(int isa, float *s, const float *p, const float *in, int c, int t, int w, float *k) {

@@ -1,8 +1,8 @@
 import CLyapKernels
 import Dispatch
 import LyapCore
+import Foundation
 import LyapCPU
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -51,8 +51,8 @@ struct LaneVectors: Sendable {
 enum BatchedEngine<T: CPUScalar> {
     static var blockLanes: Int { T.self == Float.self ? 16 : 8 }
     /// Units are padded to a multiple of this: the Float kernel's lane count (16 with AVX-512, else 8; see
-    /// `CellWeights`). The Double path runs unpadded.
-    static var padding: Int { T.self == Float.self ? Int(lyap_kernels_lanes()) : 1 }
+    /// `CellWeights`); 8 for the Double path (its C kernels take 4 or 8 doubles at a time).
+    static var padding: Int { T.self == Float.self ? Int(lyap_kernels_lanes()) : 8 }
 
     struct Unit { let model: Int; let lanes: Range<Int> }
 
@@ -67,7 +67,6 @@ enum BatchedEngine<T: CPUScalar> {
             for start in stride(from: 0, to: n, by: b) { units.append(Unit(model: m, lanes: start..<min(n, start + b))) }
         }
         let results = ResultSlots(models: models.count, lanes: n)
-        let done = Atomic<Int>(0)
         let threads = max(1, min(c.threads, units.count))
         let unitList = units
         DispatchQueue.concurrentPerform(iterations: threads) { p in
@@ -75,8 +74,7 @@ enum BatchedEngine<T: CPUScalar> {
             for u in stride(from: p, to: unitList.count, by: threads) {
                 let unit = unitList[u]
                 let out = runBlock(models[unit.model], lanes: unit.lanes, reviews: reviews, config: c, vectors: vectors, ws: ws)
-                results.store(out, model: unit.model, from: unit.lanes.lowerBound)
-                let d = done.add(1, ordering: .relaxed).newValue
+                let d = results.store(out, model: unit.model, from: unit.lanes.lowerBound)
                 progress?(d, unitList.count)
             }
         }
@@ -85,19 +83,20 @@ enum BatchedEngine<T: CPUScalar> {
 
     /// Buffers of one thread, reused across its blocks.
     final class Workspace<S: CPUScalar>: @unchecked Sendable {
-        let drive: UnsafeMutablePointer<S>      // lanes × 2 rows × 2H
-        let state: UnsafeMutablePointer<S>      // lanes × (3 + k) rows × 2H
-        let products: UnsafeMutablePointer<S>   // lanes × (3 + k) rows × 4H
-        let coefficients: UnsafeMutablePointer<S>  // 6H
-        let scratch: UnsafeMutablePointer<S>    // 12H: the Jacobian-norm iteration's vectors
-        let normVectors: UnsafeMutablePointer<S> // lanes × 2H
+        // W is the padded width (see `CellWeights`).
+        let drive: UnsafeMutablePointer<S>      // lanes × 2 rows × 2W
+        let state: UnsafeMutablePointer<S>      // lanes × (3 + k) rows × 2W
+        let products: UnsafeMutablePointer<S>   // lanes × (3 + k) rows × 4W
+        let coefficients: UnsafeMutablePointer<S>  // 6W
+        let scratch: UnsafeMutablePointer<S>    // 12W: the Jacobian-norm iteration's vectors
+        let normVectors: UnsafeMutablePointer<S> // lanes × 2W
         let logs: UnsafeMutablePointer<Double>  // lanes × k
         let normLogs: UnsafeMutablePointer<Double>  // lanes
         private let sizes: [Int]
 
-        init(lanes: Int, width H: Int, config c: AnalysisConfig) {
+        init(lanes: Int, width W: Int, config c: AnalysisConfig) {
             let rows = 3 + c.exponents
-            sizes = [lanes * 2 * 2 * H, lanes * rows * 2 * H, lanes * rows * 4 * H, 6 * H, 12 * H, lanes * 2 * H]
+            sizes = [lanes * 2 * 2 * W, lanes * rows * 2 * W, lanes * rows * 4 * W, 6 * W, 12 * W, lanes * 2 * W]
             drive = .allocate(capacity: sizes[0])
             state = .allocate(capacity: sizes[1])
             products = .allocate(capacity: sizes[2])
@@ -115,9 +114,10 @@ enum BatchedEngine<T: CPUScalar> {
         }
     }
 
-    /// U·h for `rows` rows [h | c] of width W: products[r] = U · h_r (4W). Float with AVX-512 uses the C tile
-    /// kernel over Uᵀ (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects);
-    /// otherwise one BLAS product that skips the padded columns of h (they multiply zero columns of U).
+    /// U·h for `rows` rows [h | c] of width W: products[r] = U · h_r (4W). With AVX-512 the C tile kernels
+    /// over Uᵀ run (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects, and
+    /// each element one FMA chain in k order whatever the block); otherwise one BLAS product that skips the
+    /// padded columns of h (they multiply zero columns of U).
     @inline(__always)
     static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
                          Ut: UnsafePointer<T>, hidden H: Int, width W: Int) {
@@ -125,6 +125,11 @@ enum BatchedEngine<T: CPUScalar> {
             let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
+            if done != 0 { return }
+        } else if T.self == Double.self {
+            let done = lyap_products_f64(UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(rows), Int32(2 * W),
+                                         UnsafeRawPointer(Ut).assumingMemoryBound(to: Double.self), Int32(H), Int32(4 * W),
+                                         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(4 * W))
             if done != 0 { return }
         }
         T.gemm(transA: false, transB: true, m: rows, n: 4 * W, k: H, alpha: 1, a: a, lda: 2 * W,
@@ -255,19 +260,27 @@ enum BatchedEngine<T: CPUScalar> {
 /// Result storage written by disjoint lane ranges from several threads.
 final class ResultSlots: @unchecked Sendable {
     private var slots: [[ReviewDynamics?]]
-    private let lock = Mutex<Void>(())
+    private var stored = 0
+    private let lock = NSLock()
 
     init(models: Int, lanes: Int) {
         slots = Array(repeating: Array(repeating: nil, count: lanes), count: models)
     }
 
-    func store(_ r: [ReviewDynamics], model: Int, from start: Int) {
-        lock.withLock { _ in
-            for (i, x) in r.enumerated() { slots[model][start + i] = x }
-        }
+    /// Stores one block's results; returns how many blocks are stored so far.
+    func store(_ r: [ReviewDynamics], model: Int, from start: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        for (i, x) in r.enumerated() { slots[model][start + i] = x }
+        stored += 1
+        return stored
     }
 
-    var values: [[ReviewDynamics]] { lock.withLock { _ in slots.map { $0.map { $0! } } } }
+    var values: [[ReviewDynamics]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0.map { $0! } }
+    }
 }
 
 /// One or more power-iteration steps on J_tᵀJ_t for the largest singular value ‖J_t‖₂, warm-started from

@@ -24,8 +24,12 @@ enum GramSchmidt {
         block: Int? = nil, used: Int? = nil
     ) -> Int {
         if T.self == Float.self && n % 8 == 0 && k <= 256 {
-            return orthonormalizeFloat(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self), count: k, length: n,
-                                       logNorms: logNorms, block: block ?? n, used: used ?? n)
+            return orthonormalizeC(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self), count: k, length: n,
+                                   logNorms: logNorms, block: block ?? n, used: used ?? n, kernel: lyap_gram_schmidt_f32)
+        }
+        if T.self == Double.self && n % 4 == 0 && k <= 256 {
+            return orthonormalizeC(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Double.self), count: k, length: n,
+                                   logNorms: logNorms, block: block ?? n, used: used ?? n, kernel: lyap_gram_schmidt_f64)
         }
         var collapsed = 0
         for j in 0..<k {
@@ -59,18 +63,19 @@ enum GramSchmidt {
         return collapsed
     }
 
-    /// The Float fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32`), which stops at a
+    /// The fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32/_f64`), which stops at a
     /// collapsed row; that row is handled here as above and the C loop resumes after it.
-    private static func orthonormalizeFloat(
-        _ rows: UnsafeMutablePointer<Float>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
-        block: Int, used: Int
+    private static func orthonormalizeC<S: CPUScalar>(
+        _ rows: UnsafeMutablePointer<S>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
+        block: Int, used: Int,
+        kernel: (UnsafeMutablePointer<S>?, Int32, Int32, Int32, UnsafeMutablePointer<Double>?) -> Int32
     ) -> Int {
         var collapsed = 0
         var from = 0
         withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { norms in
             let norms = norms.baseAddress!
             while from < k {
-                let stop = Int(lyap_gram_schmidt_f32(rows, Int32(k), Int32(n), Int32(from), norms))
+                let stop = Int(kernel(rows, Int32(k), Int32(n), Int32(from), norms))
                 if let logNorms { for j in from..<stop { logNorms[j] += log(norms[j]) } }
                 if stop == k { break }
                 let norm = norms[stop]
@@ -78,7 +83,7 @@ enum GramSchmidt {
                     logNorms?[stop] += .nan
                 } else {
                     collapsed += 1
-                    logNorms?[stop] += log(Double(norm.isFinite ? Float.leastNormalMagnitude : Float.greatestFiniteMagnitude))
+                    logNorms?[stop] += log(Double(norm.isFinite ? S.leastNormalMagnitude : S.greatestFiniteMagnitude))
                     replaceWithUnitVector(rows, stop, n, block: block, used: used)
                 }
                 from = stop + 1

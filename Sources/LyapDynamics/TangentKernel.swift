@@ -75,6 +75,12 @@ enum TangentKernel {
                 }
             }
             guard tangents > 0, let k = coefficients else { return }
+            if T.self == Double.self && H % 4 == 0 {
+                lyap_tangents_f64(UnsafeMutableRawPointer(state).assumingMemoryBound(to: Double.self),
+                                  UnsafeRawPointer(products).assumingMemoryBound(to: Double.self), Int32(cells),
+                                  Int32(tangents), Int32(H), UnsafeRawPointer(k).assumingMemoryBound(to: Double.self))
+                return
+            }
             for r in cells..<(cells + tangents) {
                 let dh = state + r * S, dc = dh + H, q = products + r * G
                 for j in 0..<H {

@@ -14,6 +14,8 @@ struct JVPTests {
     static let cases = [
         Case(hidden: 5, seed: 1, gain: 1.5, driven: true), Case(hidden: 9, seed: 2, gain: 3, driven: false),
         Case(hidden: 1, seed: 3, gain: 2, driven: true), Case(hidden: 17, seed: 4, gain: 0.7, driven: false),
+        // Widths the C kernels take (multiples of 4 for Double, of 8/16 for Float).
+        Case(hidden: 12, seed: 5, gain: 2, driven: true), Case(hidden: 16, seed: 6, gain: 2.5, driven: false),
     ]
 
     /// Runs the kernel on one lane: a base row, one twin, k tangent rows; returns (new base, new tangents).
@@ -89,8 +91,8 @@ struct JVPTests {
         #expect(worst / scale < 1e-7, "worst relative error \(worst / scale)")
     }
 
-    @Test func floatKernelAgreesWithDoubleToFloatRounding() {
-        let c = Self.cases[1]
+    @Test(arguments: [cases[1], cases[5]])
+    func floatKernelAgreesWithDoubleToFloatRounding(_ c: Case) {
         let (p, h, cc, tangents, token) = Self.setup(c)
         let (sd, td) = Self.kernelStep(CellWeights<Double>(p), h: h, c: cc, tangents: tangents, token: token)
         let (sf, tf) = Self.kernelStep(CellWeights<Float>(p), h: h, c: cc, tangents: tangents, token: token)

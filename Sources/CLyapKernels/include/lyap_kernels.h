@@ -26,6 +26,18 @@ void lyap_step_f32(float *state, const float *products, const float *input, int 
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
+/* The Double counterparts (no transcendentals; the Double gates stay with libm in Swift). Lengths must be
+ * multiples of 4 (8 for the AVX-512 variants, which are picked when they divide). lyap_products_f64 runs with
+ * AVX-512 and N a multiple of 32, else returns 0. lyap_tangents_f64 is the tangent part of lyap_step_f32 given
+ * the base row's coefficients. */
+int lyap_products_f64(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc);
+void lyap_tangents_f64(double *state, const double *products, int cells, int tangents, int width,
+                       const double *coefficients);
+int lyap_gram_schmidt_f64(double *rows, int k, int n, int from, double *norms);
+void lyap_tangents_f64_isa(int isa, double *state, const double *products, int cells, int tangents, int width,
+                           const double *coefficients);
+int lyap_gram_schmidt_f64_isa(int isa, double *rows, int k, int n, int from, double *norms);
+
 /* Sum of a[i]*b[i], eight partial sums. */
 float lyap_dot_f32(const float *a, const float *b, int n);
 
