@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "lyap-vk-probe", dependencies: ["LyapVulkan"]),
         // Training loop, run directories, checkpoints, resume.
         .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
-        // Float kernels of LyapDynamics in C vector extensions, built for AVX2+FMA and baseline, picked at run time.
+        // LyapDynamics kernels in C vector extensions (AVX-512, AVX2+FMA, baseline variants picked at run time).
         .target(name: "CLyapKernels"),
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
         .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),

@@ -36,6 +36,10 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     /// Threads over review blocks. Blocks have a fixed size, so results do not depend on this.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Tests only: take the BLAS products even where the AVX-512 product kernels would run, so the fallback
+    /// path is exercised on machines that have AVX-512 (not encoded).
+    var forceBLASProducts = false
+
     public init() {}
 
     public var effectiveRenormEvery: Int { renormEvery ?? (exponents == 1 ? 5 : 1) }

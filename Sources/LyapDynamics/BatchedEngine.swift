@@ -120,13 +120,13 @@ enum BatchedEngine<T: CPUScalar> {
     /// padded columns of h (they multiply zero columns of U).
     @inline(__always)
     static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
-                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int) {
-        if T.self == Float.self {
+                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int, blas: Bool) {
+        if !blas && T.self == Float.self {
             let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
             if done != 0 { return }
-        } else if T.self == Double.self {
+        } else if !blas && T.self == Double.self {
             let done = lyap_products_f64(UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Double.self), Int32(H), Int32(4 * W),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(4 * W))
@@ -144,6 +144,7 @@ enum BatchedEngine<T: CPUScalar> {
         let H = w.hidden, W = w.width, G = 4 * W, S = 2 * W, k = c.exponents, rows = 3 + k, nL = lanes.count
         let D = reviews.drive, total = c.steps - D
         let normIterations = c.jacobianNormIterations
+        let blas = c.forceBLASProducts
         let wantCoefficients = k > 0 || normIterations > 0
         let normFrom = max(0, c.transient - 50)  // warm-up steps before the averaging window
         let schedule = RenormSchedule(every: c.effectiveRenormEvery, transient: min(c.transient, total - 1), total: total)
@@ -179,7 +180,7 @@ enum BatchedEngine<T: CPUScalar> {
                         if D > 0 {
                             let tok = tokens.baseAddress!, tab = table.baseAddress!
                             for t in 0..<D {
-                                products(ws.drive, rows: nL * 2, into: ws.products, U: U, Ut: Ut, hidden: H, width: W)
+                                products(ws.drive, rows: nL * 2, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
                                 for l in 0..<nL {
                                     let id = Int(tok[(lanes.lowerBound + l) * D + t])
                                     TangentKernel.step(state: ws.drive + l * 2 * S, products: ws.products + l * 2 * G,
@@ -205,7 +206,7 @@ enum BatchedEngine<T: CPUScalar> {
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         for n in 1...total {
-                            products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W)
+                            products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
                             for l in 0..<nL {

@@ -6,10 +6,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Activations for the tangent kernels. The scalar forms are the trainer's (sign-branched sigmoid,
-/// `T.hyperbolicTangent`); the eight-lane Float forms use the same Cephes expf reduction and constants
-/// as LyapCPU's `FloatVectorMath` (internal to that module, so repeated here), so the Float analysis
-/// sees the gate values the Float trainer computes, to about an ulp.
+/// Activations of the Swift kernels. The scalar forms are the trainer's (sign-branched sigmoid,
+/// `T.hyperbolicTangent`; libm's exp and tanh for Double). The eight-lane Float forms repeat the Cephes expf
+/// reduction and constants of LyapCPU's `FloatVectorMath` (internal to that module); they serve Float widths
+/// that are not a multiple of 8, which only direct kernel calls in tests have. The engine pads its Float units
+/// and runs the C kernels of `CLyapKernels` instead. Those use the same expf for the sigmoid, a rational tanh
+/// and reciprocal estimates, and agree with these to a few ulp (KernelTests).
 enum GateMath {
     @inline(__always)
     static func sigmoid<T: CPUScalar>(_ x: T) -> T {

@@ -14,6 +14,9 @@ import LyapCPU
 ///   δh' = (τ ⊙ o') ⊙ q^o + (o ⊙ τ') ⊙ δc'
 /// where the six coefficient vectors come from the base row's gates and are written to `coefficients`
 /// (6H: g⊙i', c⊙f', i⊙g', f, τ⊙o', o⊙τ') when `coefficients` is non-nil; the Jacobian-norm iteration reads them.
+///
+/// Float widths that are a multiple of 8 (the engine pads to that) run `lyap_step_f32` in C. Double runs the
+/// cell rows here with libm and the tangent rows in C (`lyap_tangents_f64`) when the width is a multiple of 4.
 enum TangentKernel {
     @inline(__always)
     static func step<T: CPUScalar>(

@@ -133,6 +133,21 @@ struct EngineTests {
         }
     }
 
+    @Test(arguments: [DynamicsPrecision.float32, .float64])
+    func blasProductsAgreeWithTheProductKernels(_ precision: DynamicsPrecision) throws {
+        // On AVX-512 machines the C product kernels run; the OpenBLAS path must give the same analysis.
+        let reviews = TestModels.reviews(count: 20, drive: 40, vocab: 13, seed: 14)
+        var c = TestModels.config(drive: 40, steps: 400, transient: 100, k: 4, reviews: 20, precision: precision)
+        let kernels = try StabilityAnalysis.analyze(Self.nearCritical, reviews: reviews, config: c)
+        c.forceBLASProducts = true
+        let blas = try StabilityAnalysis.analyze(Self.nearCritical, reviews: reviews, config: c)
+        let tol = precision == .float64 ? 1e-10 : 2e-4
+        for (x, y) in zip(kernels.perReview, blas.perReview) {
+            #expect(maxAbsDiff(x.exponents, y.exponents) < tol, "\(x.exponents) vs \(y.exponents)")
+            #expect(abs(x.reducedSum - y.reducedSum) < tol)
+        }
+    }
+
     @Test func severalModelsInOneBatchEqualSeparateRuns() throws {
         let reviews = TestModels.reviews(count: 9, drive: 20, vocab: 13, seed: 7)
         let c = TestModels.config(drive: 20, steps: 200, transient: 50, k: 2, reviews: 9, precision: .float32)

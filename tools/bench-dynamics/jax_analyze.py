@@ -5,7 +5,7 @@ DIR holds U.f32 [4H][H], bias.f32 [4H], table.f32 [V][4H] (emb·Wxᵀ + b) and t
 Per review: drive D steps with the tokens (base and twin A, perturbed at h_-1), then zero input up to S
 cell updates (base, twin A, twin B perturbed at h_{D-1}) with K tangent vectors of the base, re-orthonormalised
 by QR every TAU steps; exponents average the windows after TRANSIENT zero-input steps. Prints one JSON line:
-seconds (median of REPS after a compile/warm-up run), mean λ1, D~ for the end-of-drive twin, version.
+seconds and process CPU seconds (medians of REPS after a compile/warm-up run), mean λ1, D~ for the end-of-drive twin, version.
 """
 import json
 import os
@@ -87,12 +87,13 @@ q0 = np.linalg.qr(rng.standard_normal((R, 2 * H, K)))[0].transpose(0, 2, 1)
 q0 = jnp.asarray(q0.astype(np.float32))
 
 logs, d_end, _ = jax.block_until_ready(analyse(tokens, xi, q0))  # compile + warm-up
-times = []
+times, cpus = [], []
 for _ in range(REPS):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     logs, d_end, d_init = jax.block_until_ready(analyse(tokens, xi, q0))
     times.append(time.perf_counter() - t0)
+    cpus.append(time.process_time() - c0)
 lam = np.asarray(logs)[:, 0] / (A - TR)
 dtilde = float(np.mean(np.log(np.asarray(d_end, dtype=np.float64) + np.exp(-15.0))))
-print(json.dumps({"seconds": float(np.median(times)), "lambda1": float(lam.mean()), "d_end": dtilde,
+print(json.dumps({"seconds": float(np.median(times)), "cpu_seconds": float(np.median(cpus)), "lambda1": float(lam.mean()), "d_end": dtilde,
                   "version": jax.__version__}))

@@ -94,9 +94,18 @@ let tokens: [Int32] = {
 }()
 let reviews = ReviewSet(drive: o.drive, tokens: tokens, indices: (0..<o.reviews).map { $0 }, labels: Array(repeating: nil, count: o.reviews))
 
+let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+print("load average before: \(load)")
 print("stability analysis: \(shape), \(o.reviews) reviews, drive \(o.drive), steps \(o.steps), transient \(o.transient), \(o.threads) threads; model: \(o.checkpoint ?? "keras init, seed 1"); median of \(o.reps) after 1 warm-up")
 
-struct Row { var who: String; var k: Int; var seconds: Double; var lambda1: Double; var dEnd: Double }
+/// User + system CPU seconds of this process so far (all threads).
+func cpuSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+}
+
+struct Row { var who: String; var k: Int; var seconds: Double; var cpu: Double; var lambda1: Double; var dEnd: Double }
 var rows: [Row] = []
 for k in o.exponents {
     for p in o.precisions {
@@ -108,17 +117,20 @@ for k in o.exponents {
         c.exponents = k
         c.precision = p
         c.threads = o.threads
-        var times: [Double] = []
+        var times: [Double] = [], cpus: [Double] = []
         var last: CheckpointAnalysis?
         for rep in 0...o.reps {
-            let t0 = DispatchTime.now().uptimeNanoseconds
+            let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
             do { last = try StabilityAnalysis.analyze(params, reviews: reviews, config: c) } catch { fail("\(error)") }
-            if rep > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+            if rep > 0 {
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                cpus.append(cpuSeconds() - c0)
+            }
         }
-        let r = Row(who: "lyap cpu \(p.rawValue)", k: k, seconds: median(times), lambda1: last!.maxExponent!,
+        let r = Row(who: "lyap cpu \(p.rawValue)", k: k, seconds: median(times), cpu: median(cpus), lambda1: last!.maxExponent!,
                     dEnd: last!.distance(.endOfDrive).logMean)
         rows.append(r)
-        print(String(format: "  %@ k=%d: %.3f s  (λ1 mean %+.5f, D~ end %.3f)", r.who, k, r.seconds, r.lambda1, r.dEnd))
+        print(String(format: "  %@ k=%d: %.3f s (%.2f CPU s)  (λ1 mean %+.5f, D~ end %.3f)", r.who, k, r.seconds, r.cpu, r.lambda1, r.dEnd))
     }
 }
 
@@ -143,7 +155,7 @@ func writePeerInputs(_ dir: URL, params: ParameterStore<Double>, tokens: [Int32]
     try write(tokens, "tokens.i32")
 }
 
-func runPeer(_ name: String, _ dir: URL, k: Int, shape: ModelShape, o: Options) -> (seconds: Double, lambda1: Double, dEnd: Double, version: String)? {
+func runPeer(_ name: String, _ dir: URL, k: Int, shape: ModelShape, o: Options) -> (seconds: Double, cpu: Double, lambda1: Double, dEnd: Double, version: String)? {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("\(name)_analyze.py").path
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -159,12 +171,13 @@ func runPeer(_ name: String, _ dir: URL, k: Int, shape: ModelShape, o: Options) 
     guard p.terminationStatus == 0,
           let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
           let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-          let s = obj["seconds"] as? Double, let l = obj["lambda1"] as? Double, let d = obj["d_end"] as? Double else {
+          let s = obj["seconds"] as? Double, let cpu = obj["cpu_seconds"] as? Double, let l = obj["lambda1"] as? Double,
+          let d = obj["d_end"] as? Double else {
         let why = String(decoding: errData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "no output"
         FileHandle.standardError.write(Data("lyap-bench-dynamics: \(name) peer not run: \(why)\n".utf8))
         return nil
     }
-    return (s, l, d, obj["version"] as? String ?? "?")
+    return (s, cpu, l, d, obj["version"] as? String ?? "?")
 }
 
 if !o.peers.isEmpty {
@@ -177,17 +190,18 @@ if !o.peers.isEmpty {
     for name in o.peers {
         for k in o.exponents {
             guard let r = runPeer(name, dir, k: k, shape: shape, o: o) else { break }
-            rows.append(Row(who: "\(name) \(r.version) float32", k: k, seconds: r.seconds, lambda1: r.lambda1, dEnd: r.dEnd))
-            print(String(format: "  %@ k=%d: %.3f s  (λ1 mean %+.5f, D~ end %.3f)", rows.last!.who, k, r.seconds, r.lambda1, r.dEnd))
+            rows.append(Row(who: "\(name) \(r.version) float32", k: k, seconds: r.seconds, cpu: r.cpu, lambda1: r.lambda1, dEnd: r.dEnd))
+            print(String(format: "  %@ k=%d: %.3f s (%.2f CPU s)  (λ1 mean %+.5f, D~ end %.3f)", rows.last!.who, k, r.seconds, r.cpu,
+                         r.lambda1, r.dEnd))
         }
     }
 }
 
 print("")
-print("| job | k | seconds | λ1 mean | D~ end_of_drive | vs lyap cpu float32 |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| job | k | wall s | CPU s | λ1 mean | D~ end_of_drive | wall / lyap cpu float32 |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 for r in rows {
     let base = rows.first { $0.who == "lyap cpu float32" && $0.k == r.k }
     let ratio = base.map { String(format: "%.2fx", r.seconds / $0.seconds) } ?? "n/a"
-    print(String(format: "| %@ | %d | %.2f | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, r.lambda1, r.dEnd, ratio))
+    print(String(format: "| %@ | %d | %.2f | %.2f | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, r.cpu, r.lambda1, r.dEnd, ratio))
 }
