@@ -1,11 +1,11 @@
 /// Eight-lane exp, sigmoid and tanh for the Float path's gate arithmetic (the largest non-BLAS cost
 /// at the paper's width). exp is Cephes' expf: Cody-Waite reduction by ln 2 and a degree-6
 /// polynomial, about 1 ulp; arguments are clamped so no input gives Inf or NaN.
-enum FloatVectorMath {
-    typealias V = SIMD8<Float>
+public enum FloatVectorMath {
+    public typealias V = SIMD8<Float>
 
-    @inline(__always)
-    static func exp(_ x: V) -> V {
+    @inlinable @inline(__always)
+    public static func exp(_ x: V) -> V {
         var x = x.replacing(with: -87.3, where: x .< -87.3)
         x.replace(with: 88.3, where: x .> 88.3)
         // Adding 1.5 * 2^23 rounds x/ln2 to the nearest integer n (ties to even) and leaves n in the
@@ -26,13 +26,13 @@ enum FloatVectorMath {
         return p * unsafeBitCast(exponent, to: V.self)
     }
 
-    @inline(__always)
-    static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
 
     /// (1-e)/(1+e) with e = exp(-2|x|), and an odd Taylor polynomial for |x| < 1/16 where that form
     /// cancels; the same split as the scalar Float tanh.
-    @inline(__always)
-    static func tanh(_ x: V) -> V {
+    @inlinable @inline(__always)
+    public static func tanh(_ x: V) -> V {
         let a = x.replacing(with: -x, where: x .< 0)
         let e = exp(-2 * a)
         var t = (1 - e) / (1 + e)
