@@ -98,6 +98,19 @@ struct CLIVulkanTests {
         }
     }
 
+    /// Without the Vulkan loader library at all (LYAP_VULKAN_LIBRARY points nowhere): lyap still starts,
+    /// lists the CPU, and trains on it.
+    @Test func noLoaderStillTrainsOnTheCPU() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let env = ["LYAP_VULKAN_LIBRARY": "/nonexistent/libvulkan.so.1"]
+        let r = try CLI.run(["train", "--out", s.dir + "/run", "--epochs", "1"] + s.small, environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Vulkan unavailable") && r.stdout.contains("on cpu"))
+        let d = try CLI.run(["devices"], environment: env)
+        #expect(d.status == 0 && d.stdout.contains("cpu ") && d.stdout.contains("vulkan   unavailable"))
+    }
+
     /// Without a driver: auto falls back with one line and trains; vulkan fails with one clear line.
     @Test func noDriverFallsBackOrFailsClearly() throws {
         let s = try Scratch()
