@@ -22,6 +22,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var data: DataRecord
     /// `--analyze-every K`: the stability analysis every K epochs, its columns in metrics.csv.
     public var analysis: AnalysisSchedule?
+    /// `--keep`: checkpoint retention (nil keeps every checkpoint).
+    public var retention: CheckpointRetention?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -103,6 +105,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { throw ConfigError("--checkpoint-every \(checkpointEvery) must be at least 1") }
         if !(initScale > 0 && initScale.isFinite) { throw ConfigError("--init-scale \(initScale) must be a positive number") }
         if threads < 1 { throw ConfigError("--threads \(threads) must be at least 1") }
+        if let r = retention, r.transitions, analysis == nil {
+            throw ConfigError("--keep transitions needs --analyze-every K (the phases come from the analysis)")
+        }
         if let a = analysis {
             if a.every < 1 { throw ConfigError("--analyze-every \(a.every) must be at least 1") }
             if a.reviews < 1 { throw ConfigError("--analyze-reviews \(a.reviews) must be at least 1") }

@@ -110,6 +110,7 @@ public final class Trainer<Backend: LSTMBackend> {
             }
             log.append(row)
             try log.write(path: dir.metricsPath)
+            if let keep = config.retention { try prune(keep, rows: log.rows) }
             onEpoch?(row)
             if !shouldContinue(epoch) { return }
         }
@@ -118,6 +119,21 @@ public final class Trainer<Backend: LSTMBackend> {
     /// Loss and accuracy of the current parameters over a whole split.
     public func evaluate(_ split: SequenceSet) throws -> LossTotals {
         try backend.evaluate(split, batchSize: config.batch)
+    }
+
+    /// Deletes the checkpoints `--keep` does not retain (model file last, so a pair is never half there
+    /// as seen by `completeCheckpoints`, which needs both).
+    private func prune(_ keep: CheckpointRetention, rows: [[String]]) throws {
+        let all = dir.completeCheckpoints()
+        let kept = keep.kept(checkpoints: all, rows: rows)
+        for e in all where !kept.contains(e) {
+            do {
+                try FileManager.default.removeItem(atPath: dir.statePath(epoch: e))
+                try FileManager.default.removeItem(atPath: dir.modelPath(epoch: e))
+            } catch {
+                throw TrainingError("--keep: cannot remove checkpoint \(e) in \(dir.checkpointsPath) (\(error.localizedDescription))")
+            }
+        }
     }
 
     private func writeCheckpoint(_ s: TrainingState<Backend.Scalar>, dataOrder: LabRNG, epoch: Int) throws {

@@ -42,6 +42,8 @@ struct TrainCommand: ParsableCommand {
     var analyzeEvery: Int?
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
     @Option(help: "Lyapunov exponents the analysis computes (default 1: lambda_1; 0: distance only).") var analyzeExponents: Int?
+    @Option(help: "Checkpoints to keep: every:K, best, transitions, comma-separated (default: all). The newest is always kept.")
+    var keep: String?
     @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
     @Flag(help: "Replace a run already in --out.") var force = false
 
@@ -101,6 +103,7 @@ struct TrainCommand: ParsableCommand {
 
     private func newConfig() throws -> RunConfig {
         var c = try baseConfig()
+        if let spec = keep { c.retention = try CheckpointRetention.parse(spec) }
         if let every = analyzeEvery {
             c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
         } else if analyzeReviews != nil || analyzeExponents != nil {
@@ -149,6 +152,7 @@ struct TrainCommand: ParsableCommand {
         if threads != nil { given.append("--threads") }
         if checkpointEvery != nil { given.append("--checkpoint-every") }
         if analyzeEvery != nil { given.append("--analyze-every") }
+        if keep != nil { given.append("--keep") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {

@@ -121,3 +121,28 @@ struct CLITrainAnalysisTests {
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/x") && !FileManager.default.fileExists(atPath: s.dir + "/y"))
     }
 }
+
+/// `--keep`: a run keeps only the retained checkpoints (and the newest), and still resumes.
+struct CLIRetentionTests {
+    @Test func keepPrunesCheckpointsAndResumeStillWorks() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/run"
+        let r = try CLI.run(["train", "--out", out, "--epochs", "5", "--checkpoint-every", "1", "--keep", "every:2,best",
+                             "--backend", "cpu"] + s.small)
+        #expect(r.status == 0, "\(r.stderr)")
+        let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let losses = csv.map { ($0.split(separator: ",").map(String.init)) }.map { (Int($0[0])!, Double($0[4])!) }
+        let best = losses.min { $0.1 < $1.1 }!.0
+        let expected = Set([2, 4, 5, best])
+        let files = try FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints").filter { !$0.hasPrefix(".") }
+        let epochs = Set(files.compactMap { Int($0.dropFirst("epoch-".count).prefix(4)) })
+        #expect(epochs == expected, "kept \(epochs.sorted()), expected \(expected.sorted())")
+        #expect(files.count == 2 * expected.count, "model and state file for each kept epoch: \(files.sorted())")
+        #expect(try CLI.run(["train", "--out", out, "--resume", "--epochs", "6"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoints/epoch-0006.safetensors"))
+        if best != 5 { #expect(!FileManager.default.fileExists(atPath: out + "/checkpoints/epoch-0005.safetensors")) }
+        let bad = try CLI.run(["train", "--out", s.dir + "/x", "--epochs", "1", "--keep", "transitions"] + s.small)
+        #expect(bad.status != 0 && bad.stderr.contains("--analyze-every"))
+    }
+}
