@@ -24,6 +24,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var analysis: AnalysisSchedule?
     /// `--keep`: checkpoint retention (nil keeps every checkpoint).
     public var retention: CheckpointRetention?
+    /// `--log-steps`: the loss of every optimizer step in DIR/steps.csv (for `lyap stages`).
+    public var logSteps: Bool?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {

@@ -4,6 +4,7 @@ import LyapCore
 /// The on-disk layout of a run:
 ///   DIR/config.json                                    settings, data source and hash, versions
 ///   DIR/metrics.csv                                    one row per epoch
+///   DIR/steps.csv                                      step,loss per optimizer step (--log-steps)
 ///   DIR/checkpoints/epoch-NNNN.safetensors             model weights (PyTorch names)
 ///   DIR/checkpoints/epoch-NNNN.state.safetensors       Adam moments, step, RNG state (for --resume)
 public struct RunDirectory: Sendable {
@@ -12,6 +13,8 @@ public struct RunDirectory: Sendable {
 
     public var configPath: String { path + "/config.json" }
     public var metricsPath: String { path + "/metrics.csv" }
+    /// step,loss per optimizer step, with --log-steps.
+    public var stepsPath: String { path + "/steps.csv" }
     public var checkpointsPath: String { path + "/checkpoints" }
 
     public func modelPath(epoch: Int) -> String { checkpointsPath + "/" + String(format: "epoch-%04d.safetensors", epoch) }
@@ -22,6 +25,7 @@ public struct RunDirectory: Sendable {
     /// True when the directory holds any file of a run.
     public var holdsRun: Bool {
         fm.fileExists(atPath: configPath) || fm.fileExists(atPath: metricsPath) || fm.fileExists(atPath: checkpointsPath)
+            || fm.fileExists(atPath: stepsPath)
     }
 
     /// Checks, without touching anything, that a new run may be written here.
@@ -39,7 +43,7 @@ public struct RunDirectory: Sendable {
     public func create(replacing: Bool) throws(ConfigError) {
         do {
             if replacing {
-                for p in [configPath, metricsPath, checkpointsPath] where fm.fileExists(atPath: p) {
+                for p in [configPath, metricsPath, checkpointsPath, stepsPath] where fm.fileExists(atPath: p) {
                     try fm.removeItem(atPath: p)
                 }
             }

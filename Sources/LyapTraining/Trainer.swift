@@ -79,6 +79,9 @@ public final class Trainer<Backend: LSTMBackend> {
         let batches = (train.count + B - 1) / B
         let t0 = Date()
         guard start < config.epochs else { return }
+        let logSteps = config.logSteps ?? false
+        var step = logSteps ? try backend.state().step : 0
+        var stepRows = logSteps ? try previousSteps(upTo: step) : []
         for epoch in (start + 1)...config.epochs {
             let epochStart = Date()
             var order = Array(0..<train.count)
@@ -91,6 +94,10 @@ public final class Trainer<Backend: LSTMBackend> {
                     throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
                 }
                 totals += stepTotals
+                if logSteps {
+                    step += 1
+                    stepRows.append([String(step), String(format: "%.9g", stepTotals.meanLoss)])
+                }
                 onProgress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: b + 1, batches: batches,
                                              runningLoss: totals.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
             }
@@ -110,6 +117,7 @@ public final class Trainer<Backend: LSTMBackend> {
             }
             log.append(row)
             try log.write(path: dir.metricsPath)
+            if logSteps { try CSVTable(header: ["step", "loss"], rows: stepRows).write(path: dir.stepsPath) }
             if let keep = config.retention { try prune(keep, rows: log.rows) }
             onEpoch?(row)
             if !shouldContinue(epoch) { return }
@@ -119,6 +127,12 @@ public final class Trainer<Backend: LSTMBackend> {
     /// Loss and accuracy of the current parameters over a whole split.
     public func evaluate(_ split: SequenceSet) throws -> LossTotals {
         try backend.evaluate(split, batchSize: config.batch)
+    }
+
+    /// The step log up to the checkpoint being resumed from (steps after it are redone).
+    private func previousSteps(upTo step: Int) throws -> [[String]] {
+        guard step > 0, FileManager.default.fileExists(atPath: dir.stepsPath) else { return [] }
+        return try CSVTable.read(path: dir.stepsPath).rows.filter { Int($0.first ?? "").map { $0 <= step } ?? false }
     }
 
     /// Deletes the checkpoints `--keep` does not retain (model file last, so a pair is never half there

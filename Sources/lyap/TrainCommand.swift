@@ -44,6 +44,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Lyapunov exponents the analysis computes (default 1: lambda_1; 0: distance only).") var analyzeExponents: Int?
     @Option(help: "Checkpoints to keep: every:K, best, transitions, comma-separated (default: all). The newest is always kept.")
     var keep: String?
+    @Flag(help: "Write the loss of every optimizer step to DIR/steps.csv (for lyap stages; rewritten each epoch).")
+    var logSteps = false
     @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
     @Flag(help: "Replace a run already in --out.") var force = false
 
@@ -104,6 +106,7 @@ struct TrainCommand: ParsableCommand {
     private func newConfig() throws -> RunConfig {
         var c = try baseConfig()
         if let spec = keep { c.retention = try CheckpointRetention.parse(spec) }
+        if logSteps { c.logSteps = true }
         if let every = analyzeEvery {
             c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
         } else if analyzeReviews != nil || analyzeExponents != nil {
@@ -153,6 +156,7 @@ struct TrainCommand: ParsableCommand {
         if checkpointEvery != nil { given.append("--checkpoint-every") }
         if analyzeEvery != nil { given.append("--analyze-every") }
         if keep != nil { given.append("--keep") }
+        if logSteps { given.append("--log-steps") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {

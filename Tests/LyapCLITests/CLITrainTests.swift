@@ -146,3 +146,26 @@ struct CLIRetentionTests {
         #expect(bad.status != 0 && bad.stderr.contains("--analyze-every"))
     }
 }
+
+/// `--log-steps`: one row per optimizer step in steps.csv, identical after an interrupted and resumed run,
+/// and read by `lyap stages`.
+struct CLIStepLogTests {
+    @Test func stepLogIsCompleteAndSurvivesResume() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let a = s.dir + "/a", b = s.dir + "/b"
+        #expect(try CLI.run(["train", "--out", a, "--epochs", "3", "--checkpoint-every", "1", "--log-steps", "--backend", "cpu"] + s.small).status == 0)
+        #expect(try CLI.run(["train", "--out", b, "--epochs", "2", "--checkpoint-every", "1", "--log-steps", "--backend", "cpu"] + s.small).status == 0)
+        #expect(try CLI.run(["train", "--out", b, "--resume", "--epochs", "3"]).status == 0)
+        let x = try String(contentsOfFile: a + "/steps.csv", encoding: .utf8)
+        let y = try String(contentsOfFile: b + "/steps.csv", encoding: .utf8)
+        let lines = x.split(separator: "\n")
+        #expect(lines.first == "step,loss")
+        #expect(lines.count == 1 + 3 * 5, "21 reviews in batches of 5 give 5 steps per epoch")
+        #expect(lines.dropFirst().enumerated().allSatisfy { Int($1.split(separator: ",")[0]) == $0 + 1 })
+        #expect(x == y, "steps.csv differs after resume")
+        let st = try CLI.run(["stages", a])
+        #expect(st.status == 0, "\(st.stderr)")
+        #expect(st.stdout.contains("steps.csv"), "\(st.stdout)")
+    }
+}
