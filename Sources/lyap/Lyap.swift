@@ -7,11 +7,17 @@ struct Lyap: ParsableCommand {
         commandName: "lyap",
         abstract: "A lab for the training dynamics of recurrent networks (LSTM sentiment classifier on IMDb).",
         discussion: """
-            Train the paper's model (Embedding 32 -> LSTM 60 -> Dense 1) on the embedded IMDb subset:
+            The whole multiple-descent study on the embedded IMDb subset (train with the stability analysis,
+            cycles, transitions, report):
+              lyap study --out runs/study --epochs 40 --analyze-every 4 --reviews 100
+            Train the paper's model (Embedding 32 -> LSTM 60 -> Dense 1), continue it later, evaluate it:
               lyap train --out runs/demo --epochs 5
-            Continue it later, or evaluate a checkpoint:
               lyap train --out runs/demo --resume --epochs 20
               lyap eval --checkpoint runs/demo/checkpoints/epoch-0020.safetensors
+            Analyse its dynamics and write the report:
+              lyap analyze --checkpoint runs/demo --json runs/demo/dynamics.json
+              lyap report runs/demo --dynamics runs/demo/dynamics.json
+            Where it computes: lyap devices; --backend auto|cpu|vulkan on every command that computes.
             """,
         version: "lyap 0.1.0",
         subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self,
