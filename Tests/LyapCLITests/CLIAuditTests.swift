@@ -60,6 +60,11 @@ struct CLIAuditTests {
             #expect(d[0] == 0, "\(t) at branch")
             #expect(d.dropFirst().allSatisfy { $0 > 0 }, "\(t): \(d)")
         }
+        // The baseline continues the original run exactly (same data-order stream from the saved RNG state):
+        // its test loss at epoch 3 is the one the run logged.
+        let metrics = try readCSV(run + "/metrics.csv").rows
+        let logged = metrics.first { $0["epoch"] == "3" }!["test_loss"]!
+        #expect(twin("none")[1]["test_loss_baseline"] == logged)
         // Test losses of the baseline agree across twins (one baseline).
         #expect(Set(rows.filter { $0["epochs_after"] == "3" }.map { $0["test_loss_baseline"]! }).count == 1)
 
