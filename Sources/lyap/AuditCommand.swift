@@ -15,8 +15,9 @@ enum Perturbation: Equatable, CustomStringConvertible {
     case order(UInt64)       // data-order stream from a different seed
     case labels(Double)      // flip this fraction of the training labels
     case adamReset           // Adam moments and step set to zero
+    case batch(Int)          // minibatch size for the first epoch after branching
 
-    static let kinds = "none, param:EPS, lr:FACTOR, order:SEED, labels:FRAC, adam-reset"
+    static let kinds = "none, param:EPS, lr:FACTOR, order:SEED, labels:FRAC, adam-reset, batch:SIZE"
 
     static func parse(_ spec: String) throws -> Perturbation {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
@@ -47,6 +48,11 @@ enum Perturbation: Equatable, CustomStringConvertible {
             let q = try number()
             guard q > 0, q <= 1 else { throw ConfigError("--perturb \(spec): FRAC must be in (0, 1]") }
             return .labels(q)
+        case "batch":
+            guard let s = size, let b = Int(s), b >= 1 else {
+                throw ConfigError("--perturb \(spec): batch needs a positive integer size (batch:SIZE)")
+            }
+            return .batch(b)
         default:
             throw ConfigError("--perturb \(spec): unknown kind '\(kind)' (kinds: \(kinds))")
         }
@@ -60,6 +66,7 @@ enum Perturbation: Equatable, CustomStringConvertible {
         case .order(let s): return "order:\(s)"
         case .labels(let q): return "labels:\(q)"
         case .adamReset: return "adam-reset"
+        case .batch(let b): return "batch:\(b)"
         }
     }
 }
@@ -73,14 +80,15 @@ struct AuditCommand: ParsableCommand {
             settings (data, data-order stream continued from the saved state), and writes OUT/audit.csv (one row
             per twin per epoch after branching; epochs_after 0 is right after the perturbation) and
             OUT/audit.json (per twin the slope of ln d_theta vs epoch: the training-trajectory Lyapunov exponent).
-            Kinds: none, param:EPS, lr:FACTOR (first epoch only), order:SEED, labels:FRAC, adam-reset.
+            Kinds: none, param:EPS, lr:FACTOR (first epoch only), order:SEED, labels:FRAC, adam-reset,
+            batch:SIZE (first epoch only; CPU backend).
             Example:
               lyap audit --from runs/demo --at 10 --perturb none --perturb param:1e-5 --perturb order:7 --epochs 5
             """)
 
     @Option(help: "Run directory to branch from.") var from: String
     @Option(help: "Checkpoint epoch to branch at.") var at: Int
-    @Option(help: "Perturbation KIND:SIZE (repeatable): none, param:EPS, lr:FACTOR, order:SEED, labels:FRAC, adam-reset.")
+    @Option(help: "Perturbation KIND:SIZE (repeatable): none, param:EPS, lr:FACTOR, order:SEED, labels:FRAC, adam-reset, batch:SIZE.")
     var perturb: [String] = []
     @Option(help: "Epochs to train each twin after branching (default 5).") var epochs: Int = 5
     @Option(help: "Seed for the random parts of perturbations (param noise, flipped labels; default: the run's seed).")
@@ -129,6 +137,9 @@ struct AuditCommand: ParsableCommand {
                 case .float64: result = try setup.run(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads))
                 }
             case .vulkan(let ctx):
+                if kinds.contains(where: { if case .batch = $0 { return true } else { return false } }) {
+                    throw ConfigError("--perturb batch:SIZE runs on --backend cpu only (the Vulkan backend is built for one batch size)")
+                }
                 guard cfg.precision == .float32 else { throw ConfigError("the run uses float64, which runs on --backend cpu only") }
                 info("audit of \(from) at epoch \(at) on \(choice.recordName)")
                 let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
@@ -216,12 +227,15 @@ struct AuditSetup {
             for i in g.permutation(train.count).prefix(max(n, 1)) { train.labels[i] = 1 - train.labels[i] }
         case .adamReset:
             state = TrainingState(params: state.params)
+        case .batch: break
         }
         try backend.load(state)
         var out = Trace()
         try record(backend, into: &out)
-        let B = config.batch, L = config.seqLen
+        let L = config.seqLen
         for epoch in 1...epochs {
+            var B = config.batch
+            if epoch == 1, case .batch(let b) = p { B = b }
             var order = Array(0..<train.count)
             if config.shuffle { rng.shuffle(&order) }
             let a = epoch == 1 ? adam : config.adam

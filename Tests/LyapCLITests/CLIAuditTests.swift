@@ -77,17 +77,17 @@ struct CLIAuditTests {
         #expect(twins[2]["epochsFitted"] as? Int == 3)
     }
 
-    @Test func lrAndAdamResetDivergeOnlyAfterBranching() throws {
+    @Test func lrAdamResetAndBatchDivergeOnlyAfterBranching() throws {
         let s = try Scratch()
         defer { s.remove() }
         let run = try trainedRun(s)
         let out = s.dir + "/audit"
         let r = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "2", "--backend", "cpu", "--out", out,
-                             "--perturb", "lr:1.5", "--perturb", "adam-reset"])
+                             "--perturb", "lr:1.5", "--perturb", "adam-reset", "--perturb", "batch:7"])
         try #require(r.status == 0, "\(r.stderr)")
         let rows = try readCSV(out + "/audit.csv").rows
-        #expect(rows.count == 6)
-        for p in ["lr:1.5", "adam-reset"] {
+        #expect(rows.count == 9)
+        for p in ["lr:1.5", "adam-reset", "batch:7"] {
             let d = rows.filter { $0["perturbation"] == p }.map { Double($0["d_theta"]!)! }
             #expect(d.count == 3 && d[0] == 0 && d[1] > 0 && d[2] > 0, "\(p): \(d)")
         }
@@ -109,6 +109,7 @@ struct CLIAuditTests {
             (["--from", run, "--at", "2", "--perturb", "labels:1.5"], "FRAC"),
             (["--from", run, "--at", "2", "--perturb", "order:x"], "seed"),
             (["--from", run, "--at", "2", "--perturb", "none:3"], "no size"),
+            (["--from", run, "--at", "2", "--perturb", "batch:0"], "positive integer"),
             (["--from", run, "--at", "1", "--perturb", "none"], "epoch-0001.safetensors"),
             (["--from", s.dir + "/missing", "--at", "2", "--perturb", "none"], "config.json"),
             (["--from", run, "--at", "2"], "--perturb"),
