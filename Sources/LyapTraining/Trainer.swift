@@ -86,20 +86,18 @@ public final class Trainer<Backend: LSTMBackend> {
             let epochStart = Date()
             var order = Array(0..<train.count)
             if config.shuffle { rng.shuffle(&order) }
-            var totals = LossTotals()
-            for b in 0..<batches {
-                let idx = order[(b * B)..<min((b + 1) * B, train.count)]
-                let stepTotals = try backend.trainStep(Self.batch(train, idx, L), adam: config.adam)
+            var running = LossTotals()
+            let totals = try backend.trainEpoch(train, order: order, batchSize: B, adam: config.adam) { b, stepTotals in
                 guard stepTotals.lossSum.isFinite else {
                     throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
                 }
-                totals += stepTotals
                 if logSteps {
                     step += 1
                     stepRows.append([String(step), String(format: "%.9g", stepTotals.meanLoss)])
                 }
+                running += stepTotals
                 onProgress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: b + 1, batches: batches,
-                                             runningLoss: totals.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
+                                             runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
             }
             let test = try evaluate(data.test)
             guard test.lossSum.isFinite else {
@@ -156,32 +154,4 @@ public final class Trainer<Backend: LSTMBackend> {
         try ModelWeights.file(s.params, precision: config.precision, metadata: meta).write(path: dir.modelPath(epoch: epoch))
     }
 
-}
-
-extension LSTMBackend {
-    /// Loss and accuracy over a whole split, `batchSize` sequences per forward pass.
-    public func evaluate(_ split: SequenceSet, batchSize: Int) throws -> LossTotals {
-        var totals = LossTotals()
-        var start = 0
-        while start < split.count {
-            let end = min(start + batchSize, split.count)
-            totals += try evaluate(Trainer<Self>.batch(split, start..<end, split.seqLen)).totals
-            start = end
-        }
-        return totals
-    }
-}
-
-extension Trainer {
-    static func batch<C: Collection<Int>>(_ s: SequenceSet, _ idx: C, _ L: Int) -> Batch {
-        var tokens: [Int32] = []
-        tokens.reserveCapacity(idx.count * L)
-        var labels: [UInt8] = []
-        labels.reserveCapacity(idx.count)
-        for i in idx {
-            tokens += s.tokens[(i * L)..<((i + 1) * L)]
-            labels.append(s.labels[i])
-        }
-        return Batch(tokens: tokens, labels: labels, seqLen: L)
-    }
 }

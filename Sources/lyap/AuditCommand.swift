@@ -232,19 +232,14 @@ struct AuditSetup {
         try backend.load(state)
         var out = Trace()
         try record(backend, into: &out)
-        let L = config.seqLen
         for epoch in 1...epochs {
             var B = config.batch
             if epoch == 1, case .batch(let b) = p { B = b }
             var order = Array(0..<train.count)
             if config.shuffle { rng.shuffle(&order) }
             let a = epoch == 1 ? adam : config.adam
-            var b = 0
-            while b * B < train.count {
-                let idx = order[(b * B)..<min((b + 1) * B, train.count)]
-                let t = try backend.trainStep(Self.batch(train, idx, L), adam: a)
+            _ = try backend.trainEpoch(train, order: order, batchSize: B, adam: a) { _, t in
                 guard t.lossSum.isFinite else { throw TrainingError("audit twin \(p): training loss is \(t.lossSum) at epoch \(at + epoch)") }
-                b += 1
             }
             try record(backend, into: &out)
         }
@@ -254,28 +249,9 @@ struct AuditSetup {
     private func record<B: LSTMBackend>(_ backend: B, into t: inout Trace) throws {
         let s = try backend.state()
         t.params.append(s.params.values.map(Double.init))
-        var logits: [Float] = []
-        var totals = LossTotals()
-        let test = data.test
-        var start = 0
-        while start < test.count {
-            let end = min(start + config.batch, test.count)
-            let r = try backend.evaluate(Self.batch(test, start..<end, test.seqLen))
-            logits += r.logits
-            totals += r.totals
-            start = end
-        }
+        let (totals, logits) = try backend.evaluateWithLogits(data.test, batchSize: config.batch)
         t.logits.append(logits)
         t.testLoss.append(totals.meanLoss)
-    }
-
-    static func batch<C: Collection<Int>>(_ s: SequenceSet, _ idx: C, _ L: Int) -> Batch {
-        var tokens: [Int32] = [], labels: [UInt8] = []
-        for i in idx {
-            tokens += s.tokens[(i * L)..<((i + 1) * L)]
-            labels.append(s.labels[i])
-        }
-        return Batch(tokens: tokens, labels: labels, seqLen: L)
     }
 }
 

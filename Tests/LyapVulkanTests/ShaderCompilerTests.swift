@@ -116,8 +116,8 @@ extension LyapVulkanSuite {
         }
 
         @Test func compileTiming() throws {
-            // Timings for the report (not asserted beyond sanity): first compile in this compiler
-            // (the process-wide shaderc compiler may already exist), memory hit, disk hit.
+            // Timings for the report only (printed, never asserted: a shared machine makes them noisy);
+            // what is asserted is where each result came from.
             let dir = try temporaryDirectory("timing")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             func ms(_ body: () throws -> Void) rethrows -> Double {
@@ -128,9 +128,11 @@ extension LyapVulkanSuite {
             let c = ShaderCompiler(sources: TestShaders.sources, cacheDirectory: dir)
             let compile = try ms { _ = try c.compile("saxpy.comp", defines: ["TIMING": "1"]) }
             let memory = try ms { _ = try c.compile("saxpy.comp", defines: ["TIMING": "1"]) }
-            let disk = try ms { _ = try ShaderCompiler(sources: TestShaders.sources, cacheDirectory: dir).compile("saxpy.comp", defines: ["TIMING": "1"]) }
+            let fresh = ShaderCompiler(sources: TestShaders.sources, cacheDirectory: dir)
+            let disk = try ms { _ = try fresh.compile("saxpy.comp", defines: ["TIMING": "1"]) }
             print("LyapVulkanTests: saxpy.comp compile \(compile) ms, memory hit \(memory) ms, disk hit \(disk) ms")
-            #expect(memory < compile && disk < compile)
+            #expect(c.stats.compiled == 1 && c.stats.memoryHits == 1)
+            #expect(fresh.stats.compiled == 0 && fresh.stats.diskHits == 1)
         }
 
         @Test func kernelProfileAggregates() {
