@@ -71,7 +71,7 @@ struct AnalyzeCommand: ParsableCommand {
             config.precision = precision
             config.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
             try config.validate(hidden: firstShape.hidden)
-            let run = Self.runConfig(runDir)
+            let run = RunFiles.config(in: runDir)
             if let run, run.model.vocab != firstShape.vocab {
                 throw ConfigError("\(files[0].path): vocabulary V=\(firstShape.vocab) does not match the run's V=\(run.model.vocab) (\(runDir!)/config.json)")
             }
@@ -176,10 +176,6 @@ struct AnalyzeCommand: ParsableCommand {
         return Int(name.dropFirst("epoch-".count).dropLast(".safetensors".count))
     }
 
-    static func runConfig(_ dir: String?) -> RunConfig? {
-        guard let dir, let d = try? Data(contentsOf: URL(fileURLWithPath: dir + "/config.json")) else { return nil }
-        return (try? JSONDecoder().decode(RunRecord.self, from: d))?.config
-    }
 
     /// The fixed review subset: data as `lyap eval` defaults it, padded to the drive length.
     private func loadReviews(shape: ModelShape, run: RunConfig?) throws -> ReviewSet {

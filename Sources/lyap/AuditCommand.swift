@@ -103,15 +103,7 @@ struct AuditCommand: ParsableCommand {
             let kinds = try perturb.map(Perturbation.parse)
             guard epochs >= 1 else { throw ConfigError("--epochs \(epochs): must be >= 1") }
             let dir = RunDirectory(from)
-            guard FileManager.default.fileExists(atPath: dir.configPath) else {
-                throw ConfigError("--from \(from): \(dir.configPath) not found (not a lyap run)")
-            }
-            let record: RunRecord
-            do {
-                record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir.configPath)))
-            } catch {
-                throw ConfigError("\(dir.configPath): not a lyap run configuration")
-            }
+            let record = try RunFiles.record(dir, flag: "--from")
             let cfg = record.config
             for p in [dir.modelPath(epoch: at), dir.statePath(epoch: at)] where !FileManager.default.fileExists(atPath: p) {
                 throw ConfigError("--at \(at): checkpoint file \(p) not found")
@@ -120,7 +112,7 @@ struct AuditCommand: ParsableCommand {
             if !force, FileManager.default.fileExists(atPath: outDir + "/audit.csv") || FileManager.default.fileExists(atPath: outDir + "/audit.json") {
                 throw ConfigError("--out \(outDir): already holds an audit; use --force to replace it")
             }
-            let data = try loadAuditData(cfg)
+            let data = try RunFiles.data(for: cfg)
             if data.sourceSHA256 != cfg.data.sha256 {
                 throw ConfigError("data \(cfg.data.source): content changed since the run (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(cfg.data.sha256.prefix(12))...)")
             }
@@ -159,18 +151,6 @@ struct AuditCommand: ParsableCommand {
             }
             info("wrote \(outDir)/audit.csv and audit.json")
         }
-    }
-
-    private func loadAuditData(_ c: RunConfig) throws -> Dataset {
-        var o = LyapData.DataOptions()
-        o.vocabSize = c.model.vocab
-        o.seqLen = c.seqLen
-        o.trainSize = c.data.trainSize
-        o.testSize = c.data.testSize
-        o.labelNoise = c.data.labelNoise
-        o.seed = c.seed
-        let source: DataSource = c.data.source == "embedded" ? .embedded : .path(c.data.source)
-        return try DatasetLoader.load(source, options: o, progress: { info("\($0)") })
     }
 }
 

@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
             let file = try SafeTensorsFile.read(path: checkpoint)
             let shape = try ModelWeights.shape(of: file, path: checkpoint)
             let params = try ModelWeights.parameters(from: file, path: checkpoint, layout: ParameterLayout(shape))
-            let run = runConfig()
+            let run = RunFiles.config(in: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().deletingLastPathComponent().path)
             var o = LyapData.DataOptions()
             o.vocabSize = shape.vocab
             o.seqLen = seqLen ?? run?.seqLen ?? 500
@@ -75,12 +75,5 @@ struct EvalCommand: ParsableCommand {
     private func evaluate<B: LSTMBackend>(_ b: B, _ p: ParameterStore<Double>, _ s: SequenceSet, _ L: Int) throws -> LossTotals {
         try b.load(TrainingState(params: p.converted(to: B.Scalar.self)))
         return try b.evaluate(s, batchSize: batch)
-    }
-
-    /// The config.json of the run the checkpoint belongs to (DIR/checkpoints/FILE), if any.
-    private func runConfig() -> RunConfig? {
-        let dir = URL(fileURLWithPath: checkpoint).deletingLastPathComponent().deletingLastPathComponent()
-        guard let d = try? Data(contentsOf: dir.appendingPathComponent("config.json")) else { return nil }
-        return (try? JSONDecoder().decode(RunRecord.self, from: d))?.config
     }
 }

@@ -39,25 +39,25 @@ struct StudyCommand: ParsableCommand {
                           "--checkpoint-every", "\(analyzeEvery)"]
             }
             info("study 1/5: training")
-            var t = try TrainCommand.parse(train)
+            let t = try TrainCommand.parse(train)
             try t.run()
 
             let dir = RunDirectory(out)
-            let record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir.configPath)))
+            let record = try RunFiles.record(dir, flag: "--out")
             let L = record.config.seqLen
             info("study 2/5: analysing every checkpoint")
-            var a = try AnalyzeCommand.parse(["--checkpoint", out, "--reviews", "\(reviews)", "--exponents", "\(exponents)",
+            let a = try AnalyzeCommand.parse(["--checkpoint", out, "--reviews", "\(reviews)", "--exponents", "\(exponents)",
                                               "--drive", "\(L)", "--steps", "\(L + 1100)", "--transient", "500",
                                               "--json", out + "/dynamics.json"])
             try a.run()
             info("study 3/5: test-loss cycles and their alignment with the transitions")
-            var c = try CyclesCommand.parse([out, "--patience", "\(patience)"])
+            let c = try CyclesCommand.parse([out, "--patience", "\(patience)"])
             try c.run()
             info("study 4/5: the tanh map, for comparison")
-            var m = try TanhMapCommand.parse(["--r-count", "800", "--csv", out + "/tanh-map.csv"])
+            let m = try TanhMapCommand.parse(["--r-count", "800", "--csv", out + "/tanh-map.csv"])
             try m.run()
             info("study 5/5: report")
-            var r = try ReportCommand.parse([out, "--dynamics", out + "/dynamics.json", "--tanh-map", out + "/tanh-map.csv"])
+            let r = try ReportCommand.parse([out, "--dynamics", out + "/dynamics.json", "--tanh-map", out + "/tanh-map.csv"])
             try r.run()
             info("study done: open \(out)/report/report.html")
         }

@@ -56,7 +56,7 @@ struct TrainCommand: ParsableCommand {
             let config = try resume ? resumedConfig(dir) : newConfig()
             try config.validate()
             if !resume { try dir.checkCanStartNew(force: force) }
-            let data = try loadData(config)
+            let data = try RunFiles.data(for: config)
             if resume, data.sourceSHA256 != config.data.sha256 {
                 throw ConfigError("--data \(config.data.source): content changed since the run started (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(config.data.sha256.prefix(12))...)")
             }
@@ -131,9 +131,6 @@ struct TrainCommand: ParsableCommand {
 
     /// --resume takes every setting from config.json; only --epochs may extend the run.
     private func resumedConfig(_ dir: RunDirectory) throws -> RunConfig {
-        guard FileManager.default.fileExists(atPath: dir.configPath) else {
-            throw ConfigError("--resume: \(dir.configPath) not found (no run to continue in --out \(out))")
-        }
         var given: [String] = []
         if model.vocab != nil { given.append("--vocab") }
         if model.embed != nil { given.append("--embed") }
@@ -162,27 +159,10 @@ struct TrainCommand: ParsableCommand {
         if !given.isEmpty {
             throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
         }
-        let record: RunRecord
-        do {
-            record = try JSONDecoder().decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir.configPath)))
-        } catch {
-            throw ConfigError("\(dir.configPath): not a lyap run configuration (\(error))")
-        }
+        let record = try RunFiles.record(dir, flag: "--resume: --out")
         var c = record.config
         if let e = epochs { c.epochs = e }
         return c
-    }
-
-    private func loadData(_ c: RunConfig) throws -> Dataset {
-        var o = LyapData.DataOptions()
-        o.vocabSize = c.model.vocab
-        o.seqLen = c.seqLen
-        o.trainSize = c.data.trainSize
-        o.testSize = c.data.testSize
-        o.labelNoise = c.data.labelNoise
-        o.seed = c.seed
-        let source: DataSource = c.data.source == "embedded" ? .embedded : .path(c.data.source)
-        return try DatasetLoader.load(source, options: o, progress: { info("\($0)") })
     }
 
     private func initialParameters(_ c: RunConfig) throws -> ParameterStore<Double> {
