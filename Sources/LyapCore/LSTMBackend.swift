@@ -55,4 +55,27 @@ public protocol LSTMBackend: AnyObject {
 
     /// Forward only: the batch's totals and one logit per sequence.
     func evaluate(_ batch: Batch) throws -> (totals: LossTotals, logits: [Float])
+
+    /// How many steps `trainSteps` / `evaluate(batches:)` take at once to best effect: a GPU backend
+    /// records them into one submission and reads the losses back once (default 1).
+    var stepsPerCall: Int { get }
+
+    /// `trainStep` for each batch in order; the totals of every step. Callers see the losses only
+    /// after the last step, so a non-finite loss is noticed up to `stepsPerCall` steps late.
+    func trainSteps(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals]
+
+    /// `evaluate` for each batch.
+    func evaluate(batches: [Batch]) throws -> [(totals: LossTotals, logits: [Float])]
+}
+
+extension LSTMBackend {
+    public var stepsPerCall: Int { 1 }
+
+    public func trainSteps(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals] {
+        try batches.map { try trainStep($0, adam: adam) }
+    }
+
+    public func evaluate(batches: [Batch]) throws -> [(totals: LossTotals, logits: [Float])] {
+        try batches.map { try evaluate($0) }
+    }
 }

@@ -18,17 +18,21 @@ extension SequenceSet {
 
 extension LSTMBackend {
     /// One epoch of Adam steps over `split` in `order`, `batchSize` sequences per step (the last step may
-    /// be smaller). `onStep(batchIndex, totals)` sees each step's totals before the next one; it is where
-    /// callers check for a non-finite loss and report progress.
+    /// be smaller), handed to the backend `stepsPerCall` at a time. `onStep(batchIndex, totals)` sees
+    /// each step's totals in order once its call returns; it is where callers check for a non-finite
+    /// loss and report progress.
     public func trainEpoch(_ split: SequenceSet, order: [Int], batchSize: Int, adam: AdamConfig,
                            onStep: (Int, LossTotals) throws -> Void) throws -> LossTotals {
+        let count = (order.count + batchSize - 1) / batchSize, per = max(stepsPerCall, 1)
         var totals = LossTotals()
-        var b = 0
-        while b * batchSize < order.count {
-            let step = try trainStep(split.batch(order[(b * batchSize)..<min((b + 1) * batchSize, order.count)]), adam: adam)
-            try onStep(b, step)
-            totals += step
-            b += 1
+        for first in stride(from: 0, to: count, by: per) {
+            let batches = (first..<min(first + per, count)).map {
+                split.batch(order[($0 * batchSize)..<min(($0 + 1) * batchSize, order.count)])
+            }
+            for (i, step) in try trainSteps(batches, adam: adam).enumerated() {
+                try onStep(first + i, step)
+                totals += step
+            }
         }
         return totals
     }
@@ -38,13 +42,15 @@ extension LSTMBackend {
         var totals = LossTotals()
         var logits: [Float] = []
         logits.reserveCapacity(split.count)
-        var start = 0
-        while start < split.count {
-            let end = min(start + batchSize, split.count)
-            let r = try evaluate(split.batch(start..<end))
-            totals += r.totals
-            logits += r.logits
-            start = end
+        let per = max(stepsPerCall, 1) * batchSize
+        for start in stride(from: 0, to: split.count, by: per) {
+            let batches = stride(from: start, to: min(start + per, split.count), by: batchSize).map {
+                split.batch($0..<min($0 + batchSize, split.count))
+            }
+            for r in try evaluate(batches: batches) {
+                totals += r.totals
+                logits += r.logits
+            }
         }
         return (totals, logits)
     }

@@ -75,7 +75,7 @@ public final class Trainer<Backend: LSTMBackend> {
             throw TrainingError("data was prepared for L=\(data.train.seqLen), the run uses --seq-len \(config.seqLen)")
         }
         var rng = dataOrder, log = metrics
-        let train = data.train, B = config.batch, L = config.seqLen
+        let train = data.train, B = config.batch
         let batches = (train.count + B - 1) / B
         let t0 = Date()
         guard start < config.epochs else { return }

@@ -110,11 +110,17 @@ public final class CommandSequence: @unchecked Sendable {
     /// constants, and dispatches `groups` workgroups. Checks the counts against the pipeline and the
     /// device limits first.
     public func dispatch(_ p: ComputePipeline, buffers: [DeviceBuffer], push: [UInt8] = [], groups: (Int, Int, Int)) throws(VulkanError) {
+        try dispatch(p, slices: buffers.map(\.whole), push: push, groups: groups)
+    }
+
+    /// `dispatch` with byte ranges of buffers at the bindings (a step's slot in a buffer that holds
+    /// several steps' inputs or outputs); offsets must be multiples of minStorageBufferOffsetAlignment.
+    public func dispatch(_ p: ComputePipeline, slices: [BufferSlice], push: [UInt8] = [], groups: (Int, Int, Int)) throws(VulkanError) {
         try requireRecording("vkCmdDispatch")
         let what = "dispatch of '\(p.name)'"
         guard p.context === context else { throw VulkanError.usage("vkCmdBindPipeline", "\(what): the pipeline belongs to another Vulkan context") }
-        guard buffers.count == p.bindings else {
-            throw VulkanError.usage("vkUpdateDescriptorSets", "\(what): \(buffers.count) buffers given, the pipeline has \(p.bindings) bindings")
+        guard slices.count == p.bindings else {
+            throw VulkanError.usage("vkUpdateDescriptorSets", "\(what): \(slices.count) buffers given, the pipeline has \(p.bindings) bindings")
         }
         guard push.count == p.pushConstantBytes else {
             throw VulkanError.usage("vkCmdPushConstants", "\(what): \(push.count) push-constant bytes given, the pipeline takes \(p.pushConstantBytes)")
@@ -124,18 +130,25 @@ public final class CommandSequence: @unchecked Sendable {
               groups.0 <= limit.x, groups.1 <= limit.y, groups.2 <= limit.z else {
             throw VulkanError.usage("vkCmdDispatch", "\(what): \(groups) workgroups; the device allows at most (\(limit.x), \(limit.y), \(limit.z))")
         }
-        for b in buffers {
+        let align = max(context.info.minStorageBufferOffsetAlignment, 1)
+        for s in slices {
+            let b = s.buffer
             guard b.context === context else { throw VulkanError.usage("vkUpdateDescriptorSets", "\(what): buffer '\(b.name)' belongs to another Vulkan context") }
-            guard UInt64(b.bytes) <= context.info.maxStorageBufferRange else {
+            guard UInt64(s.bytes) <= context.info.maxStorageBufferRange else {
                 throw VulkanError.usage("vkUpdateDescriptorSets",
-                                        "\(what): buffer '\(b.name)' (\(formatBytes(b.bytes))) exceeds the device's maxStorageBufferRange (\(formatBytes(context.info.maxStorageBufferRange)))")
+                                        "\(what): buffer '\(b.name)' (\(formatBytes(s.bytes))) exceeds the device's maxStorageBufferRange (\(formatBytes(context.info.maxStorageBufferRange)))")
+            }
+            guard s.offset % align == 0 else {
+                throw VulkanError.usage("vkUpdateDescriptorSets",
+                                        "\(what): slice of '\(b.name)' at byte \(s.offset) is not a multiple of minStorageBufferOffsetAlignment (\(align))")
             }
         }
+        let buffers = slices.map(\.buffer)
 
         let d = context.device, calls = context.calls
         let set = try allocateSet(p, what)
         if p.bindings > 0 {
-            var infos = buffers.map { VkDescriptorBufferInfo(buffer: $0.handle, offset: 0, range: VK_WHOLE_SIZE) }
+            var infos = slices.map { VkDescriptorBufferInfo(buffer: $0.buffer.handle, offset: VkDeviceSize($0.offset), range: $0.range) }
             infos.withUnsafeMutableBufferPointer { ip in
                 let base = UnsafePointer(ip.baseAddress)
                 let writes = (0..<ip.count).map { i in

@@ -43,6 +43,8 @@ public struct VulkanDeviceInfo: Sendable, CustomStringConvertible {
     public let maxWorkgroupSize: (x: Int, y: Int, z: Int)
     public let maxWorkgroupCount: (x: Int, y: Int, z: Int)
     public let maxStorageBufferRange: UInt64
+    /// Alignment of a storage-buffer descriptor's offset (binding a slice of a buffer).
+    public let minStorageBufferOffsetAlignment: Int
     public let maxPushConstantsSize: Int
     /// Largest single allocation (VkPhysicalDeviceMaintenance3Properties).
     public let maxMemoryAllocationSize: UInt64
@@ -421,7 +423,8 @@ final class VulkanInstance: @unchecked Sendable {
             maxWorkgroupInvocations: Int(l.maxComputeWorkGroupInvocations),
             maxWorkgroupSize: (Int(l.maxComputeWorkGroupSize.0), Int(l.maxComputeWorkGroupSize.1), Int(l.maxComputeWorkGroupSize.2)),
             maxWorkgroupCount: (Int(l.maxComputeWorkGroupCount.0), Int(l.maxComputeWorkGroupCount.1), Int(l.maxComputeWorkGroupCount.2)),
-            maxStorageBufferRange: UInt64(l.maxStorageBufferRange), maxPushConstantsSize: Int(l.maxPushConstantsSize),
+            maxStorageBufferRange: UInt64(l.maxStorageBufferRange),
+            minStorageBufferOffsetAlignment: Int(l.minStorageBufferOffsetAlignment), maxPushConstantsSize: Int(l.maxPushConstantsSize),
             maxMemoryAllocationSize: maint3.maxMemoryAllocationSize,
             timestampPeriodNs: Double(l.timestampPeriod), timestampValidBits: validBits,
             usable: computeFamily != nil && base.apiVersion >= v12, features: features)

@@ -6,9 +6,9 @@ public final class VulkanBackend: LSTMBackend, @unchecked Sendable {
     public let ensemble: VulkanLSTMEnsemble
 
     public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, batch: Int, seqLen: Int,
-                profile: Bool = false) throws {
+                stepsPerSubmit: Int = 16, profile: Bool = false) throws {
         ensemble = try VulkanLSTMEnsemble(context: context, compiler: compiler, shape: shape, models: 1, batch: batch,
-                                          seqLen: seqLen, profile: profile)
+                                          seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, profile: profile)
     }
 
     public var shape: ModelShape { ensemble.shape }
@@ -23,5 +23,15 @@ public final class VulkanBackend: LSTMBackend, @unchecked Sendable {
 
     public func evaluate(_ batch: Batch) throws -> (totals: LossTotals, logits: [Float]) {
         try ensemble.evaluate([batch])[0]
+    }
+
+    public var stepsPerCall: Int { ensemble.stepsPerSubmit }
+
+    public func trainSteps(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals] {
+        try ensemble.trainSteps(batches.map { [$0] }, adam: [adam]).map { $0[0] }
+    }
+
+    public func evaluate(batches: [Batch]) throws -> [(totals: LossTotals, logits: [Float])] {
+        try ensemble.evaluate(steps: batches.map { [$0] }).map { $0[0] }
     }
 }

@@ -4,24 +4,30 @@ import LyapCore
 
 /// M models of one shape trained together in one dispatch stream: every buffer holds the M models
 /// back to back and every kernel's grid includes the model index. Parameters, gradients and Adam
-/// moments stay on the device; the host uploads each step's token ids and labels and reads back the
-/// per-sequence losses.
+/// moments stay on the device. Up to `stepsPerSubmit` training steps are recorded into one command
+/// buffer: the host uploads their token ids and labels in one go, submits once, and reads back the
+/// per-sequence losses of all of them after the last.
 public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public let context: VulkanContext
     public let shape: ModelShape
     public let models: Int, batchCapacity: Int, seqLen: Int
+    /// Steps recorded into one submission by `trainSteps` / `evaluate(steps:)`.
+    public let stepsPerSubmit: Int
     public let layout: ParameterLayout
     private let kernels: LSTMKernels
     private let sequence: CommandSequence
-    private let params, grads, adamM, adamV, tokens, labels, gates, cell, tanhCell, hidden, dA, dX: DeviceBuffer
-    private let logits, loss, dz, slot, segStart, positions, hyper: DeviceBuffer
+    private let params, grads, adamM, adamV, gates, cell, tanhCell, hidden, dA, dX, dz: DeviceBuffer
+    /// One slot per step of a submission.
+    private let tokens, labels, logits, loss, slot, segStart, positions, hyper: SteppedBuffer
     private var segments: [TokenSegments]
     private var steps: [Int]
 
     public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
-                profile: Bool = false) throws {
+                stepsPerSubmit: Int = 16, profile: Bool = false) throws {
         precondition(models >= 1 && batch >= 1 && seqLen >= 1)
+        guard stepsPerSubmit >= 1 else { throw ConfigError("steps per submission must be at least 1, got \(stepsPerSubmit)") }
         self.context = context
+        self.stepsPerSubmit = stepsPerSubmit
         self.shape = shape
         self.models = models
         batchCapacity = batch
@@ -33,25 +39,28 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
             try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
         }
+        func stepped(_ name: String, _ count: Int) throws -> SteppedBuffer {
+            try SteppedBuffer(context, name: name, bytesPerStep: count * 4, steps: stepsPerSubmit)
+        }
         params = try buffer("params", M * P)
         grads = try buffer("grads", M * P)
         adamM = try buffer("adam.exp_avg", M * P)
         adamV = try buffer("adam.exp_avg_sq", M * P)
-        tokens = try buffer("tokens", M * batch * seqLen)
-        labels = try buffer("labels", M * batch)
+        tokens = try stepped("tokens", M * batch * seqLen)
+        labels = try stepped("labels", M * batch)
         gates = try buffer("gates", rows * G)
         cell = try buffer("cell", rows * H)
         tanhCell = try buffer("tanh_cell", rows * H)
         hidden = try buffer("hidden", rows * H)
         dA = try buffer("gate_deltas", rows * G)
         dX = try buffer("input_deltas", rows * shape.embed)
-        logits = try buffer("logits", M * batch)
-        loss = try buffer("loss", M * batch)
+        logits = try stepped("logits", M * batch)
+        loss = try stepped("loss", M * batch)
         dz = try buffer("dz", M * batch)
-        slot = try buffer("token_slot", M * shape.vocab)
-        segStart = try buffer("token_segment_start", M * (seqLen * batch + 1))
-        positions = try buffer("token_positions", M * seqLen * batch)
-        hyper = try buffer("adam_hyper", M * 2)
+        slot = try stepped("token_slot", M * shape.vocab)
+        segStart = try stepped("token_segment_start", M * (seqLen * batch + 1))
+        positions = try stepped("token_positions", M * seqLen * batch)
+        hyper = try stepped("adam_hyper", M * 2)
         segments = (0..<M).map { _ in TokenSegments(vocab: shape.vocab, capacity: seqLen * batch) }
         steps = [Int](repeating: 0, count: M)
     }
@@ -97,48 +106,75 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     /// Forward only, per model: totals and logits.
     public func evaluate(_ batches: [Batch]) throws -> [(totals: LossTotals, logits: [Float])] {
-        let push = try prepare(batches, backward: false)
-        try sequence.reset()
-        try recordForward(push)
-        try submit()
-        return try results(batches, count: Int(push.B))
+        try evaluate(steps: [batches])[0]
+    }
+
+    /// Forward passes for several batches per model (`steps[s][model]`), `stepsPerSubmit` per submission.
+    public func evaluate(steps: [[Batch]]) throws -> [[(totals: LossTotals, logits: [Float])]] {
+        var out: [[(totals: LossTotals, logits: [Float])]] = []
+        for chunk in chunks(steps) {
+            let push = try stage(chunk, backward: false)
+            try sequence.reset()
+            for (s, p) in push.enumerated() { try recordForward(p, step: s) }
+            try submit()
+            out += try results(chunk)
+        }
+        return out
     }
 
     /// Forward and backward: leaves the gradients on the device (see `gradientValues`).
     public func gradients(_ batches: [Batch]) throws -> [LossTotals] {
-        let push = try prepare(batches, backward: true)
+        let push = try stage([batches], backward: true)[0]
         try sequence.reset()
-        try recordForward(push)
-        try recordBackward(push)
+        try recordForward(push, step: 0)
+        try recordBackward(push, step: 0)
         try submit()
-        return try results(batches, count: Int(push.B)).map(\.totals)
+        return try results([batches])[0].map(\.totals)
     }
 
-    /// One training step for every model (forward, backward, Adam), recorded into one command buffer.
+    /// One training step for every model (forward, backward, Adam).
     public func trainStep(_ batches: [Batch], adam: [AdamConfig]) throws -> [LossTotals] {
+        try trainSteps([batches], adam: adam)[0]
+    }
+
+    /// Training steps in order (`steps[s][model]`), `stepsPerSubmit` recorded into each command buffer
+    /// with a barrier between steps; returns every step's totals per model. Bitwise the same as calling
+    /// `trainStep` once per step.
+    public func trainSteps(_ steps: [[Batch]], adam: [AdamConfig]) throws -> [[LossTotals]] {
         precondition(adam.count == models)
-        var push = try prepare(batches, backward: true)
-        var h: [Float] = []
-        for k in 0..<models {
-            steps[k] += 1
-            let n = Double(steps[k])
-            h.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
-            h.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
+        var out: [[LossTotals]] = []
+        for chunk in chunks(steps) {
+            var push = try stage(chunk, backward: true)
+            var h: [[Float]] = []
+            for _ in chunk {
+                var hs: [Float] = []
+                for k in 0..<models {
+                    self.steps[k] += 1
+                    let n = Double(self.steps[k])
+                    hs.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
+                    hs.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
+                }
+                h.append(hs)
+            }
+            try hyper.upload(h)
+            try sequence.reset()
+            for s in push.indices {
+                // beta1, beta2, eps are shared by the ensemble (learning rates may differ per model).
+                push[s].beta1 = Float(adam[0].beta1)
+                push[s].beta2 = Float(adam[0].beta2)
+                push[s].eps = Float(adam[0].eps)
+                try recordForward(push[s], step: s)
+                try recordBackward(push[s], step: s)
+                sequence.beginLabel("adam")
+                try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
+                                      push: bytes(push[s]), groups: kernels.groups(models * layout.count))
+                sequence.endLabel()
+                sequence.barrier()
+            }
+            try submit()
+            out += try results(chunk).map { $0.map(\.totals) }
         }
-        try hyper.upload(h)
-        // beta1, beta2, eps are shared by the ensemble (learning rates may differ per model).
-        push.beta1 = Float(adam[0].beta1)
-        push.beta2 = Float(adam[0].beta2)
-        push.eps = Float(adam[0].eps)
-        try sequence.reset()
-        try recordForward(push)
-        try recordBackward(push)
-        sequence.beginLabel("adam")
-        try sequence.dispatch(kernels.adam, buffers: [params, grads, adamM, adamV, hyper], push: bytes(push),
-                               groups: kernels.groups(models * layout.count))
-        sequence.endLabel()
-        try submit()
-        return try results(batches, count: Int(push.B)).map(\.totals)
+        return out
     }
 
     /// GPU nanoseconds per dispatch, by pipeline name, over every submit so far (profile mode).
@@ -149,93 +185,118 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         for t in sequence.timings { kernelTimes[t.pipeline, default: []].append(t.nanoseconds) }
     }
 
+    private func chunks(_ steps: [[Batch]]) -> [ArraySlice<[Batch]>] {
+        stride(from: 0, to: steps.count, by: stepsPerSubmit).map { steps[$0..<min($0 + stepsPerSubmit, steps.count)] }
+    }
+
     // MARK: recording
 
-    private func prepare(_ batches: [Batch], backward: Bool) throws -> LyapPush {
-        precondition(batches.count == models)
-        let B = batches[0].count
-        guard B >= 1, B <= batchCapacity, batches.allSatisfy({ $0.count == B && $0.seqLen == seqLen }) else {
-            throw ConfigError("Vulkan batches must share one size <= \(batchCapacity) and L = \(seqLen)")
-        }
+    /// Checks and uploads the inputs of up to `stepsPerSubmit` steps into their slots; one push-constant
+    /// block per step.
+    private func stage(_ chunk: ArraySlice<[Batch]>, backward: Bool) throws -> [LyapPush] {
+        precondition(chunk.count <= stepsPerSubmit)
         let v = Int32(shape.vocab)
-        var tok: [Int32] = [], lab: [Float] = []
-        tok.reserveCapacity(models * B * seqLen)
-        for b in batches {
-            if let bad = b.tokens.first(where: { $0 < 0 || $0 >= v }) {
-                throw ConfigError("token id \(bad) is outside the vocabulary [0, \(v)) (--vocab)")
+        var tok: [[Int32]] = [], lab: [[Float]] = [], pushes: [LyapPush] = []
+        var s: [[Int32]] = [], starts: [[UInt32]] = [], pos: [[UInt32]] = []
+        for batches in chunk {
+            precondition(batches.count == models)
+            let B = batches[0].count
+            guard B >= 1, B <= batchCapacity, batches.allSatisfy({ $0.count == B && $0.seqLen == seqLen }) else {
+                throw ConfigError("Vulkan batches must share one size <= \(batchCapacity) and L = \(seqLen)")
             }
-            tok += b.tokens
-            lab += b.labels.map { Float($0) }
+            var t: [Int32] = [], l: [Float] = []
+            t.reserveCapacity(models * B * seqLen)
+            for b in batches {
+                if let bad = b.tokens.first(where: { $0 < 0 || $0 >= v }) {
+                    throw ConfigError("token id \(bad) is outside the vocabulary [0, \(v)) (--vocab)")
+                }
+                t += b.tokens
+                l += b.labels.map { Float($0) }
+            }
+            tok.append(t)
+            lab.append(l)
+            if backward {
+                var ss: [Int32] = [], st: [UInt32] = [], ps: [UInt32] = []
+                for (k, b) in batches.enumerated() {
+                    segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen)
+                    ss += segments[k].slot
+                    st += segments[k].segStart
+                    ps += segments[k].positions
+                }
+                s.append(ss)
+                starts.append(st)
+                pos.append(ps)
+            }
+            var p = LyapPush(layout: layout)
+            p.M = UInt32(models)
+            p.B = UInt32(B)
+            p.L = UInt32(seqLen)
+            p.segCap = UInt32(seqLen * batchCapacity)
+            p.invB = 1 / Float(B)
+            pushes.append(p)
         }
         try tokens.upload(tok)
         try labels.upload(lab)
         if backward {
-            var s: [Int32] = [], starts: [UInt32] = [], pos: [UInt32] = []
-            for (k, b) in batches.enumerated() {
-                segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen)
-                s += segments[k].slot
-                starts += segments[k].segStart
-                pos += segments[k].positions
-            }
             try slot.upload(s)
             try segStart.upload(starts)
             try positions.upload(pos)
         }
-        var p = LyapPush(layout: layout)
-        p.M = UInt32(models)
-        p.B = UInt32(B)
-        p.L = UInt32(seqLen)
-        p.segCap = UInt32(seqLen * batchCapacity)
-        p.invB = 1 / Float(B)
-        return p
+        return pushes
     }
 
     private func bytes(_ p: LyapPush) -> [UInt8] { withUnsafeBytes(of: p) { Array($0) } }
 
-    private func recordForward(_ p: LyapPush) throws {
+    private func recordForward(_ p: LyapPush, step s: Int) throws {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden
         sequence.beginLabel("forward")
-        try sequence.dispatch(kernels.inputProjection, buffers: [params, tokens, gates], push: b,
+        try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
                                groups: kernels.groups(M * seqLen * B * 4 * H))
         sequence.barrier()
         try sequence.dispatch(kernels.forward, buffers: [params, gates, cell, tanhCell, hidden], push: b, groups: (M * B, 1, 1))
         sequence.barrier()
-        try sequence.dispatch(kernels.headLoss, buffers: [params, hidden, labels, logits, loss, dz], push: b,
-                               groups: kernels.groups(M * B))
+        try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
+                               push: b, groups: kernels.groups(M * B))
         sequence.barrier()
         sequence.endLabel()
     }
 
-    private func recordBackward(_ p: LyapPush) throws {
+    private func recordBackward(_ p: LyapPush, step s: Int) throws {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden, G = 4 * H, E = shape.embed
         sequence.beginLabel("backward")
         try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1))
         sequence.barrier()
         try sequence.dispatch(kernels.gradRecurrent, buffers: [dA, hidden, grads], push: b, groups: kernels.groups(M * G * H))
-        try sequence.dispatch(kernels.gradInput, buffers: [params, tokens, dA, grads], push: b, groups: kernels.groups(M * G * E))
+        try sequence.dispatch(kernels.gradInput, slices: [params.whole, tokens.slot(s), dA.whole, grads.whole], push: b,
+                               groups: kernels.groups(M * G * E))
         try sequence.dispatch(kernels.gradSmall, buffers: [dA, hidden, dz, grads], push: b, groups: kernels.groups(M * (G + H + 1)))
         try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E))
         sequence.barrier()
-        try sequence.dispatch(kernels.gradEmbedding, buffers: [dX, slot, segStart, positions, grads], push: b,
-                               groups: kernels.groups(M * shape.vocab * E))
+        try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
+                               push: b, groups: kernels.groups(M * shape.vocab * E))
         sequence.barrier()
         sequence.endLabel()
     }
 
-    private func results(_ batches: [Batch], count B: Int) throws -> [(totals: LossTotals, logits: [Float])] {
-        let z = try logits.download(Float.self, count: models * B)
-        let l = try loss.download(Float.self, count: models * B)
-        return (0..<models).map { k in
-            var t = LossTotals()
-            var zs: [Float] = []
-            for b in 0..<B {
-                let zi = z[k * B + b], y = Double(batches[k].labels[b])
-                t.lossSum += Double(l[k * B + b])
-                t.correct += ((zi > 0 ? 1.0 : 0.0) == y) ? 1 : 0
-                t.count += 1
-                zs.append(zi)
+    /// Each step's totals and logits per model, from one download of the loss and logit slots.
+    private func results(_ chunk: ArraySlice<[Batch]>) throws -> [[(totals: LossTotals, logits: [Float])]] {
+        let cap = models * batchCapacity
+        let z = try logits.download(Float.self, count: cap, used: chunk.count)
+        let l = try loss.download(Float.self, count: cap, used: chunk.count)
+        return chunk.enumerated().map { s, batches in
+            let B = batches[0].count
+            return (0..<models).map { k in
+                var t = LossTotals()
+                var zs: [Float] = []
+                for b in 0..<B {
+                    let zi = z[s][k * B + b], y = Double(batches[k].labels[b])
+                    t.lossSum += Double(l[s][k * B + b])
+                    t.correct += ((zi > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+                    t.count += 1
+                    zs.append(zi)
+                }
+                return (t, zs)
             }
-            return (t, zs)
         }
     }
 }

@@ -135,7 +135,7 @@ struct AuditCommand: ParsableCommand {
                 guard cfg.precision == .float32 else { throw ConfigError("the run uses float64, which runs on --backend cpu only") }
                 info("audit of \(from) at epoch \(at) on \(choice.recordName)")
                 let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
-                                                batch: cfg.batch, seqLen: cfg.seqLen, profile: false)
+                                                batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
                 result = try setup.run(backend)
             }
             try BackendChoice.checkValidation(choice)

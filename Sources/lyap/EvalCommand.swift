@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
                 case (.vulkan(let ctx), _):
                     let compiler = try BackendChoice.compiler()
                     let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
-                                              profile: compute.profile)
+                                              stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
                     t = try evaluate(b, params, s, o.seqLen)
                     if compute.profile { say(KernelTable.render(b.ensemble.kernelTimes)) }
                 case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)

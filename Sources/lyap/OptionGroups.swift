@@ -32,6 +32,15 @@ struct BackendOptions: ParsableArguments {
     @Flag(help: "Turn on VK_LAYER_KHRONOS_validation (also LYAP_VALIDATE=1); any message fails the command.") var validate = false
     @Flag(help: "Print GPU time per kernel (timestamp queries) at the end.") var profile = false
     @Option(help: "Bracket the GPU work for a capture tool: renderdoc (run lyap under RenderDoc).") var capture: String?
+    @Option(name: .customLong("steps-per-submit"), help: "Vulkan: minibatches recorded into one GPU submission; the host reads their losses once per submission (default 16).")
+    var stepsPerSubmitFlag: Int = 16
+
+    var stepsPerSubmit: Int {
+        get throws {
+            guard stepsPerSubmitFlag >= 1 else { throw ConfigError("--steps-per-submit \(stepsPerSubmitFlag) must be at least 1") }
+            return stepsPerSubmitFlag
+        }
+    }
 
     /// Starts the requested capture on a Vulkan context; the caller ends it.
     func startCapture(_ choice: BackendChoice) throws -> RenderDocCapture? {

@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
-                                                seqLen: cfg.seqLen, profile: compute.profile)
+                                                seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()

@@ -34,12 +34,16 @@ struct CLIVulkanTests {
     }
 
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
-    func twoVulkanRunsGiveIdenticalCheckpoints() throws {
+    func twoVulkanRunsGiveIdenticalCheckpointsWhateverTheStepsPerSubmission() throws {
         let s = try Scratch()
         defer { s.remove() }
-        for d in ["a", "b"] {
-            #expect(try CLI.run(["train", "--out", s.dir + "/" + d, "--epochs", "2", "--backend", "vulkan"] + s.small).status == 0)
+        for (d, per) in [("a", "1"), ("b", "2")] {
+            let r = try CLI.run(["train", "--out", s.dir + "/" + d, "--epochs", "2", "--backend", "vulkan", "--steps-per-submit", per] + s.small)
+            #expect(r.status == 0, "\(r.stderr)")
         }
+        let bad = try CLI.run(["train", "--out", s.dir + "/c", "--epochs", "2", "--backend", "vulkan", "--steps-per-submit", "0"] + s.small)
+        #expect(bad.status != 0 && bad.stderr.contains("--steps-per-submit 0"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/c"))
         for f in ["epoch-0002.safetensors", "epoch-0002.state.safetensors"] {
             let x = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/a/checkpoints/" + f))
             let y = try Data(contentsOf: URL(fileURLWithPath: s.dir + "/b/checkpoints/" + f))

@@ -1,7 +1,8 @@
 // lyap-bench: benchmarks (not tests). `swift run -c release lyap-bench train-step` times one training
 // step (B=32, L=500, E=32, V=10000) of the CPU Float backend over a range of widths and, where
 // `python3 -c 'import torch'` works, PyTorch's nn.LSTM step in the same run.
-// `--backend vulkan [--device N] [--models M]` times the Vulkan backend (M models per step) instead;
+// `--backend vulkan [--device N] [--models M] [--steps-per-submit S]` times the Vulkan backend instead
+// (M models per step, S steps recorded into each submission; the time per step is a submission's / S);
 // `--torch-device cuda` runs the PyTorch peer (cuDNN) on the GPU, one model after another.
 import Foundation
 import LyapCore
@@ -16,6 +17,7 @@ struct Options {
     var backend = "cpu"
     var device: Int?
     var models = 1
+    var stepsPerSubmit = 16
     var torchDevice = "cpu"
 }
 
@@ -48,12 +50,14 @@ func parse() -> Options {
             guard ["cpu", "vulkan"].contains(o.backend) else { fail("--backend \(o.backend): use cpu or vulkan") }
         case "--device": o.device = int()
         case "--models": o.models = int()
+        case "--steps-per-submit": o.stepsPerSubmit = int()
         case "--torch-device":
             o.torchDevice = value()
             guard ["cpu", "cuda"].contains(o.torchDevice) else { fail("--torch-device \(o.torchDevice): use cpu or cuda") }
         case "-h", "--help":
             print("usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]")
-            print("                             [--backend cpu|vulkan] [--device N] [--models M] [--torch-device cpu|cuda]")
+            print("                             [--backend cpu|vulkan] [--device N] [--models M] [--steps-per-submit S]")
+            print("                             [--torch-device cpu|cuda]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -79,11 +83,15 @@ func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompile
     let batch = Batch(tokens: (0..<(o.batch * o.seqLen)).map { _ in Int32(rng.below(o.vocab)) },
                       labels: (0..<o.batch).map { _ in UInt8(rng.below(2)) }, seqLen: o.seqLen)
     let step: () throws -> Void
+    var stepsPerCall = 1
     if let (ctx, compiler) = vulkan {
-        let e = try VulkanLSTMEnsemble(context: ctx, compiler: compiler, shape: shape, models: o.models, batch: o.batch, seqLen: o.seqLen)
+        let e = try VulkanLSTMEnsemble(context: ctx, compiler: compiler, shape: shape, models: o.models, batch: o.batch, seqLen: o.seqLen,
+                                       stepsPerSubmit: o.stepsPerSubmit)
         try e.load([TrainingState<Float>](repeating: TrainingState(params: params), count: o.models))
         let batches = [Batch](repeating: batch, count: o.models), adam = [AdamConfig](repeating: AdamConfig(), count: o.models)
-        step = { _ = try e.trainStep(batches, adam: adam) }
+        let steps = [[Batch]](repeating: batches, count: o.stepsPerSubmit)
+        stepsPerCall = o.stepsPerSubmit
+        step = { _ = try e.trainSteps(steps, adam: adam) }
     } else {
         let backend = CPUBackend<Float>(shape: shape, threads: o.threads)
         try backend.load(TrainingState(params: params))
@@ -95,7 +103,7 @@ func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompile
     for _ in 0..<reps {
         let t0 = DispatchTime.now().uptimeNanoseconds
         try step()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(stepsPerCall))
     }
     return median(times)
 }

@@ -1,0 +1,48 @@
+/// One device buffer holding `steps` equal slots, one per training step recorded into a submission
+/// (that step's token ids, labels, losses...). Slots start at multiples of the device's storage-buffer
+/// offset alignment so each can be bound on its own.
+struct SteppedBuffer {
+    let buffer: DeviceBuffer
+    let steps: Int
+    let bytesPerStep: Int
+    let stride: Int
+
+    init(_ ctx: VulkanContext, name: String, bytesPerStep: Int, steps: Int) throws(VulkanError) {
+        let align = max(ctx.info.minStorageBufferOffsetAlignment, 4)
+        self.steps = steps
+        self.bytesPerStep = max(bytesPerStep, 4)
+        stride = (self.bytesPerStep + align - 1) / align * align
+        buffer = try DeviceBuffer(ctx, bytes: stride * steps, name: name)
+    }
+
+    func slot(_ s: Int) -> BufferSlice { buffer.slice(atByte: s * stride, bytes: bytesPerStep) }
+
+    /// Writes `values[s]` to slot s for every s, in one upload.
+    func upload<T: BitwiseCopyable>(_ values: [[T]]) throws(VulkanError) {
+        precondition(values.count <= steps)
+        var bytes = [UInt8](repeating: 0, count: values.count * stride)
+        for (s, v) in values.enumerated() {
+            let n = v.count * MemoryLayout<T>.stride
+            precondition(n <= bytesPerStep, "\(buffer.name): \(n) bytes for a \(bytesPerStep)-byte slot")
+            guard n > 0 else { continue }
+            bytes.withUnsafeMutableBytes { dst in
+                v.withUnsafeBytes { src in (dst.baseAddress.unsafelyUnwrapped + s * stride).copyMemory(from: src.baseAddress.unsafelyUnwrapped, byteCount: n) }
+            }
+        }
+        try buffer.upload(bytes)
+    }
+
+    /// The first `count` values of slots 0..<used, in one download.
+    func download<T: BitwiseCopyable>(_ type: T.Type, count: Int, used: Int) throws(VulkanError) -> [[T]] {
+        let raw = try buffer.download(UInt8.self, count: used * stride)
+        return (0..<used).map { s in
+            raw.withUnsafeBytes { src in
+                Array(unsafeUninitializedCapacity: count) { out, n in
+                    UnsafeMutableRawPointer(out.baseAddress.unsafelyUnwrapped)
+                        .copyMemory(from: src.baseAddress.unsafelyUnwrapped + s * stride, byteCount: count * MemoryLayout<T>.stride)
+                    n = count
+                }
+            }
+        }
+    }
+}

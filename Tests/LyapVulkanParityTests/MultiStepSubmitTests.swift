@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import LyapCore
+import LyapVulkan
+
+/// Several training steps recorded into one command buffer (each step's inputs and losses in its own
+/// slot of a buffer) must give exactly what one submission per step gives.
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+struct MultiStepSubmitTests {
+    let shape = ModelShape(vocab: 41, embed: 5, hidden: 11)
+    let models = 2, batch = 5, seqLen = 9
+
+    /// Seven steps of different batches per model; the last step is smaller, like an epoch's last batch.
+    func steps() -> [[Batch]] {
+        var rng = LabRNG(seed: 5, stream: "multi-step")
+        return (0..<7).map { s in
+            let B = s == 6 ? 2 : batch
+            return (0..<models).map { _ in
+                Batch(tokens: (0..<(B * seqLen)).map { _ in Int32(rng.below(shape.vocab)) },
+                      labels: (0..<B).map { _ in UInt8(rng.below(2)) }, seqLen: seqLen)
+            }
+        }
+    }
+
+    func ensemble(stepsPerSubmit: Int) throws -> VulkanLSTMEnsemble {
+        let e = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                       models: models, batch: batch, seqLen: seqLen, stepsPerSubmit: stepsPerSubmit)
+        var rng = LabRNG(seed: 9, stream: "multi-step-init")
+        try e.load((0..<models).map { _ in
+            var p = ParameterStore<Float>.zeros(ParameterLayout(shape))
+            for i in p.values.indices { p.values[i] = Float(rng.uniform(-0.5, 0.5)) }
+            return TrainingState(params: p)
+        })
+        return e
+    }
+
+    @Test(arguments: [2, 3, 7, 16])
+    func trainingStepsInOneSubmissionEqualOneSubmissionPerStep(_ perSubmit: Int) throws {
+        let work = steps(), adam = [AdamConfig(lr: 1e-2), AdamConfig(lr: 3e-3)]
+        let one = try ensemble(stepsPerSubmit: 1)
+        let oneTotals = try work.map { try one.trainStep($0, adam: adam) }
+        let many = try ensemble(stepsPerSubmit: perSubmit)
+        let manyTotals = try many.trainSteps(work, adam: adam)
+        #expect(manyTotals == oneTotals)
+        let a = try one.states(), b = try many.states()
+        for k in 0..<models {
+            #expect(a[k].params.values == b[k].params.values, "model \(k): weights differ")
+            #expect(a[k].m == b[k].m && a[k].v == b[k].v, "model \(k): Adam moments differ")
+            #expect(b[k].step == work.count)
+        }
+        // The steps really trained: the last step's loss is not the first's.
+        #expect(manyTotals[0][0] != manyTotals[5][0])
+        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
+        #expect(GPUTestEnvironment.context!.validationWarnings == 0, "\(GPUTestEnvironment.context!.validationMessages)")
+    }
+
+    @Test func forwardPassesInOneSubmissionEqualOnePerBatch() throws {
+        let work = steps()
+        let e = try ensemble(stepsPerSubmit: 4)
+        let together = try e.evaluate(steps: work)
+        for (s, batches) in work.enumerated() {
+            let alone = try e.evaluate(batches)
+            for k in 0..<models {
+                #expect(together[s][k].totals == alone[k].totals, "step \(s), model \(k)")
+                #expect(together[s][k].logits == alone[k].logits, "step \(s), model \(k)")
+                #expect(alone[k].logits.count == batches[k].count)
+            }
+        }
+    }
+
+    @Test func backendTakesItsStepsPerCallThroughTheProtocol() throws {
+        let b = try VulkanBackend(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                  batch: batch, seqLen: seqLen, stepsPerSubmit: 5)
+        #expect(b.stepsPerCall == 5)
+        #expect(throws: ConfigError.self) {
+            _ = try VulkanBackend(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                  batch: batch, seqLen: seqLen, stepsPerSubmit: 0)
+        }
+    }
+}
