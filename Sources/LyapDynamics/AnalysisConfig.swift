@@ -33,6 +33,11 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     /// Power iterations on JᵀJ per step for the asymptotic Jacobian norm exp<ln‖J_t‖₂>; 0 = not computed.
     public var jacobianNormIterations = 0
     public var precision: DynamicsPrecision = .float32
+    /// Keep each review's finite-time λ1 series: ln ρ_n / τ_n at every renormalisation of the zero-input
+    /// phase, transient included (methods.md §4.2, for diagnostics; CPU engine only). Not encoded.
+    public var finiteTimeSeries = false
+    /// Keep each review's h_T (the base trajectory's final hidden state). Not encoded.
+    public var finalStates = false
     /// Threads over review blocks. Blocks have a fixed size, so results do not depend on this.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -46,6 +51,12 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
 
     /// Tangent steps: the zero-input steps after the drive.
     public var autonomousSteps: Int { steps - drive }
+
+    /// When the tangents are renormalised and from when their logs are summed (the transient is capped so
+    /// at least the last step is averaged).
+    public var renormSchedule: RenormSchedule {
+        RenormSchedule(every: effectiveRenormEvery, transient: min(transient, autonomousSteps - 1), total: autonomousSteps)
+    }
 
     /// Steps whose Jacobians enter the exponents.
     public var accumulatedSteps: Int { steps - drive - transient }

@@ -29,6 +29,11 @@ public struct ReviewDynamics: Sendable, Equatable {
     public var jacobianNorm: Double?
     /// Tangent rows that underflowed at a renormalisation (see `GramSchmidt`); 0 in healthy runs.
     public var collapsedRows: Int
+    /// ln ρ_n / τ_n of the leading tangent at each renormalisation (`AnalysisConfig.finiteTimeSeries`);
+    /// the steps are `RenormSchedule.renormalizationSteps`.
+    public var finiteTimeExponents: [Double]? = nil
+    /// h_T of the base trajectory (`AnalysisConfig.finalStates`).
+    public var finalState: [Double]? = nil
 
     public var ksEntropy: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.ksEntropy(exponents) }
     public var kaplanYorke: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.kaplanYorke(exponents) }

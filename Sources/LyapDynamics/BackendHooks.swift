@@ -22,7 +22,7 @@ public struct AnalysisLaneVectors: Sendable {
 
 extension ReviewDynamics {
     public init(reviewIndex: Int?, label: UInt8?, exponents: [Double], distance: [PerturbationPlacement: Double],
-                reducedSum: Double, readout: Double, jacobianNorm: Double?, collapsedRows: Int) {
+                reducedSum: Double, readout: Double, jacobianNorm: Double?, collapsedRows: Int, finalState: [Double]? = nil) {
         self.index = reviewIndex
         self.label = label
         self.exponents = exponents
@@ -31,5 +31,6 @@ extension ReviewDynamics {
         self.readout = readout
         self.jacobianNorm = jacobianNorm
         self.collapsedRows = collapsedRows
+        self.finalState = finalState
     }
 }

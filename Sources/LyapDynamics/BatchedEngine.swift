@@ -147,10 +147,13 @@ enum BatchedEngine<T: CPUScalar> {
         let blas = c.forceBLASProducts
         let wantCoefficients = k > 0 || normIterations > 0
         let normFrom = max(0, c.transient - 50)  // warm-up steps before the averaging window
-        let schedule = RenormSchedule(every: c.effectiveRenormEvery, transient: min(c.transient, total - 1), total: total)
+        let schedule = c.renormSchedule
         ws.logs.update(repeating: 0, count: max(1, nL * k))
         ws.normLogs.update(repeating: 0, count: nL)
         var collapsed = [Int](repeating: 0, count: nL)
+        var series: [[Double]]? = c.finiteTimeSeries && k > 0 ? Array(repeating: [], count: nL) : nil
+        let window = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1))
+        defer { window.deallocate() }
         /// Copies a 2H vector [h | c] into a padded row [h, 0... | c, 0...].
         func place(_ x: ArraySlice<Double>, into row: UnsafeMutablePointer<T>) {
             row.update(repeating: 0, count: S)
@@ -205,7 +208,9 @@ enum BatchedEngine<T: CPUScalar> {
                             }
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
+                        var lastRenorm = 0
                         for n in 1...total {
+                            if n > 1 && k > 0 && schedule.renormalizes(after: n - 1) { lastRenorm = n - 1 }
                             products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
@@ -218,7 +223,15 @@ enum BatchedEngine<T: CPUScalar> {
                                                                      hidden: W, iterations: normIterations, scratch: ws.scratch)
                                     if accumulate { ws.normLogs[l] += log(sigma) }
                                 }
-                                if renorm {
+                                if renorm && series != nil {
+                                    // This window's ln R_jj alone, then added to the sums: 0 + x is x, so the
+                                    // exponents are bitwise those of the direct path below.
+                                    window.update(repeating: 0, count: k)
+                                    collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S, logNorms: window,
+                                                                               block: W, used: H)
+                                    if accumulate { for j in 0..<k { ws.logs[l * k + j] += window[j] } }
+                                    series![l].append(window[0] / Double(n - lastRenorm))
+                                } else if renorm {
                                     collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S,
                                                                                logNorms: accumulate ? ws.logs + l * k : nil,
                                                                                block: W, used: H)
@@ -252,7 +265,8 @@ enum BatchedEngine<T: CPUScalar> {
                 distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
                 reducedSum: sum, readout: logit,
                 jacobianNorm: normIterations > 0 ? exp(ws.normLogs[l] / steps) : nil,
-                collapsedRows: collapsed[l]))
+                collapsedRows: collapsed[l], finiteTimeExponents: series?[l],
+                finalState: c.finalStates ? (0..<H).map { Double(st[$0]) } : nil))
         }
         return out
     }

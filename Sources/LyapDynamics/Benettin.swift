@@ -24,6 +24,9 @@ public struct RenormSchedule: Sendable, Equatable {
     public func accumulates(after n: Int) -> Bool { n > transient }
 
     public var accumulated: Int { total - transient }
+
+    /// The zero-input steps after which the tangents are renormalised, in order.
+    public var renormalizationSteps: [Int] { (1...total).filter(renormalizes(after:)) }
 }
 
 /// A map s ↦ F(s) on R^n whose Jacobian can act on tangent vectors: what the Benettin driver needs.

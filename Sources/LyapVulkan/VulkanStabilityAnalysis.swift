@@ -59,6 +59,9 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         if c.precision == .float64 {
             throw ConfigError("--precision float64: the Vulkan analysis runs in float32 only (use --backend cpu for the float64 oracle)")
         }
+        if c.finiteTimeSeries {
+            throw ConfigError("--ftle: the finite-time exponent series is recorded by the CPU backend only (use --backend cpu)")
+        }
         let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
         if need > have {
             var kMax = c.exponents
@@ -86,8 +89,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
 
     static func reduce(_ lanes: [LaneOutput], params p: ParameterStore<Float>, reviews: ReviewSet, config c: AnalysisConfig) -> [ReviewDynamics] {
         let l = p.layout, H = l.shape.hidden
-        let steps = Double(RenormSchedule(every: c.effectiveRenormEvery, transient: min(c.transient, c.autonomousSteps - 1),
-                                          total: c.autonomousSteps).accumulated)
+        let steps = Double(c.renormSchedule.accumulated)
         let wd = Array(p.values[l.wd.range]), bd = Double(p.values[l.bd.offset])
         return lanes.enumerated().map { lane, o in
             var dA = 0.0, dB = 0.0, sum = 0.0, logit = bd
@@ -102,7 +104,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             return ReviewDynamics(reviewIndex: reviews.indices[lane], label: reviews.labels[lane],
                                   exponents: o.logSums.map { $0 / steps },
                                   distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
-                                  reducedSum: sum, readout: logit, jacobianNorm: nil, collapsedRows: o.collapsedRows)
+                                  reducedSum: sum, readout: logit, jacobianNorm: nil, collapsedRows: o.collapsedRows,
+                                  finalState: c.finalStates ? (0..<H).map { Double(o.finalHidden[$0]) } : nil)
         }
     }
 

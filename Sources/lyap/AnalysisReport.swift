@@ -30,6 +30,10 @@ struct AnalysisReport: Encodable {
         var reduced_sum: Double?
         var readout: Double?
         var collapsed_rows: Int
+        /// ln ρ_n / τ_n at each step of `ftle_steps` (with --ftle).
+        var ftle: [Double?]?
+        /// The base trajectory's final hidden state (with --final-states).
+        var h_T: [Double?]?
     }
 
     var checkpoint: String
@@ -50,6 +54,8 @@ struct AnalysisReport: Encodable {
     var phase: String
     var phases: Phase
     var reduced_sums: [Double?]
+    /// Zero-input steps (1-based, after the drive) that end each finite-time window (with --ftle).
+    var ftle_steps: [Int]?
     var per_review: [Review]
 
     init(_ r: CheckpointAnalysis, checkpoint: String, epoch: Int?, shape: ModelShape, autonomous: Bool) {
@@ -77,11 +83,13 @@ struct AnalysisReport: Encodable {
         phase = p.byDistance.rawValue
         phases = Phase(distance_rule: p.byDistance.rawValue, exponent_rule: p.byExponent?.rawValue, lab_rule: p.lab.rawValue)
         reduced_sums = r.perReview.map { finite($0.reducedSum) }
+        ftle_steps = c.finiteTimeSeries && c.exponents > 0 ? c.renormSchedule.renormalizationSteps : nil
         per_review = r.perReview.map { v in
             Review(index: v.index, label: v.label, exponents: v.exponents.map(finite), max_exponent: finite(v.exponents.first),
                    ks_entropy: finite(v.ksEntropy), kaplan_yorke: finite(v.kaplanYorke), jacobian_norm: finite(v.jacobianNorm),
                    distance: Distance(initial: finite(v.distance[.initial]), end_of_drive: finite(v.distance[.endOfDrive])),
-                   reduced_sum: finite(v.reducedSum), readout: finite(v.readout), collapsed_rows: v.collapsedRows)
+                   reduced_sum: finite(v.reducedSum), readout: finite(v.readout), collapsed_rows: v.collapsedRows,
+                   ftle: v.finiteTimeExponents?.map(finite), h_T: v.finalState?.map(finite))
         }
     }
 }

@@ -51,6 +51,31 @@ struct CLIAnalyzeTests {
         #expect((j["epoch"] as? Int) == 2)
     }
 
+    @Test func ftleSeriesAndFinalStatesAreInTheJSONOnlyWhenAskedFor() throws {
+        let (s, run) = try Self.trainedRun()
+        defer { s.remove() }
+        let ckpt = run + "/checkpoints/epoch-0002.safetensors", out = s.dir + "/diag.json", plain = s.dir + "/plain.json"
+        let r = try CLI.run(["analyze", "--checkpoint", ckpt, "--json", out, "--ftle", "--final-states", "--renorm-every", "10",
+                             "--backend", "cpu"] + Self.small)
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try json(out)
+        let steps = try #require(j["ftle_steps"] as? [Int])
+        #expect(steps.count == 29 && steps.first == 10 && steps.last == 288)  // 288 zero-input steps, renormalised every 10
+        let reviews = try #require(j["per_review"] as? [[String: Any]])
+        for v in reviews {
+            #expect((v["ftle"] as? [Double])?.count == steps.count)
+            #expect((v["h_T"] as? [Double])?.count == 5)
+        }
+        #expect(try CLI.run(["analyze", "--checkpoint", ckpt, "--json", plain, "--backend", "cpu"] + Self.small).status == 0)
+        let p = try json(plain)
+        #expect(p["ftle_steps"] == nil)
+        #expect(try #require(p["per_review"] as? [[String: Any]]).allSatisfy { $0["ftle"] == nil && $0["h_T"] == nil })
+        if CLIVulkanTests.vulkanAvailable {
+            expectOneLineError(try CLI.run(["analyze", "--checkpoint", ckpt, "--ftle", "--backend", "vulkan"] + Self.small),
+                               ["--ftle", "--backend cpu"])
+        }
+    }
+
     @Test func analyzeARunDirectoryListsEveryCheckpointAndTransitions() throws {
         let (s, run) = try Self.trainedRun()
         defer { s.remove() }
