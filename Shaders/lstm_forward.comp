@@ -2,7 +2,10 @@
 // The recurrence, all L steps in one dispatch (a persistent kernel): one workgroup per (model,
 // sequence) keeps h and c in shared memory; each step forms the 4H pre-activations (input part from
 // input_projection plus Wh h), then the cell update. Stores i, f, g, o in place of the
-// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H.
+// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H; define
+// ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
+// for a row of Wh to live in registers: then each invocation loads its row once and the L steps read no
+// weights from memory (the persistent-RNN layout). Otherwise rows are read from global memory each step.
 #include "include/common.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
@@ -21,13 +24,21 @@ void main() {
     uint H = pc.H, G = 4u * pc.H;
     uint wh = m * pc.P + pc.offWh;
     for (uint j = lid; j < H; j += ls) { hS[j] = 0.0; cS[j] = 0.0; }
+#ifdef ROWREG
+    float w[HID];
+    for (uint k = 0u; k < HID; ++k) w[k] = lid < G ? params[wh + lid * H + k] : 0.0;
+#endif
     barrier();
     for (uint t = 0u; t < pc.L; ++t) {
         uint row = rowIndex(m, t, b);
         for (uint r = lid; r < G; r += ls) {
             float acc = gates[row * G + r];
             if (t > 0u) {
+#ifdef ROWREG
+                for (uint k = 0u; k < HID; ++k) acc += w[k] * hS[k];  // r == lid: one row per invocation
+#else
                 for (uint k = 0u; k < H; ++k) acc += params[wh + r * H + k] * hS[k];
+#endif
             }
             aS[r] = acc;
         }

@@ -16,7 +16,9 @@
 // Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
 // row count and the final frame. Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
-// two >= 2H (reduction width).
+// two >= 2H (reduction width), and ROWREG when each gate row has its own invocation (4H <= workgroup size)
+// and H <= 64: the invocation's row of U stays in registers for the whole loop instead of being read from
+// global memory for every row of every step.
 #include "include/common.glsl"
 
 #ifndef KT
@@ -87,6 +89,13 @@ void main() {
     uint base = m * pc.P;
     uint wh = base + pc.offWh, wx = base + pc.offWx, bias = base + pc.offB, emb = base + pc.offEmb;
 
+#ifdef ROWREG
+    float w[HID];
+    for (uint c = 0u; c < HID; ++c) w[c] = lid < G ? params[wh + lid * H + c] : 0.0;
+#define WH(r, c) w[c]
+#else
+#define WH(r, c) params[wh + (r) * H + (c)]
+#endif
     uint savedSize = (3u + k) * n + 2u * k + 1u, sv = lane * savedSize;
     uint lost = 0u;
     if (pc.chunkBegin == 0u) {
@@ -111,7 +120,7 @@ void main() {
             inp = params[bias + r] + inp;
             for (uint row = 0u; row < 2u; ++row) {
                 float acc = 0.0;
-                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                for (uint c = 0u; c < HID; ++c) acc += WH(r, c) * st[row * n + c];
                 pr[row * G + r] = acc + inp;
             }
         }
@@ -141,7 +150,7 @@ void main() {
             float inp = params[bias + r];
             for (uint row = 0u; row < rows; ++row) {
                 float acc = 0.0;
-                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                for (uint c = 0u; c < HID; ++c) acc += WH(r, c) * st[row * n + c];
                 pr[row * G + r] = row < 3u ? acc + inp : acc;
             }
         }

@@ -12,7 +12,8 @@ final class LSTMKernels: @unchecked Sendable {
     init(_ ctx: VulkanContext, compiler: ShaderCompiler, hidden H: Int) throws {
         flatSize = 64
         persistentSize = min(256, max(32, (4 * H + 31) / 32 * 32), ctx.info.maxWorkgroupInvocations)
-        let defines = ["HID": "\(H)"]
+        var defines = ["HID": "\(H)"]
+        if Self.rowsInRegisters(hidden: H, workgroup: persistentSize) { defines["ROWREG"] = "1" }
         let push = MemoryLayout<LyapPush>.size
         func make(_ kernel: String, _ bindings: Int, _ size: Int) throws -> ComputePipeline {
             let spirv = try compiler.compile(kernel + ".comp", defines: defines)
@@ -30,6 +31,10 @@ final class LSTMKernels: @unchecked Sendable {
         gradEmbedding = try make("grad_embedding", 5, flatSize)
         adam = try make("adam", 5, flatSize)
     }
+
+    /// Whether the persistent kernels keep each invocation's row of Wh in registers: one invocation per
+    /// gate row, and a row short enough (H <= 64 floats) not to spill.
+    static func rowsInRegisters(hidden H: Int, workgroup: Int) -> Bool { H <= 64 && 4 * H <= workgroup }
 
     /// Workgroups for a grid-stride kernel over n items.
     func groups(_ n: Int) -> (Int, Int, Int) { (max(1, min((n + flatSize - 1) / flatSize, 65535)), 1, 1) }

@@ -371,7 +371,10 @@ void main() {
 // The recurrence, all L steps in one dispatch (a persistent kernel): one workgroup per (model,
 // sequence) keeps h and c in shared memory; each step forms the 4H pre-activations (input part from
 // input_projection plus Wh h), then the cell update. Stores i, f, g, o in place of the
-// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H.
+// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H; define
+// ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
+// for a row of Wh to live in registers: then each invocation loads its row once and the L steps read no
+// weights from memory (the persistent-RNN layout). Otherwise rows are read from global memory each step.
 #include "include/common.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
@@ -390,13 +393,21 @@ void main() {
     uint H = pc.H, G = 4u * pc.H;
     uint wh = m * pc.P + pc.offWh;
     for (uint j = lid; j < H; j += ls) { hS[j] = 0.0; cS[j] = 0.0; }
+#ifdef ROWREG
+    float w[HID];
+    for (uint k = 0u; k < HID; ++k) w[k] = lid < G ? params[wh + lid * H + k] : 0.0;
+#endif
     barrier();
     for (uint t = 0u; t < pc.L; ++t) {
         uint row = rowIndex(m, t, b);
         for (uint r = lid; r < G; r += ls) {
             float acc = gates[row * G + r];
             if (t > 0u) {
+#ifdef ROWREG
+                for (uint k = 0u; k < HID; ++k) acc += w[k] * hS[k];  // r == lid: one row per invocation
+#else
                 for (uint k = 0u; k < H; ++k) acc += params[wh + r * H + k] * hS[k];
+#endif
             }
             aS[r] = acc;
         }
@@ -441,7 +452,9 @@ void main() {
 // Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
 // row count and the final frame. Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
-// two >= 2H (reduction width).
+// two >= 2H (reduction width), and ROWREG when each gate row has its own invocation (4H <= workgroup size)
+// and H <= 64: the invocation's row of U stays in registers for the whole loop instead of being read from
+// global memory for every row of every step.
 #include "include/common.glsl"
 
 #ifndef KT
@@ -512,6 +525,13 @@ void main() {
     uint base = m * pc.P;
     uint wh = base + pc.offWh, wx = base + pc.offWx, bias = base + pc.offB, emb = base + pc.offEmb;
 
+#ifdef ROWREG
+    float w[HID];
+    for (uint c = 0u; c < HID; ++c) w[c] = lid < G ? params[wh + lid * H + c] : 0.0;
+#define WH(r, c) w[c]
+#else
+#define WH(r, c) params[wh + (r) * H + (c)]
+#endif
     uint savedSize = (3u + k) * n + 2u * k + 1u, sv = lane * savedSize;
     uint lost = 0u;
     if (pc.chunkBegin == 0u) {
@@ -536,7 +556,7 @@ void main() {
             inp = params[bias + r] + inp;
             for (uint row = 0u; row < 2u; ++row) {
                 float acc = 0.0;
-                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                for (uint c = 0u; c < HID; ++c) acc += WH(r, c) * st[row * n + c];
                 pr[row * G + r] = acc + inp;
             }
         }
@@ -566,7 +586,7 @@ void main() {
             float inp = params[bias + r];
             for (uint row = 0u; row < rows; ++row) {
                 float acc = 0.0;
-                for (uint c = 0u; c < H; ++c) acc += params[wh + r * H + c] * st[row * n + c];
+                for (uint c = 0u; c < HID; ++c) acc += WH(r, c) * st[row * n + c];
                 pr[row * G + r] = row < 3u ? acc + inp : acc;
             }
         }

@@ -127,8 +127,9 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let group = max(1, min(limit.y, checkpoints.count))
 
         let size = min(256, max(32, (4 * H + 31) / 32 * 32), context.info.maxWorkgroupInvocations)
-        let spirv = try compiler.compile("lstm_tangent.comp",
-                                         defines: ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"])
+        var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
+        if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
+        let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
         let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)", spirv: spirv, bindings: 9,
                                            pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
 
