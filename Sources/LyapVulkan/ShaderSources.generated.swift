@@ -304,7 +304,10 @@ void main() {
 #version 450
 // Backpropagation through time, all L steps in one dispatch: one workgroup per (model, sequence)
 // keeps eps_h and eps_c in shared memory, writes the gate deltas dA[t] of every step (methods.md 3)
-// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. Define HID = H.
+// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. Define HID = H. With ROWREG (4H <=
+// workgroup size, H <= 64) invocation (q, k) keeps column k of gate block q of Wh in registers and
+// forms the partial sum over that block; unit k then adds the four partials in gate order (a fixed
+// order, so runs stay bitwise reproducible). Otherwise invocation k sums all 4H rows from global memory.
 #include "include/common.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
@@ -317,6 +320,9 @@ layout(std430, set = 0, binding = 5) writeonly buffer DA { float dA[]; };       
 shared float dhS[HID];
 shared float dcS[HID];
 shared float dS[4 * HID];
+#ifdef ROWREG
+shared float partS[4 * HID];
+#endif
 
 void main() {
     uint m = gl_WorkGroupID.x / pc.B, b = gl_WorkGroupID.x % pc.B;
@@ -324,6 +330,11 @@ void main() {
     uint H = pc.H, G = 4u * pc.H;
     uint base = m * pc.P, wh = base + pc.offWh;
     float dzb = dz[m * pc.B + b];
+#ifdef ROWREG
+    uint q = lid / HID, kq = lid % HID;  // gate block q, unit kq
+    float w[HID];
+    for (uint r = 0u; r < HID; ++r) w[r] = lid < G ? params[wh + (q * HID + r) * H + kq] : 0.0;
+#endif
     for (uint j = lid; j < H; j += ls) {
         dhS[j] = dzb * params[base + pc.offWd + j];
         dcS[j] = 0.0;
@@ -355,11 +366,21 @@ void main() {
         }
         barrier();
         if (t > 0u) {
+#ifdef ROWREG
+            if (lid < G) {
+                float part = 0.0;
+                for (uint r = 0u; r < HID; ++r) part += w[r] * dS[q * HID + r];
+                partS[lid] = part;
+            }
+            barrier();
+            for (uint k = lid; k < H; k += ls) dhS[k] = ((partS[k] + partS[H + k]) + partS[2u * H + k]) + partS[3u * H + k];
+#else
             for (uint k = lid; k < H; k += ls) {
                 float acc = 0.0;
                 for (uint r = 0u; r < G; ++r) acc += params[wh + r * H + k] * dS[r];
                 dhS[k] = acc;
             }
+#endif
         }
         barrier();
     }
