@@ -41,7 +41,8 @@ public enum SweepMerge {
         var records: [Int: [[String]]] = [:]
         var owner: [Int: String] = [:]
         for s in shards.sorted(by: { $0.path < $1.path }) {
-            for (i, rows) in s.records {
+            for i in s.records.keys.sorted() {
+                let rows = s.records[i]!
                 if let other = owner[i] {
                     throw ConfigError("\(other) and \(s.path) both hold configuration \(configs[i].id); shards must not overlap")
                 }

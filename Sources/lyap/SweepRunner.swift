@@ -78,10 +78,8 @@ struct SweepRunner {
                        label: String) throws -> [[[String]]] {
         let s = plan.settings
         var members: [GroupMember] = []
-        var test = plan.data(group[0]).test
         for c in group {
             let data = plan.data(c)
-            test = data.test
             members.append(GroupMember(train: data.train, seed: c.seed,
                                        analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
         }
@@ -93,7 +91,7 @@ struct SweepRunner {
         progress.prefix = label + "  "
         training.onProgress = { progress.update($0) }
         var rows = [[[String]]](repeating: [], count: group.count)
-        try training.run(models, members: members, test: test) { epoch, results in
+        try training.run(models, members: members, test: plan.data(group[0]).test) { epoch, results in
             for (k, r) in results.enumerated() {
                 rows[k].append(SweepTable.row(group[k], epoch: epoch, train: r.train, test: r.test, analysis: r.analysis,
                                               withAnalysis: s.analysis != nil))
