@@ -41,7 +41,7 @@ struct CLISweepTests {
         #expect(try read(s.dir + "/m1/sweep.json") == read(s.dir + "/all/sweep.json"))
         #expect(try read(s.dir + "/all/sweep.json").contains("\"interpolation_thresholds\""))
         let report = try CLI.run(["report", s.dir + "/m1"])
-        #expect(report.status == 0 && report.stdout.contains("9 figures"), "\(report.stdout) \(report.stderr)")
+        #expect(report.status == 0 && report.stdout.contains("10 figures"), "\(report.stdout) \(report.stderr)")
         #expect(FileManager.default.fileExists(atPath: s.dir + "/m1/report/test-error-frozen-embedding-p0.2.svg"))
 
         let missing = try CLI.run(["merge", s.dir + "/m3", s.dir + "/s0"])
