@@ -9,6 +9,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     private var params: ParameterStore<T>
     private var m: [T], v: [T], gradient: [T]
     private var step = 0
+    /// Keep the embedding table fixed: its gradient stays zero, so with m = v = 0 Adam's update for it is
+    /// (lr/bc1) * 0 / (0 + eps) = 0 exactly and the table is bitwise unchanged (methods.md §6.2 variant b).
+    public var frozenEmbedding = false
 
     public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom) {
         self.shape = shape
@@ -35,7 +38,7 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
 
     public func trainStep(_ batch: Batch, adam: AdamConfig) throws -> LossTotals {
         try model.validate(batch)
-        let totals = model.lossAndGradient(params, batch, into: &gradient)
+        let totals = model.lossAndGradient(params, batch, into: &gradient, frozenEmbedding: frozenEmbedding)
         step += 1
         let step = self.step, n = gradient.count, parts = model.threads
         params.values.withUnsafeMutableBufferPointer { p in

@@ -68,13 +68,15 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     }
 
     /// Mean BCE over the batch and its gradient with respect to every parameter, written into `grad`.
+    /// With `frozenEmbedding` the embedding part of `grad` is left zero (no scatter of dX).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T]) -> LossTotals {
+    public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T],
+                                frozenEmbedding: Bool = false) -> LossTotals {
         precondition(grad.count == layout.count)
         let parts = slices(batch.count)
         forEachSlice(parts, params, batch, backward: true)
-        reduce(parts, batch, into: &grad)
+        reduce(parts, batch, into: &grad, frozenEmbedding: frozenEmbedding)
         var totals = LossTotals()
         for k in parts.indices { totals += workspaces[k].totals }
         return totals
@@ -107,7 +109,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// (slice, step, sequence) order.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    private func reduce(_ parts: [Range<Int>], _ batch: Batch, into grad: inout [T]) {
+    private func reduce(_ parts: [Range<Int>], _ batch: Batch, into grad: inout [T], frozenEmbedding: Bool) {
         let lay = layout, E = lay.shape.embed, L = batch.seqLen
         grad.withUnsafeMutableBufferPointer { g in
             let gp = g.baseAddress!
@@ -127,6 +129,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                 add(ws.gB, lay.bias)
                 add(ws.gWd, lay.wd)
                 gp[lay.bd.offset] = (k == 0 ? 0 : gp[lay.bd.offset]) + ws.gBd
+                if frozenEmbedding { continue }
                 let emb = gp + lay.embedding.offset
                 batch.tokens.withUnsafeBufferPointer { tok in
                     for t in 0..<L {

@@ -232,13 +232,16 @@ public struct Report: Sendable {
     }
 
     /// The self-contained page: inline CSS and SVG, links only to the files written beside it.
-    public func html() -> String {
+    public func html() -> String { Self.page(title: inputs.runDir, summary: summary, notes: notes, figures: figures) }
+
+    /// The page for any set of figures (a run's report, a sweep's report).
+    static func page(title: String, summary: [(String, String)], notes: [String], figures: [Figure]) -> String {
         var s = """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
-        <title>lyap report: \(Markup.escape(inputs.runDir))</title>
+        <title>lyap report: \(Markup.escape(title))</title>
         <style>
         body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 14px; color: #222; max-width: 1500px; margin: 16px auto; padding: 0 16px; }
         h1 { font-size: 22px; } h2 { font-size: 17px; margin: 4px 0; }
@@ -274,7 +277,9 @@ public struct Report: Sendable {
 
     /// Writes report.html, one .svg per figure and the CSV tables into `dir` (created if needed). Returns the file names.
     @discardableResult
-    public func write(to dir: String) throws -> [String] {
+    public func write(to dir: String) throws -> [String] { try Self.write(figures, html: html(), to: dir) }
+
+    static func write(_ figures: [Figure], html: String, to dir: String) throws -> [String] {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {
@@ -285,7 +290,7 @@ public struct Report: Sendable {
             try AtomicFile.write(f.svg, to: dir + "/" + f.id + ".svg"); names.append(f.id + ".svg")
             for t in f.tables { try t.table.write(path: dir + "/" + t.name + ".csv"); names.append(t.name + ".csv") }
         }
-        try AtomicFile.write(html(), to: dir + "/report.html")
+        try AtomicFile.write(html, to: dir + "/report.html")
         names.append("report.html")
         return names
     }

@@ -21,6 +21,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     private let tokens, labels, logits, loss, slot, segStart, positions, hyper: SteppedBuffer
     private var segments: [TokenSegments]
     private var steps: [Int]
+    /// Keep every model's embedding table fixed: the embedding-gradient dispatch is skipped and that part
+    /// of the gradients is zero, so Adam (m = v = 0) leaves the table bitwise unchanged.
+    public var frozenEmbedding = false { didSet { embeddingGradientsZeroed = false } }
+    private var embeddingGradientsZeroed = false
 
     public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
                 stepsPerSubmit: Int = 16, profile: Bool = false) throws {
@@ -241,6 +245,12 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             try slot.upload(s)
             try segStart.upload(starts)
             try positions.upload(pos)
+            if frozenEmbedding && !embeddingGradientsZeroed {
+                // Once: no other gradient kernel writes this part, and the skipped dispatch would.
+                let zeros = [Float](repeating: 0, count: layout.embedding.count)
+                for k in 0..<models { try grads.upload(zeros, atByte: (k * layout.count + layout.embedding.offset) * 4) }
+                embeddingGradientsZeroed = true
+            }
         }
         return pushes
     }
@@ -272,8 +282,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         try sequence.dispatch(kernels.gradSmall, buffers: [dA, hidden, dz, grads], push: b, groups: kernels.groups(M * (G + H + 1)))
         try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E))
         sequence.barrier()
-        try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
-                               push: b, groups: kernels.groups(M * shape.vocab * E))
+        if !frozenEmbedding {
+            try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
+                                   push: b, groups: kernels.groups(M * shape.vocab * E))
+        }
         sequence.barrier()
         sequence.endLabel()
     }

@@ -12,14 +12,38 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Minibatch size B (default 32).") var batch: Int?
 }
 
-struct DataOptionGroup: ParsableArguments {
+/// Where the reviews come from and which of them are used (shared by train and sweep).
+struct DataSourceOptions: ParsableArguments {
     @Option(help: "embedded (default), an IMDb .tar.gz, an extracted aclImdb folder, or a .jsonl file.")
     var data: String = "embedded"
     @Option(help: "Use a deterministic class-balanced subset of this many training reviews.") var trainSize: Int?
     @Option(help: "Use a deterministic class-balanced subset of this many test reviews.") var testSize: Int?
-    @Option(help: "Flip each training label with this probability (seeded by --seed; default 0).") var labelNoise: Double?
 
     var dataGiven: Bool { data != "embedded" }
+}
+
+struct DataOptionGroup: ParsableArguments {
+    @OptionGroup var source: DataSourceOptions
+    @Option(help: "Flip each training label with this probability (seeded by --seed; default 0).") var labelNoise: Double?
+
+    var data: String { source.data }
+    var trainSize: Int? { source.trainSize }
+    var testSize: Int? { source.testSize }
+    var dataGiven: Bool { source.dataGiven }
+}
+
+/// Adam's hyper-parameters; nil means the default (or, with --resume, the run's own value).
+struct OptimizerOptions: ParsableArguments {
+    @Option(help: "Adam learning rate (default 5e-4).") var lr: Double?
+    @Option(help: "Adam beta1 (default 0.9).") var beta1: Double?
+    @Option(help: "Adam beta2 (default 0.999).") var beta2: Double?
+    @Option(help: "Adam epsilon (default 1e-8, PyTorch's).") var eps: Double?
+
+    var adam: AdamConfig { AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? 1e-8) }
+    /// The flags given, for --resume's "drop these" line.
+    var given: [String] {
+        [("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps)].compactMap { $0.1 == nil ? nil : $0.0 }
+    }
 }
 
 extension InitPreset: ExpressibleByArgument {}

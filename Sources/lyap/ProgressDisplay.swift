@@ -8,6 +8,8 @@ final class ProgressDisplay {
     private var lastDraw = Date.distantPast
     private var lastPlain = Date()
     private var drawn = false
+    /// Put before every line (e.g. "configuration 3/12 ").
+    var prefix = ""
 
     func update(_ p: TrainingProgress) {
         let now = Date()
@@ -39,7 +41,7 @@ final class ProgressDisplay {
         let done = Double((p.epoch - p.firstEpoch - 1) * p.batches + p.batch)
         let total = Double((p.epochs - p.firstEpoch) * p.batches)
         let eta = done > 0 ? p.elapsed / done * (total - done) : 0
-        return String(format: "epoch %d/%d  batch %d/%d  loss %.4f  ETA %@", p.epoch, p.epochs, p.batch, p.batches,
+        return prefix + String(format: "epoch %d/%d  batch %d/%d  loss %.4f  ETA %@", p.epoch, p.epochs, p.batch, p.batches,
                       p.runningLoss, Self.duration(eta))
     }
 

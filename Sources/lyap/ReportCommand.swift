@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LyapCore
 import LyapReport
 
 struct ReportCommand: ParsableCommand {
@@ -16,13 +17,23 @@ struct ReportCommand: ParsableCommand {
               lyap report runs/demo --dynamics runs/demo/dynamics.json --tanh-map tanh.csv
             """)
 
-    @Argument(help: ArgumentHelp("Run directory (written by lyap train).", valueName: "run-dir")) var runDir: String
+    @Argument(help: ArgumentHelp("Run directory (lyap train) or sweep directory (lyap sweep: width x epoch heatmaps, error vs width).", valueName: "run-dir"))
+    var runDir: String
     @Option(help: "Output directory (default: RUN/report).") var out: String?
     @Option(help: "JSON of lyap analyze --checkpoint RUN --json FILE.") var dynamics: String?
     @Option(name: .customLong("tanh-map"), help: "CSV of lyap tanh-map --csv FILE.") var tanhMap: String?
 
     func run() throws {
         try reportingErrors {
+            if SweepReport.isSweep(runDir) {
+                if dynamics != nil || tanhMap != nil { throw ConfigError("\(runDir) is a sweep: --dynamics and --tanh-map apply to a run") }
+                let report = try SweepReport(dir: runDir)
+                let dir = out ?? (runDir + "/report")
+                let files = try report.write(to: dir)
+                for n in report.notes { info("left out: " + n) }
+                info("wrote \(dir)/report.html, \(report.figures.count) figures, \(files.count) files")
+                return
+            }
             let inputs = try ReportInputs.load(runDir: runDir, dynamicsPath: dynamics, tanhMapPath: tanhMap)
             let report = Report(inputs)
             let dir = out ?? (runDir + "/report")

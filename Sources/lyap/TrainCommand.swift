@@ -25,10 +25,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory.") var out: String
     @Option(help: "Number of epochs (default 100).") var epochs: Int?
     @Option(help: "Write a checkpoint every K epochs (and always at the end; default 10).") var checkpointEvery: Int?
-    @Option(help: "Adam learning rate (default 5e-4).") var lr: Double?
-    @Option(help: "Adam beta1 (default 0.9).") var beta1: Double?
-    @Option(help: "Adam beta2 (default 0.999).") var beta2: Double?
-    @Option(help: "Adam epsilon (default 1e-8, PyTorch's).") var eps: Double?
+    @OptionGroup var optimizer: OptimizerOptions
     @Option(help: "Run seed: initialisation, data order, label noise (default 0).") var seed: UInt64?
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
     @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
@@ -119,7 +116,7 @@ struct TrainCommand: ParsableCommand {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
         return RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
-            adam: AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? 1e-8),
+            adam: optimizer.adam,
             seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
             initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
             backend: "cpu", precision: precision ?? .float32,
@@ -141,9 +138,8 @@ struct TrainCommand: ParsableCommand {
         if dataOpts.trainSize != nil { given.append("--train-size") }
         if dataOpts.testSize != nil { given.append("--test-size") }
         if dataOpts.labelNoise != nil { given.append("--label-noise") }
-        for (flag, v) in [("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps), ("--init-scale", initScale)] where v != nil {
-            given.append(flag)
-        }
+        given += optimizer.given
+        if initScale != nil { given.append("--init-scale") }
         if seed != nil { given.append("--seed") }
         if initPreset != nil { given.append("--init-preset") }
         if `init` != nil { given.append("--init") }

@@ -1,0 +1,124 @@
+import Foundation
+import LyapCore
+import LyapData
+
+/// M models of one shape that take their optimizer steps together, one batch per model per step
+/// (all batches of a step the same size). The CPU path wraps backends one by one; the Vulkan
+/// path is one ensemble dispatch stream.
+public protocol ModelGroup: AnyObject {
+    var models: Int { get }
+    func load(_ initial: [ParameterStore<Double>]) throws
+    func trainStep(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals]
+    func evaluate(_ batches: [Batch]) throws -> [LossTotals]
+    func parameters() throws -> [ParameterStore<Double>]
+}
+
+/// Backends stepped one after another (on the CPU a group of one: configurations run in turn).
+public final class BackendGroup<B: LSTMBackend>: ModelGroup {
+    public let backends: [B]
+    public init(_ backends: [B]) { self.backends = backends }
+    public var models: Int { backends.count }
+
+    public func load(_ initial: [ParameterStore<Double>]) throws {
+        for (b, p) in zip(backends, initial) { try b.load(TrainingState(params: p.converted(to: B.Scalar.self))) }
+    }
+    public func trainStep(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals] {
+        try zip(backends, batches).map { try $0.trainStep($1, adam: adam) }
+    }
+    public func evaluate(_ batches: [Batch]) throws -> [LossTotals] {
+        try zip(backends, batches).map { try $0.evaluate($1).totals }
+    }
+    public func parameters() throws -> [ParameterStore<Double>] {
+        try backends.map { try $0.state().params.converted(to: Double.self) }
+    }
+}
+
+/// One model of a group: its training split (its own noisy labels) and its data-order seed.
+public struct GroupMember {
+    public var train: SequenceSet
+    public var seed: UInt64
+    /// The stability analysis of `lyap train --analyze-every` for this model, if any.
+    public var analyze: ((ParameterStore<Double>) throws -> [String])?
+    public init(train: SequenceSet, seed: UInt64, analyze: ((ParameterStore<Double>) throws -> [String])? = nil) {
+        self.train = train
+        self.seed = seed
+        self.analyze = analyze
+    }
+}
+
+/// What one model did in one epoch.
+public struct GroupEpoch: Sendable {
+    public var train: LossTotals
+    public var test: LossTotals
+    public var analysis: [String]?
+}
+
+/// The epoch loop of `Trainer` (same data order: a `LabRNG(seed, "data-order")` shuffle per epoch;
+/// same batching and test evaluation) for a group of models, without checkpoints: a model's result
+/// is its per-epoch rows.
+public struct GroupTraining {
+    public var epochs: Int
+    public var batch: Int
+    public var shuffle: Bool
+    public var adam: AdamConfig
+    /// Analyse every K epochs and at the last one (members with an `analyze` closure).
+    public var analyzeEvery: Int?
+    public var onProgress: ((TrainingProgress) -> Void)?
+
+    public init(epochs: Int, batch: Int, shuffle: Bool, adam: AdamConfig, analyzeEvery: Int?) {
+        self.epochs = epochs
+        self.batch = batch
+        self.shuffle = shuffle
+        self.adam = adam
+        self.analyzeEvery = analyzeEvery
+    }
+
+    /// Trains `group` (already loaded) for `epochs` epochs; `onEpoch(epoch, perModel)` after each.
+    public func run(_ group: ModelGroup, members: [GroupMember], test testSet: SequenceSet,
+                    onEpoch: (Int, [GroupEpoch]) throws -> Void) throws {
+        precondition(members.count == group.models && !members.isEmpty)
+        let n = members[0].train.count
+        guard members.allSatisfy({ $0.train.count == n }) else {
+            throw TrainingError("models trained together need training sets of one size")
+        }
+        var rngs = members.map { LabRNG(seed: $0.seed, stream: "data-order") }
+        let batches = (n + batch - 1) / batch
+        let t0 = Date()
+        for epoch in 1...epochs {
+            var orders = [[Int]](repeating: Array(0..<n), count: members.count)
+            if shuffle { for k in orders.indices { rngs[k].shuffle(&orders[k]) } }
+            var train = [LossTotals](repeating: LossTotals(), count: members.count)
+            for b in 0..<batches {
+                let range = (b * batch)..<min((b + 1) * batch, n)
+                let step = try group.trainStep(members.indices.map { members[$0].train.batch(orders[$0][range]) }, adam: adam)
+                for k in step.indices {
+                    guard step[k].lossSum.isFinite else {
+                        throw TrainingError("model \(k + 1), epoch \(epoch), batch \(b + 1): training loss is \(step[k].lossSum); try a smaller --lr")
+                    }
+                    train[k] += step[k]
+                }
+                let running = train.reduce(LossTotals()) { var t = $0; t += $1; return t }
+                onProgress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batches,
+                                             runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: 0))
+            }
+            var test = [LossTotals](repeating: LossTotals(), count: members.count)
+            var start = 0
+            while start < testSet.count {
+                let end = min(start + batch, testSet.count)
+                let part = testSet.batch(start..<end)
+                let r = try group.evaluate([Batch](repeating: part, count: members.count))
+                for k in r.indices { test[k] += r[k] }
+                start = end
+            }
+            for k in test.indices where !test[k].lossSum.isFinite {
+                throw TrainingError("model \(k + 1), epoch \(epoch): test loss is \(test[k].lossSum)")
+            }
+            var analysis = [[String]?](repeating: nil, count: members.count)
+            if let every = analyzeEvery, epoch % every == 0 || epoch == epochs {
+                let params = try group.parameters()
+                for k in members.indices { analysis[k] = try members[k].analyze?(params[k]) }
+            }
+            try onEpoch(epoch, members.indices.map { GroupEpoch(train: train[$0], test: test[$0], analysis: analysis[$0]) })
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import LyapCore
+import LyapStudy
+import LyapTraining
+import LyapVulkan
+
+/// Runs the configurations of a checked sweep that are not finished yet, writing each one's record
+/// and the sweep's table and manifest after every group.
+struct SweepRunner {
+    let plan: SweepPlan
+    let command: SweepCommand
+
+    func run() throws {
+        let dir = plan.dir, settings = plan.settings
+        var backends: [String] = []
+        if command.resume {
+            let m = try dir.readManifest()
+            if let what = m.settings.firstDifference(from: settings) {
+                throw ConfigError("--resume: \(dir.path) holds a sweep with a different \(what); give the same options as when it started")
+            }
+            if m.shard != plan.shard {
+                throw ConfigError("--resume: \(dir.path) holds shard \(m.shard?.description ?? "none"), not \(plan.shard?.description ?? "none")")
+            }
+            backends = m.backends
+        } else {
+            try checkCanStartNew(dir)
+        }
+        try dir.create()
+        let choice = try BackendChoice.choose(command.compute.backend ?? (settings.precision == .float64 ? "cpu" : "auto"),
+                                              device: command.compute.device, validate: command.compute.validate)
+        if case .vulkan = choice, settings.precision == .float64 {
+            throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
+        }
+        backends.append(choice.recordName)
+        let mine = plan.configurations
+        var records = try dir.readRecords(mine, columns: settings.columns)
+        try dir.writeOutputs(settings: settings, shard: plan.shard, configurations: mine.count, backends: backends, records: records)
+        let todo = mine.filter { records[$0.index] == nil }
+        info("sweep: \(mine.count) configurations\(plan.shard.map { " (shard \($0) of \(plan.grid.count))" } ?? ""), \(records.count) finished, \(todo.count) to run on \(choice.recordName); writing \(dir.path)")
+        var compiler: ShaderCompiler?
+        func shaderCompiler() throws -> ShaderCompiler {
+            if let compiler { return compiler }
+            compiler = try BackendChoice.compiler()
+            return compiler!
+        }
+        var isVulkan = false
+        if case .vulkan = choice { isVulkan = true }
+        var started = records.count
+        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels) {
+            let label = group.count == 1
+                ? "configuration \(started + 1)/\(mine.count) \(group[0].id)"
+                : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(group[0].width))"
+            info(label)
+            let rows = try train(group, choice: choice, compiler: shaderCompiler, label: label)
+            for (c, r) in zip(group, rows) {
+                try dir.writeRecord(c, columns: settings.columns, rows: r)
+                records[c.index] = r
+            }
+            try dir.writeOutputs(settings: settings, shard: plan.shard, configurations: mine.count, backends: backends, records: records)
+            started += group.count
+        }
+        try BackendChoice.checkValidation(choice)
+        info("sweep done: \(dir.csvPath), \(dir.manifestPath)")
+    }
+
+    private func checkCanStartNew(_ dir: SweepDirectory) throws {
+        let fm = FileManager.default
+        let held = [dir.manifestPath, dir.csvPath, dir.configsPath].filter { fm.fileExists(atPath: $0) }
+        guard !held.isEmpty else { return }
+        guard command.force else {
+            throw ConfigError("--out \(dir.path): already holds a sweep; use --resume to continue it or --force to replace it")
+        }
+        for p in held { try fm.removeItem(atPath: p) }
+    }
+
+    /// Trains one group from its initial parameters; returns each configuration's rows.
+    private func train(_ group: [SweepConfiguration], choice: BackendChoice, compiler: () throws -> ShaderCompiler,
+                       label: String) throws -> [[[String]]] {
+        let s = plan.settings
+        var members: [GroupMember] = []
+        for c in group {
+            let data = plan.data(c)
+            members.append(GroupMember(train: data.train, seed: c.seed,
+                                       analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
+        }
+        let models = try SweepGroups.make(group, plan: plan, choice: choice, compiler: compiler)
+        try models.load(group.map(plan.initialParameters))
+        var training = GroupTraining(epochs: s.epochs, batch: s.batch, shuffle: s.shuffle, adam: s.adam,
+                                     analyzeEvery: s.analysis?.every)
+        let progress = ProgressDisplay()
+        progress.prefix = label + "  "
+        training.onProgress = { progress.update($0) }
+        var rows = [[[String]]](repeating: [], count: group.count)
+        try training.run(models, members: members, test: plan.data(group[0]).test) { epoch, results in
+            for (k, r) in results.enumerated() {
+                rows[k].append(SweepTable.row(group[k], epoch: epoch, train: r.train, test: r.test, analysis: r.analysis,
+                                              withAnalysis: s.analysis != nil))
+            }
+            progress.finish()
+            let worst = results.map { SweepTable.error($0.test) }.max() ?? .nan
+            say(String(format: "lyap: %@  epoch %d/%d  train error %.4f  test error %.4f%@", label, epoch, s.epochs,
+                       SweepTable.error(results[0].train), SweepTable.error(results[0].test),
+                       results.count > 1 ? String(format: " (first model; worst test error %.4f)", worst) : ""))
+        }
+        progress.finish()
+        return rows
+    }
+}
