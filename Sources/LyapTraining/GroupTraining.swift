@@ -7,9 +7,13 @@ import LyapData
 /// path is one ensemble dispatch stream.
 public protocol ModelGroup: AnyObject {
     var models: Int { get }
+    /// Steps to hand over at once (a GPU group records them into one submission).
+    var stepsPerCall: Int { get }
     func load(_ initial: [ParameterStore<Double>]) throws
-    func trainStep(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals]
-    func evaluate(_ batches: [Batch]) throws -> [LossTotals]
+    /// Training steps in order, `steps[s][model]`; every step's totals per model.
+    func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]]
+    /// Forward passes, `steps[s][model]`.
+    func evaluate(steps: [[Batch]]) throws -> [[LossTotals]]
     func parameters() throws -> [ParameterStore<Double>]
 }
 
@@ -18,15 +22,18 @@ public final class BackendGroup<B: LSTMBackend>: ModelGroup {
     public let backends: [B]
     public init(_ backends: [B]) { self.backends = backends }
     public var models: Int { backends.count }
+    public var stepsPerCall: Int { backends.map(\.stepsPerCall).max() ?? 1 }
 
     public func load(_ initial: [ParameterStore<Double>]) throws {
         for (b, p) in zip(backends, initial) { try b.load(TrainingState(params: p.converted(to: B.Scalar.self))) }
     }
-    public func trainStep(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals] {
-        try zip(backends, batches).map { try $0.trainStep($1, adam: adam) }
+    public func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
+        let perModel = try backends.indices.map { k in try backends[k].trainSteps(steps.map { $0[k] }, adam: adam) }
+        return steps.indices.map { s in backends.indices.map { perModel[$0][s] } }
     }
-    public func evaluate(_ batches: [Batch]) throws -> [LossTotals] {
-        try zip(backends, batches).map { try $0.evaluate($1).totals }
+    public func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] {
+        let perModel = try backends.indices.map { k in try backends[k].evaluate(batches: steps.map { $0[k] }) }
+        return steps.indices.map { s in backends.indices.map { perModel[$0][s].totals } }
     }
     public func parameters() throws -> [ParameterStore<Double>] {
         try backends.map { try $0.state().params.converted(to: Double.self) }
@@ -88,27 +95,32 @@ public struct GroupTraining {
             var orders = [[Int]](repeating: Array(0..<n), count: members.count)
             if shuffle { for k in orders.indices { rngs[k].shuffle(&orders[k]) } }
             var train = [LossTotals](repeating: LossTotals(), count: members.count)
-            for b in 0..<batches {
-                let range = (b * batch)..<min((b + 1) * batch, n)
-                let step = try group.trainStep(members.indices.map { members[$0].train.batch(orders[$0][range]) }, adam: adam)
-                for k in step.indices {
-                    guard step[k].lossSum.isFinite else {
-                        throw TrainingError("model \(k + 1), epoch \(epoch), batch \(b + 1): training loss is \(step[k].lossSum); try a smaller --lr")
-                    }
-                    train[k] += step[k]
+            let per = max(group.stepsPerCall, 1)
+            for first in stride(from: 0, to: batches, by: per) {
+                let stepBatches = (first..<min(first + per, batches)).map { b in
+                    let range = (b * batch)..<min((b + 1) * batch, n)
+                    return members.indices.map { members[$0].train.batch(orders[$0][range]) }
                 }
-                let running = train.reduce(LossTotals()) { var t = $0; t += $1; return t }
-                onProgress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batches,
-                                             runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: 0))
+                for (i, step) in try group.trainSteps(stepBatches, adam: adam).enumerated() {
+                    let b = first + i
+                    for k in step.indices {
+                        guard step[k].lossSum.isFinite else {
+                            throw TrainingError("model \(k + 1), epoch \(epoch), batch \(b + 1): training loss is \(step[k].lossSum); try a smaller --lr")
+                        }
+                        train[k] += step[k]
+                    }
+                    let running = train.reduce(LossTotals()) { var t = $0; t += $1; return t }
+                    onProgress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batches,
+                                                 runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: 0))
+                }
             }
             var test = [LossTotals](repeating: LossTotals(), count: members.count)
-            var start = 0
-            while start < testSet.count {
-                let end = min(start + batch, testSet.count)
-                let part = testSet.batch(start..<end)
-                let r = try group.evaluate([Batch](repeating: part, count: members.count))
-                for k in r.indices { test[k] += r[k] }
-                start = end
+            let testParts = stride(from: 0, to: testSet.count, by: batch).map { testSet.batch($0..<min($0 + batch, testSet.count)) }
+            for first in stride(from: 0, to: testParts.count, by: per) {
+                let steps = testParts[first..<min(first + per, testParts.count)].map { [Batch](repeating: $0, count: members.count) }
+                for r in try group.evaluate(steps: steps) {
+                    for k in r.indices { test[k] += r[k] }
+                }
             }
             for k in test.indices where !test[k].lossSum.isFinite {
                 throw TrainingError("model \(k + 1), epoch \(epoch): test loss is \(test[k].lossSum)")

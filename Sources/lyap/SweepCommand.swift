@@ -52,6 +52,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            _ = try compute.stepsPerSubmit  // checked before anything is written
             let plan = try SweepPlan(self)
             try SweepRunner(plan: plan, command: self).run()
         }

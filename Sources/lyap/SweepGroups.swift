@@ -9,14 +9,15 @@ final class EnsembleGroup: ModelGroup {
     let ensemble: VulkanLSTMEnsemble
     init(_ ensemble: VulkanLSTMEnsemble) { self.ensemble = ensemble }
     var models: Int { ensemble.models }
+    var stepsPerCall: Int { ensemble.stepsPerSubmit }
 
     func load(_ initial: [ParameterStore<Double>]) throws {
         try ensemble.load(initial.map { TrainingState(params: $0.converted(to: Float.self)) })
     }
-    func trainStep(_ batches: [Batch], adam: AdamConfig) throws -> [LossTotals] {
-        try ensemble.trainStep(batches, adam: [AdamConfig](repeating: adam, count: models))
+    func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
+        try ensemble.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
     }
-    func evaluate(_ batches: [Batch]) throws -> [LossTotals] { try ensemble.evaluate(batches).map(\.totals) }
+    func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensemble.evaluate(steps: steps).map { $0.map(\.totals) } }
     func parameters() throws -> [ParameterStore<Double>] { try ensemble.states().map { $0.params.converted(to: Double.self) } }
 }
 
@@ -39,7 +40,7 @@ enum SweepGroups {
     }
 
     /// The backend for one group of configurations (all of one width and variant).
-    static func make(_ group: [SweepConfiguration], plan: SweepPlan, choice: BackendChoice,
+    static func make(_ group: [SweepConfiguration], plan: SweepPlan, choice: BackendChoice, stepsPerSubmit: Int,
                      compiler: () throws -> ShaderCompiler) throws -> ModelGroup {
         let s = plan.settings, frozen = group[0].variant.frozenEmbedding
         let shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: group[0].width)
@@ -57,7 +58,7 @@ enum SweepGroups {
             }
         case .vulkan(let ctx):
             let e = try VulkanLSTMEnsemble(context: ctx, compiler: try compiler(), shape: shape, models: group.count,
-                                           batch: s.batch, seqLen: s.seqLen)
+                                           batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
             e.frozenEmbedding = frozen
             return EnsembleGroup(e)
         }

@@ -25,12 +25,12 @@ struct SweepRunner {
         } else {
             try checkCanStartNew(dir)
         }
-        try dir.create()
         let choice = try BackendChoice.choose(command.compute.backend ?? (settings.precision == .float64 ? "cpu" : "auto"),
                                               device: command.compute.device, validate: command.compute.validate)
         if case .vulkan = choice, settings.precision == .float64 {
             throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
         }
+        try dir.create()
         backends.append(choice.recordName)
         let mine = plan.configurations
         var records = try dir.readRecords(mine, columns: settings.columns)
@@ -83,7 +83,8 @@ struct SweepRunner {
             members.append(GroupMember(train: data.train, seed: c.seed,
                                        analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
         }
-        let models = try SweepGroups.make(group, plan: plan, choice: choice, compiler: compiler)
+        let models = try SweepGroups.make(group, plan: plan, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit,
+                                          compiler: compiler)
         try models.load(group.map(plan.initialParameters))
         var training = GroupTraining(epochs: s.epochs, batch: s.batch, shuffle: s.shuffle, adam: s.adam,
                                      analyzeEvery: s.analysis?.every)

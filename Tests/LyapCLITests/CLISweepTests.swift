@@ -92,6 +92,7 @@ struct CLISweepTests {
         (["--widths", "2", "--label-noise", "0,1"], "--label-noise 1.0 must be in [0, 1)"),
         (["--widths", "2", "--hidden", "4"], "--hidden: a sweep sets the width with --widths"),
         (["--widths", "2", "--backend", "gpu"], "--backend gpu"),
+        (["--widths", "2", "--steps-per-submit", "0"], "--steps-per-submit 0 must be at least 1"),
     ])
     func badFlagsGiveOneLine(_ args: [String], _ expected: String) throws {
         let s = try Scratch()
@@ -99,6 +100,7 @@ struct CLISweepTests {
         let r = try CLI.run(["sweep", "--out", s.dir + "/sw", "--data", s.jsonl, "--vocab", "40", "--seq-len", "12"] + args)
         #expect(r.status != 0 && r.stderrLines.count == 1, "\(r.stderr)")
         #expect(r.stderr.contains(expected), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/sw"), "a refused sweep left a directory")
     }
 
     @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
@@ -106,7 +108,7 @@ struct CLISweepTests {
         let s = try Scratch()
         defer { s.remove() }
         _ = try sweep(s.dir + "/vk", grid(s) + ["--backend", "vulkan", "--validate"])
-        _ = try sweep(s.dir + "/vk1", grid(s) + ["--backend", "vulkan", "--max-models", "1"])
+        _ = try sweep(s.dir + "/vk1", grid(s) + ["--backend", "vulkan", "--max-models", "1", "--steps-per-submit", "1"])
         _ = try sweep(s.dir + "/cpu", grid(s) + ["--backend", "cpu", "--threads", "1"])
         // Models in an ensemble are independent: grouped and one-by-one are bitwise the same.
         #expect(try read(s.dir + "/vk/sweep.csv") == read(s.dir + "/vk1/sweep.csv"))
