@@ -9,6 +9,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     private var params: ParameterStore<T>
     private var m: [T], v: [T], gradient: [T]
     private var step = 0
+    /// Applied to the mean-loss gradient of each `trainStep` between backward and the Adam update
+    /// (`lyap audit`'s learning-signal perturbations); nil leaves the gradient alone.
+    public var gradientTransform: ((inout [T]) -> Void)?
 
     public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom) {
         self.shape = shape
@@ -36,6 +39,7 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     public func trainStep(_ batch: Batch, adam: AdamConfig) throws -> LossTotals {
         try model.validate(batch)
         let totals = model.lossAndGradient(params, batch, into: &gradient)
+        gradientTransform?(&gradient)
         step += 1
         let step = self.step, n = gradient.count, parts = model.threads
         params.values.withUnsafeMutableBufferPointer { p in
