@@ -181,6 +181,27 @@ struct CLIAuditTests {
         #expect(twins.allSatisfy { $0["transitions"] is [Any] && $0["transitionShifts"] is [Any] })
     }
 
+    @Test func reportDrawsTheAuditAndTheLossStagesOfARun() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        let t = try CLI.run(["train", "--out", run, "--epochs", "3", "--checkpoint-every", "1", "--log-steps", "--backend", "cpu"] + s.small)
+        try #require(t.status == 0, "\(t.stderr)")
+        let st = try CLI.run(["stages", run, "--min-plateau", "2"])
+        try #require(st.status == 0, "\(st.stderr)")
+        let a = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "2", "--backend", "cpu", "--perturb", "param-tensor:1e-4"])
+        try #require(a.status == 0, "\(a.stderr)")
+        let r = try CLI.run(["report", run])
+        try #require(r.status == 0, "\(r.stderr)")
+        let audit = try String(contentsOfFile: run + "/report/audit-e2.svg", encoding: .utf8)
+        #expect(audit.contains("data-series=\"param-tensor:0.0001"))
+        let stages = try String(contentsOfFile: run + "/report/stages.svg", encoding: .utf8)
+        #expect(stages.contains("data-series=\"loss per step\"") && stages.contains("data-series=\"smoothed\""))
+        #expect(FileManager.default.fileExists(atPath: run + "/report/wasserstein.svg"))
+        let html = try String(contentsOfFile: run + "/report/report.html", encoding: .utf8)
+        #expect(html.contains("id=\"fig-audit-e2\"") && html.contains("id=\"fig-stages\""))
+    }
+
     @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
     func learningSignalKindsAreRefusedOnVulkanInOneLine() throws {
         let s = try Scratch()
