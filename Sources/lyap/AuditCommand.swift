@@ -12,26 +12,40 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Perturbation audit: twin runs branched from a checkpoint, with divergence measures per epoch.",
         discussion: """
-            Trains a baseline twin and one twin per --perturb from RUN's checkpoint at --at, with the run's own
-            settings (data, data-order stream continued from the saved state), and writes OUT/audit.csv (one row
-            per twin per epoch after branching; epochs_after 0 is right after the perturbation) and
-            OUT/audit.json (per twin the training-trajectory Lyapunov exponent: the slope of ln d_theta vs epoch
-            over the initial exponential stretch). Columns: d_theta = ||theta'-theta||/||theta|| and the same per
-            tensor (PyTorch names); on the test set mean |sigma(z')-sigma(z)|, the prediction disagreement rate
-            and |delta test loss|.
-            Kinds:
-              none; param:EPS (theta += EPS*||theta||*zeta/||zeta||, once); param-tensor:EPS (the same per
-              tensor, each by its own norm); adam-reset; order:SEED (data order from another seed);
-              labels:FRAC (flipped training labels);
-              first epoch after branching only: lr:FACTOR; batch:SIZE (CPU); swap:K (minibatches K and K+1,
-              0-based, exchanged); grad-noise:EPS (g += EPS*||g||*zeta/||zeta||, fresh zeta every step; CPU);
-              loss-scale:EPS (loss and gradients x (1+EPS), EPS > -1; CPU).
-            --analyze-every K runs the run's stability analysis (lyap train --analyze-every) on every twin at
-            every K-th epoch after branching and the last, and adds the twin's max exponent, asymptotic
-            distance and phase next to the baseline's (and their differences) to audit.csv, and the phase
-            transitions to audit.json.
+            Trains a baseline twin and one twin per --perturb from RUN's checkpoint
+            at --at, with the run's own settings (data, data-order stream continued
+            from the saved state). Writes OUT/audit.csv, one row per twin per epoch
+            after branching (epochs_after 0: right after the perturbation):
+              d_theta = ||theta'-theta||/||theta||, and the same per tensor
+              (PyTorch names); on the test set mean |sigma(z')-sigma(z)|, the
+              prediction disagreement rate and |delta test loss|.
+            and OUT/audit.json: per twin the training-trajectory Lyapunov
+            exponent, the slope of ln d_theta vs epoch over the initial
+            exponential stretch.
+
+            Kinds, once at branching:
+              none; param:EPS (theta += EPS*||theta||*zeta/||zeta||);
+              param-tensor:EPS (the same per tensor, by each tensor's norm);
+              adam-reset.
+            Every epoch: order:SEED (data order from another seed);
+              labels:FRAC (this fraction of training labels flipped).
+            First epoch after branching only:
+              lr:FACTOR; swap:K (minibatches K and K+1, 0-based, exchanged);
+              batch:SIZE (CPU backend only);
+              grad-noise:EPS (g += EPS*||g||*zeta/||zeta||, a fresh zeta at
+              every step; CPU backend only);
+              loss-scale:EPS (loss and gradients x (1+EPS), EPS > -1; CPU
+              backend only).
+
+            --analyze-every K runs the run's stability analysis (as lyap train
+            --analyze-every) on every twin at every K-th epoch after branching
+            and the last; audit.csv gets each twin's max exponent, asymptotic
+            distance and phase next to the baseline's and the differences,
+            audit.json the phase transitions of every twin and the baseline.
+
             Example:
-              lyap audit --from runs/demo --at 10 --perturb none --perturb param:1e-5 --perturb order:7 --epochs 5
+              lyap audit --from runs/demo --at 10 --perturb none \\
+                --perturb param:1e-5 --perturb order:7 --epochs 5
             """)
 
     @Option(help: "Run directory to branch from.") var from: String
