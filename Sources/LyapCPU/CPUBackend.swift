@@ -12,6 +12,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     /// Keep the embedding table fixed: its gradient stays zero, so with m = v = 0 Adam's update for it is
     /// (lr/bc1) * 0 / (0 + eps) = 0 exactly and the table is bitwise unchanged (methods.md §6.2 variant b).
     public var frozenEmbedding = false
+    /// Applied to the mean-loss gradient of each `trainStep` between backward and the Adam update
+    /// (`lyap audit`'s learning-signal perturbations); nil leaves the gradient alone.
+    public var gradientTransform: ((inout [T]) -> Void)?
 
     public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom) {
         self.shape = shape
@@ -39,6 +42,7 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     public func trainStep(_ batch: Batch, adam: AdamConfig) throws -> LossTotals {
         try model.validate(batch)
         let totals = model.lossAndGradient(params, batch, into: &gradient, frozenEmbedding: frozenEmbedding)
+        gradientTransform?(&gradient)
         step += 1
         let step = self.step, n = gradient.count, parts = model.threads
         params.values.withUnsafeMutableBufferPointer { p in

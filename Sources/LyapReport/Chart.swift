@@ -73,6 +73,10 @@ public struct Chart: Sendable {
     public var integerX = false
     public var xRange: (Double, Double)?
     public var yRange: (Double, Double)?
+    /// Base-10 logarithmic axes (Chart+Log.swift): values <= 0 are not drawn, ticks at powers of ten.
+    public var xLog = false, yLog = false
+    /// Tick labels as powers of ten (set when the log axes are mapped to linear ones).
+    var xDecades = false, yDecades = false
 
     public init(id: String, title: String, xLabel: String, yLabel: String) {
         self.id = id; self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
@@ -99,6 +103,7 @@ public struct Chart: Sendable {
     static func textWidth(_ s: String, size: Double = 12) -> Double { Double(s.count) * size * 0.6 }
 
     public func render(standalone: Bool = true) -> String {
+        if xLog || yLog { return logMapped().render(standalone: standalone) }
         var svg = SVGWriter(width: width, height: height)
         var L = Layout(width: Double(width), height: Double(height))
 
@@ -152,8 +157,8 @@ public struct Chart: Sendable {
             xd = (xd.0 - pad, xd.1 + pad)
         }
         let yd = yRange ?? (ys.min() ?? 0, ys.max() ?? 1)
-        let xt = integerX ? Ticks.integer(lo: xd.0, hi: xd.1, target: 8) : Ticks.nice(lo: xd.0, hi: xd.1, target: 7)
-        let yt = Ticks.nice(lo: yd.0, hi: yd.1, target: 5)
+        let xt = integerX || xDecades ? Ticks.integer(lo: xd.0, hi: xd.1, target: 8) : Ticks.nice(lo: xd.0, hi: xd.1, target: 7)
+        let yt = yDecades ? Ticks.integer(lo: yd.0, hi: yd.1, target: 6) : Ticks.nice(lo: yd.0, hi: yd.1, target: 5)
         let pw = L.plotW, ph = L.plotH, left = L.left, top = L.top
         func px(_ x: Double) -> Double { left + (x - xt.lo) / (xt.hi - xt.lo) * pw }
         func py(_ y: Double) -> Double { top + ph - (y - yt.lo) / (yt.hi - yt.lo) * ph }
@@ -180,14 +185,14 @@ public struct Chart: Sendable {
             svg.element("line", [("x1", Markup.coord(left)), ("y1", Markup.coord(y)), ("x2", Markup.coord(left + pw)), ("y2", Markup.coord(y)),
                                  ("stroke", "#e3e3e3"), ("stroke-width", "1")])
             svg.element("text", [("class", "ytick"), ("x", Markup.coord(left - 6)), ("y", Markup.coord(y + 4)), ("text-anchor", "end")],
-                        text: Ticks.label(t, step: yt.step))
+                        text: yDecades ? Ticks.decade(t) : Ticks.label(t, step: yt.step))
         }
         for t in xt.ticks {
             let x = px(t)
             svg.element("line", [("x1", Markup.coord(x)), ("y1", Markup.coord(top + ph)), ("x2", Markup.coord(x)), ("y2", Markup.coord(top + ph + 5)),
                                  ("stroke", "#333333")])
             svg.element("text", [("class", "xtick"), ("x", Markup.coord(x)), ("y", Markup.coord(top + ph + 19)), ("text-anchor", "middle")],
-                        text: Ticks.label(t, step: xt.step))
+                        text: xDecades ? Ticks.decade(t) : Ticks.label(t, step: xt.step))
         }
         svg.element("rect", [("x", Markup.coord(left)), ("y", Markup.coord(top)), ("width", Markup.coord(pw)), ("height", Markup.coord(ph)),
                              ("fill", "none"), ("stroke", "#333333")])

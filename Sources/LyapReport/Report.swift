@@ -21,6 +21,10 @@ public struct ReportInputs: Sendable {
     public var tanhMapPath: String?
     /// ln(ε √H) of the run's own analysis (config.json), used when there is no dynamics JSON.
     public var configThreshold: Double?
+    /// lyap audit outputs inside the run directory, and lyap stages output (AuditInputs.swift, StageInputs.swift).
+    public var audits: [AuditCurves] = []
+    public var stages: StageCurves?
+    public var hasStepLog = false
 
     public init(runDir: String, metrics: RunMetrics, dynamics: DynamicsFile? = nil, dynamicsPath: String? = nil,
                 tanhMap: TanhMapData? = nil, tanhMapPath: String? = nil, configThreshold: Double? = nil) {
@@ -43,10 +47,14 @@ public struct ReportInputs: Sendable {
            let a = obj["analysis"] as? [String: Any], let eps = (a["epsilon"] as? NSNumber)?.doubleValue, h > 0, eps > 0 {
             threshold = log(eps * h.squareRoot())
         }
-        return ReportInputs(runDir: runDir, metrics: metrics,
-                            dynamics: try dynamicsPath.map { try DynamicsFile.read(path: $0) }, dynamicsPath: dynamicsPath,
-                            tanhMap: try tanhMapPath.map { try TanhMapData.read(path: $0) }, tanhMapPath: tanhMapPath,
-                            configThreshold: threshold)
+        var r = ReportInputs(runDir: runDir, metrics: metrics,
+                             dynamics: try dynamicsPath.map { try DynamicsFile.read(path: $0) }, dynamicsPath: dynamicsPath,
+                             tanhMap: try tanhMapPath.map { try TanhMapData.read(path: $0) }, tanhMapPath: tanhMapPath,
+                             configThreshold: threshold)
+        r.audits = try AuditCurves.find(in: runDir)
+        r.stages = try StageCurves.read(runDir: runDir)
+        r.hasStepLog = FileManager.default.fileExists(atPath: runDir + "/steps.csv")
+        return r
     }
 }
 
@@ -215,6 +223,9 @@ public struct Report: Sendable {
         } else {
             notes.append("Tanh-map diagrams: pass --tanh-map CSV (lyap tanh-map --csv FILE).")
         }
+
+        // 8-10. Perturbation audits, loss stages and weight-amplitude distances (Report+Audit.swift, Report+Stages.swift).
+        addAuditAndStageFigures(i)
     }
 
     static func table<X>(_ header: [String], _ x: [X], _ cols: [[Double?]]) -> CSVTable {

@@ -10,8 +10,12 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Figures: train/test loss and accuracy with order/chaos phases shaded and transitions marked; asymptotic
             distance (both placements) and maximal exponent over epochs; the LSTM bifurcation diagram (needs
-            --dynamics); the tanh-map bifurcation diagram and λ(r) (needs --tanh-map). A figure whose input is
-            missing is left out with a note in the report. Example:
+            --dynamics); the tanh-map bifurcation diagram and λ(r) (needs --tanh-map); per lyap audit folder in
+            RUN (a folder with audit.csv, e.g. RUN/audit-e10) the twins' parameter distance vs epochs after
+            branching on a log scale; with lyap stages output in RUN (stages-curve.csv, stages.json,
+            stages-wasserstein.csv) the step-resolved loss with the detected stages shaded and the Wasserstein
+            distances of the weight amplitudes. A figure whose input is missing is left out with a note in the
+            report. Example:
               lyap analyze --checkpoint runs/demo --json runs/demo/dynamics.json
               lyap tanh-map --r-count 2000 --csv tanh.csv
               lyap report runs/demo --dynamics runs/demo/dynamics.json --tanh-map tanh.csv

@@ -27,6 +27,19 @@ enum TrainingAnalysis {
     /// Returns the closure the trainer calls, after checking the settings (before anything is written).
     static func make(_ c: RunConfig, data: Dataset, choice: BackendChoice) throws -> ((ParameterStore<Double>) throws -> [String])? {
         guard let a = c.analysis else { return nil }
+        let analyze = try analyzer(a, run: c, data: data, choice: choice)
+        return { params in
+            let r = try analyze(params)
+            func g(_ x: Double) -> String { String(format: "%.6g", x) }
+            return [r.maxExponent.map(g) ?? "", g(r.distance(.initial).logMean), g(r.distance(.endOfDrive).logMean),
+                    g(r.distance(.endOfDrive).floorFraction), r.phase.lab.rawValue]
+        }
+    }
+
+    /// The analysis of one parameter set under schedule `a` (also `lyap audit --analyze-every`), after
+    /// checking the settings.
+    static func analyzer(_ a: RunConfig.AnalysisSchedule, run c: RunConfig, data: Dataset,
+                         choice: BackendChoice) throws -> (ParameterStore<Double>) throws -> CheckpointAnalysis {
         let config = config(a, run: c)
         try config.validate(hidden: c.model.hidden)
         let reviews = try ReviewSet.select(from: data.test.tokens, labels: data.test.labels, seqLen: data.test.seqLen,
@@ -40,11 +53,8 @@ enum TrainingAnalysis {
             gpu = nil
         }
         return { params in
-            let r = try gpu.map { try $0.analyze([params], reviews: reviews, config: config)[0] }
+            try gpu.map { try $0.analyze([params], reviews: reviews, config: config)[0] }
                 ?? StabilityAnalysis.analyze(params, reviews: reviews, config: config)
-            func g(_ x: Double) -> String { String(format: "%.6g", x) }
-            return [r.maxExponent.map(g) ?? "", g(r.distance(.initial).logMean), g(r.distance(.endOfDrive).logMean),
-                    g(r.distance(.endOfDrive).floorFraction), r.phase.lab.rawValue]
         }
     }
 }

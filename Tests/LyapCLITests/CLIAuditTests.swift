@@ -12,6 +12,15 @@ struct CLIAuditTests {
         return run
     }
 
+    /// Trains the run, audits it at epoch 2 on the CPU into SCRATCH/audit with `args`, and returns (run, audit dir).
+    private func audit(_ s: Scratch, epochs: Int, _ args: [String]) throws -> (run: String, out: String) {
+        let run = try trainedRun(s)
+        let out = s.dir + "/audit"
+        let r = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", String(epochs), "--backend", "cpu", "--out", out] + args)
+        try #require(r.status == 0, "\(r.stderr)")
+        return (run, out)
+    }
+
     private func readCSV(_ path: String) throws -> (header: [String], rows: [[String: String]]) {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -80,11 +89,7 @@ struct CLIAuditTests {
     @Test func lrAdamResetAndBatchDivergeOnlyAfterBranching() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let run = try trainedRun(s)
-        let out = s.dir + "/audit"
-        let r = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "2", "--backend", "cpu", "--out", out,
-                             "--perturb", "lr:1.5", "--perturb", "adam-reset", "--perturb", "batch:7"])
-        try #require(r.status == 0, "\(r.stderr)")
+        let (run, out) = try audit(s, epochs: 2, ["--perturb", "lr:1.5", "--perturb", "adam-reset", "--perturb", "batch:7"])
         let rows = try readCSV(out + "/audit.csv").rows
         #expect(rows.count == 9)
         for p in ["lr:1.5", "adam-reset", "batch:7"] {
@@ -94,6 +99,119 @@ struct CLIAuditTests {
         // A second audit into the same place is refused without --force.
         let again = try CLI.run(["audit", "--from", run, "--at", "2", "--out", out, "--perturb", "none", "--backend", "cpu"])
         #expect(again.status != 0 && again.stderrLines.count == 1 && again.stderr.contains("--force"))
+    }
+
+    @Test func learningSignalSwapAndPerTensorPerturbationsChangeExactlyWhatTheyShould() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let kinds = ["loss-scale:0", "grad-noise:0", "loss-scale:0.1", "lr:1.1", "grad-noise:1e-3", "swap:0", "swap:1",
+                     "param-tensor:1e-3", "param:1e-3"]
+        let out = try audit(s, epochs: 2, kinds.flatMap { ["--perturb", $0] }).out
+        let (header, rows) = try readCSV(out + "/audit.csv")
+        #expect(rows.count == kinds.count * 3)
+        #expect(!header.contains("phase_twin"))  // no dynamics columns without --analyze-every
+        func twin(_ p: String) -> [[String: String]] { rows.filter { $0["perturbation"]! == p } }
+        func d(_ p: String) -> [Double] { twin(p).map { Double($0["d_theta"]!)! } }
+        // Zero-size learning-signal perturbations go through the gradient hook and change nothing, bitwise.
+        for p in ["loss-scale:0.0", "grad-noise:0.0"] {
+            #expect(twin(p).count == 3, "\(p)")
+            for row in twin(p) {
+                for (k, v) in row where k.hasPrefix("d_theta") || k == "mean_abs_prob_diff" || k == "disagreement" {
+                    #expect(Double(v)! == 0, "\(p): \(k) = \(v)")
+                }
+                #expect(row["test_loss_baseline"] == row["test_loss_twin"], "\(p)")
+            }
+        }
+        // Loss scale under Adam: the update is nearly scale-free (only the moments carried over from before the
+        // branch see the change), so the twin moves, but clearly less than with the learning rate changed by 10%.
+        let ls = d("loss-scale:0.1"), lr = d("lr:1.1")
+        #expect(ls[0] == 0 && ls[1] > 0 && ls[2] > 0, "\(ls)")
+        #expect(ls[1] < 0.5 * lr[1], "loss-scale \(ls[1]) vs lr \(lr[1])")
+        // Gradient noise and a swapped minibatch: identical at branching, apart from the first epoch on.
+        for p in ["grad-noise:0.001", "swap:0", "swap:1"] {
+            let x = d(p)
+            #expect(x.count == 3 && x[0] == 0 && x[1] > 0 && x[2] > 0, "\(p): \(x)")
+        }
+        #expect(d("swap:0") != d("swap:1"))
+        // Per-tensor noise: every tensor (and so the whole vector) at relative distance EPS right after branching.
+        let pt = try #require(twin("param-tensor:0.001").first)
+        let tensorColumns = header.filter { $0.hasPrefix("d_theta_") }
+        #expect(tensorColumns.count == 6)
+        for k in tensorColumns + ["d_theta"] {
+            #expect(abs(Double(pt[k]!)! / 1e-3 - 1) < 1e-3, "param-tensor: \(k) = \(pt[k]!)")
+        }
+        // Global noise spreads EPS over the tensors unevenly: not every tensor is at EPS.
+        let pg = try #require(twin("param:0.001").first)
+        #expect(abs(Double(pg["d_theta"]!)! / 1e-3 - 1) < 1e-3)
+        #expect(tensorColumns.contains { abs(Double(pg[$0]!)! / 1e-3 - 1) > 0.05 })
+        // Function distance columns are there and consistent: no disagreement without any change.
+        #expect(twin("grad-noise:0.001").allSatisfy { Double($0["mean_abs_prob_diff"]!)! >= 0 && Double($0["disagreement"]!)! <= 1 })
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
+        let notes = try #require(json["notes"] as? [String: String])
+        #expect(notes["gradNoise"]?.contains("every step") == true && notes["swap"]?.contains("K and K+1") == true)
+    }
+
+    @Test func analyzeEveryComparesEachTwinsDynamicsWithTheBaseline() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = try audit(s, epochs: 3, ["--analyze-every", "2", "--analyze-reviews", "3", "--perturb", "none", "--perturb", "param:1e-2"]).out
+        let (header, rows) = try readCSV(out + "/audit.csv")
+        for c in ["max_exponent_baseline", "max_exponent_twin", "max_exponent_diff", "distance_initial_baseline",
+                  "distance_initial_twin", "distance_initial_diff", "phase_baseline", "phase_twin"] {
+            #expect(header.contains(c), "\(c)")
+        }
+        // Analysed: epochs after 0, 2 and the last (3); not 1.
+        for row in rows {
+            let analysed = ["0", "2", "3"].contains(row["epochs_after"]!)
+            #expect((row["phase_twin"]! != "") == analysed, "\(row)")
+            #expect((row["max_exponent_diff"]! != "") == analysed)
+        }
+        for row in rows where row["perturbation"] == "none" && row["phase_twin"] != "" {
+            #expect(Double(row["max_exponent_diff"]!)! == 0 && Double(row["distance_initial_diff"]!)! == 0)
+            #expect(row["phase_baseline"] == row["phase_twin"])
+        }
+        // The param twin's exponent differs from the baseline's at branching (its weights do).
+        let p0 = try #require(rows.first { $0["perturbation"] == "param:0.01" && $0["epochs_after"] == "0" })
+        #expect(Double(p0["max_exponent_diff"]!)! != 0)
+        #expect(abs(Double(p0["max_exponent_baseline"]!)! + Double(p0["max_exponent_diff"]!)! - Double(p0["max_exponent_twin"]!)!) < 1e-8)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
+        #expect(json["analysedEpochs"] as? [Int] == [2, 4, 5])
+        #expect(json["baselineTransitions"] is [Any])
+        let twins = json["twins"] as! [[String: Any]]
+        #expect(twins.allSatisfy { $0["transitions"] is [Any] && $0["transitionShifts"] is [Any] })
+    }
+
+    @Test func reportDrawsTheAuditAndTheLossStagesOfARun() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        let t = try CLI.run(["train", "--out", run, "--epochs", "3", "--checkpoint-every", "1", "--log-steps", "--backend", "cpu"] + s.small)
+        try #require(t.status == 0, "\(t.stderr)")
+        let st = try CLI.run(["stages", run, "--min-plateau", "2"])
+        try #require(st.status == 0, "\(st.stderr)")
+        let a = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "2", "--backend", "cpu", "--perturb", "param-tensor:1e-4"])
+        try #require(a.status == 0, "\(a.stderr)")
+        let r = try CLI.run(["report", run])
+        try #require(r.status == 0, "\(r.stderr)")
+        let audit = try String(contentsOfFile: run + "/report/audit-e2.svg", encoding: .utf8)
+        #expect(audit.contains("data-series=\"param-tensor:0.0001"))
+        let stages = try String(contentsOfFile: run + "/report/stages.svg", encoding: .utf8)
+        #expect(stages.contains("data-series=\"loss per step\"") && stages.contains("data-series=\"smoothed\""))
+        #expect(FileManager.default.fileExists(atPath: run + "/report/wasserstein.svg"))
+        let html = try String(contentsOfFile: run + "/report/report.html", encoding: .utf8)
+        #expect(html.contains("id=\"fig-audit-e2\"") && html.contains("id=\"fig-stages\""))
+    }
+
+    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    func learningSignalKindsAreRefusedOnVulkanInOneLine() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = try trainedRun(s)
+        for p in ["grad-noise:1e-3", "loss-scale:0.1", "batch:7"] {
+            let r = try CLI.run(["audit", "--from", run, "--at", "2", "--backend", "vulkan", "--out", s.dir + "/vk", "--perturb", p])
+            #expect(r.status != 0 && r.stderrLines.count == 1 && r.stderr.contains("--backend cpu only"), "\(p): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/vk"))
     }
 
     @Test func badInputsGiveOneLineAndWriteNothing() throws {
@@ -110,6 +228,14 @@ struct CLIAuditTests {
             (["--from", run, "--at", "2", "--perturb", "order:x"], "seed"),
             (["--from", run, "--at", "2", "--perturb", "none:3"], "no size"),
             (["--from", run, "--at", "2", "--perturb", "batch:0"], "positive integer"),
+            (["--from", run, "--at", "2", "--perturb", "param-tensor:0"], "EPS"),
+            (["--from", run, "--at", "2", "--perturb", "grad-noise:-1e-3"], "EPS must be >= 0"),
+            (["--from", run, "--at", "2", "--perturb", "loss-scale:-1"], "1+EPS"),
+            (["--from", run, "--at", "2", "--perturb", "loss-scale"], "needs a size"),
+            (["--from", run, "--at", "2", "--perturb", "swap:x"], "non-negative integer"),
+            (["--from", run, "--at", "2", "--perturb", "swap:3"], "full minibatches"),
+            (["--from", run, "--at", "2", "--perturb", "none", "--analyze-every", "0"], "--analyze-every"),
+            (["--from", run, "--at", "2", "--perturb", "none", "--analyze-reviews", "3"], "need --analyze-every"),
             (["--from", run, "--at", "1", "--perturb", "none"], "epoch-0001.safetensors"),
             (["--from", s.dir + "/missing", "--at", "2", "--perturb", "none"], "config.json"),
             (["--from", run, "--at", "2"], "--perturb"),
