@@ -50,7 +50,7 @@ let package = Package(
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
         .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Analysis for the studies: test-loss cycles, phase transitions and their alignment, loss stages, 1-D Wasserstein.
-        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining"]),
+        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining", "LyapDynamics"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         // The report: SVG charts (no dependencies) and the HTML page of a run (lyap report).

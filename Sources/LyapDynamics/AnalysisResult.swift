@@ -128,37 +128,56 @@ public struct CheckpointAnalysis: Sendable, Equatable {
     }
 }
 
-/// A change of phase label between analysed checkpoints.
-public struct PhaseTransition: Sendable, Equatable, Codable {
-    /// The first epoch with the new label.
+/// A change of the settled phase between analysed checkpoints (methods.md §5.3), the one rule every
+/// command uses (analyze, cycles, study, audit, report).
+///
+/// Labels are order, edge or chaos on analysed epochs (ascending). Edge epochs neither make nor break a
+/// phase: the settled phase changes from A to B (A, B ∈ {order, chaos}, A ≠ B) at the first analysed epoch
+/// labelled B after the last one labelled A, provided the next `hysteresis` non-edge labels from there are
+/// all B (hysteresis 1: every change counts; 2, the default: a single flickering epoch is ignored). A change
+/// that cannot be confirmed because the labels end is not reported. The transition lies somewhere in
+/// (lastEpochBefore, epoch]; `location` is the midpoint, the estimate the alignment statistic uses.
+public struct PhaseTransition: Sendable, Codable, Equatable {
+    public var from: Phase, to: Phase
+    /// First analysed epoch of the new phase (where a "stop at the transition" rule can act).
     public var epoch: Int
-    public var from: Phase
-    public var to: Phase
+    /// Last analysed epoch of the old phase.
+    public var lastEpochBefore: Int
 
-    public init(epoch: Int, from: Phase, to: Phase) {
-        self.epoch = epoch
+    public init(from: Phase, to: Phase, epoch: Int, lastEpochBefore: Int) {
         self.from = from
         self.to = to
+        self.epoch = epoch
+        self.lastEpochBefore = lastEpochBefore
     }
 
-    /// Label changes along ascending epochs. A new label counts only once it holds for `hysteresis`
-    /// consecutive analysed checkpoints, or up to the last one (methods.md §5.3: hysteresis 2 suppresses
-    /// flicker; 1 lists every change).
-    public static func list(epochs: [Int], labels: [Phase], hysteresis: Int = 2) -> [PhaseTransition] {
-        precondition(epochs.count == labels.count && hysteresis >= 1)
-        guard var current = labels.first else { return [] }
+    public var location: Double { 0.5 * Double(epoch + lastEpochBefore) }
+    public var name: String { from == .order ? "O->C" : "C->O" }
+
+    enum CodingKeys: String, CodingKey {
+        case from, to, epoch
+        case lastEpochBefore = "last_epoch_before"
+    }
+
+    public static func detect(epochs: [Int], labels: [Phase], hysteresis: Int = 2) -> [PhaseTransition] {
+        precondition(epochs.count == labels.count)
+        let h = max(1, hysteresis)
+        let settled = zip(epochs, labels).filter { $0.1 != .edge }
+        guard let first = settled.first else { return [] }
+        var state = first.1
+        var lastOfState = first.0
         var out: [PhaseTransition] = []
         var i = 1
-        while i < labels.count {
-            let new = labels[i]
-            if new == current { i += 1; continue }
-            var run = 1
-            while i + run < labels.count && labels[i + run] == new && run < hysteresis { run += 1 }
-            if run >= hysteresis || i + run == labels.count {
-                out.append(PhaseTransition(epoch: epochs[i], from: current, to: new))
-                current = new
+        while i < settled.count {
+            let (e, l) = settled[i]
+            if l == state { lastOfState = e; i += 1; continue }
+            let window = settled[i..<min(settled.count, i + h)]
+            if window.count == h && window.allSatisfy({ $0.1 == l }) {
+                out.append(PhaseTransition(from: state, to: l, epoch: e, lastEpochBefore: lastOfState))
+                state = l
+                lastOfState = e
             }
-            i += run
+            i += 1
         }
         return out
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LyapCore
+import LyapDynamics
 import LyapIO
 import LyapTraining
 
@@ -14,7 +15,7 @@ public struct RunMetrics: Sendable, Equatable {
     public var hasAnalysisColumns = false
     /// Analysed epochs with a phase label, ascending.
     public var phaseEpochs: [Int] = []
-    public var phases: [PhaseLabel] = []
+    public var phases: [Phase] = []
 
     public init() {}
 
@@ -45,7 +46,7 @@ public struct RunMetrics: Sendable, Equatable {
             m.epochs.append(e); m.steps.append(s)
             m.trainLoss.append(try num(ctl)); m.testLoss.append(try num(cl)); m.testAcc.append(try num(ca))
             if let cp, !r[cp].isEmpty {
-                guard let p = PhaseLabel(rawValue: r[cp]) else {
+                guard let p = Phase(rawValue: r[cp]) else {
                     throw ConfigError("\(path): line \(line): phase '\(r[cp])' is not order, edge or chaos")
                 }
                 m.phaseEpochs.append(e); m.phases.append(p)

@@ -1,51 +1,9 @@
 import LyapCore
+import LyapDynamics
 
-/// Order/chaos transitions from per-epoch phase labels (methods.md §5.3) and their alignment with the
-/// test-loss minima (§6.1).
-///
-/// Rule: labels are "order", "edge" or "chaos" on analysed epochs (ascending). Edge epochs neither make nor
-/// break a phase: the settled phase changes from A to B (A, B ∈ {order, chaos}, A ≠ B) at the first
-/// analysed epoch labelled B after the last one labelled A, provided the next `hysteresis` non-edge labels
-/// from there are all B (hysteresis 1: every change counts; 2, the §5.3 default: a single flickering epoch is
-/// ignored). A change that cannot be confirmed because the labels end is not reported. The transition lies
-/// somewhere in (lastEpochBefore, epoch]; its `location` is the midpoint, the estimate the alignment uses.
-public enum PhaseLabel: String, Sendable, Codable, Equatable { case order, edge, chaos }
-
-public struct PhaseTransition: Sendable, Codable, Equatable {
-    public var from: PhaseLabel, to: PhaseLabel
-    /// First analysed epoch of the new phase (where a "stop at the transition" rule can act).
-    public var epoch: Int
-    /// Last analysed epoch of the old phase.
-    public var lastEpochBefore: Int
-    public var location: Double { 0.5 * Double(epoch + lastEpochBefore) }
-    public var name: String { from == .order ? "O->C" : "C->O" }
-}
-
-public enum Transitions {
-    public static func detect(epochs: [Int], labels: [PhaseLabel], hysteresis: Int = 2) -> [PhaseTransition] {
-        precondition(epochs.count == labels.count)
-        let h = max(1, hysteresis)
-        // Non-edge labels only.
-        let settled = zip(epochs, labels).filter { $0.1 != .edge }
-        guard let first = settled.first else { return [] }
-        var state = first.1
-        var lastOfState = first.0
-        var out: [PhaseTransition] = []
-        var i = 1
-        while i < settled.count {
-            let (e, l) = settled[i]
-            if l == state { lastOfState = e; i += 1; continue }
-            let window = settled[i..<min(settled.count, i + h)]
-            if window.count == h && window.allSatisfy({ $0.1 == l }) {
-                out.append(PhaseTransition(from: state, to: l, epoch: e, lastEpochBefore: lastOfState))
-                state = l
-                lastOfState = e
-            }
-            i += 1
-        }
-        return out
-    }
-}
+// Transitions come from LyapDynamics' `PhaseTransition.detect` (one rule for every command); this file
+// holds what the study does with them: their alignment with the test-loss minima (§6.1) and the
+// early-stopping comparison.
 
 /// For each test-loss minimum, the signed distance (minimum − transition location, in epochs) to the nearest
 /// transition; the statistic is the mean |distance|. The null shifts the whole transition set cyclically by

@@ -245,10 +245,10 @@ struct AnalyzeCommand: ParsableCommand {
         let epochs = entries.enumerated().map { $0.element.file.epoch ?? $0.offset }
         let phases = entries.map(\.result.phase)
         return Transitions(
-            distance: PhaseTransition.list(epochs: epochs, labels: phases.map(\.byDistance), hysteresis: hysteresis),
+            distance: PhaseTransition.detect(epochs: epochs, labels: phases.map(\.byDistance), hysteresis: hysteresis),
             exponent: phases.allSatisfy { $0.byExponent != nil }
-                ? PhaseTransition.list(epochs: epochs, labels: phases.map { $0.byExponent! }, hysteresis: hysteresis) : nil,
-            lab: PhaseTransition.list(epochs: epochs, labels: phases.map(\.lab), hysteresis: hysteresis))
+                ? PhaseTransition.detect(epochs: epochs, labels: phases.map { $0.byExponent! }, hysteresis: hysteresis) : nil,
+            lab: PhaseTransition.detect(epochs: epochs, labels: phases.map(\.lab), hysteresis: hysteresis))
     }
 }
 

@@ -77,7 +77,7 @@ struct AuditResult {
 
         static func transitions(_ rows: [Row], _ d: KeyPath<Row, Dynamics?>) -> [LyapDynamics.PhaseTransition] {
             let pts = rows.compactMap { r in r[keyPath: d].map { (r.epoch, $0.phase) } }
-            return LyapDynamics.PhaseTransition.list(epochs: pts.map(\.0), labels: pts.map(\.1), hysteresis: 1)
+            return LyapDynamics.PhaseTransition.detect(epochs: pts.map(\.0), labels: pts.map(\.1), hysteresis: 1)
         }
     }
 

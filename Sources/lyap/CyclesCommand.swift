@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LyapCore
 import LyapIO
+import LyapDynamics
 import LyapStudy
 import LyapTraining
 
@@ -61,7 +62,7 @@ struct CyclesCommand: ParsableCommand {
                     : "\(dir.metricsPath) has no phase column: transitions and alignment need the analysis columns (lyap train --analyze-every K)"
                 printErr("lyap: warning: \(note!)")
             } else {
-                let t = Transitions.detect(epochs: m.phaseEpochs, labels: m.phases, hysteresis: hysteresis)
+                let t = PhaseTransition.detect(epochs: m.phaseEpochs, labels: m.phases, hysteresis: hysteresis)
                 transitions = t
                 say("phases: \(m.phases.count) analysed epochs (\(m.phaseEpochs.first!)..\(m.phaseEpochs.last!)); transitions (hysteresis \(hysteresis)): \(t.count)")
                 for x in t { say(String(format: "  %@ at epoch %d (last %@ epoch %d)", x.name, x.epoch, x.from.rawValue, x.lastEpochBefore)) }

@@ -83,15 +83,16 @@ struct ProtocolTests {
     @Test func transitionsWithHysteresis() {
         let e = [10, 20, 30, 40, 50, 60, 70, 80]
         let l: [Phase] = [.order, .chaos, .order, .order, .chaos, .chaos, .chaos, .order]
-        #expect(PhaseTransition.list(epochs: e, labels: l, hysteresis: 1) == [
-            .init(epoch: 20, from: .order, to: .chaos), .init(epoch: 30, from: .chaos, to: .order),
-            .init(epoch: 50, from: .order, to: .chaos), .init(epoch: 80, from: .chaos, to: .order),
+        #expect(PhaseTransition.detect(epochs: e, labels: l, hysteresis: 1) == [
+            .init(from: .order, to: .chaos, epoch: 20, lastEpochBefore: 10), .init(from: .chaos, to: .order, epoch: 30, lastEpochBefore: 20),
+            .init(from: .order, to: .chaos, epoch: 50, lastEpochBefore: 40), .init(from: .chaos, to: .order, epoch: 80, lastEpochBefore: 70),
         ])
-        // With 2, the one-checkpoint flicker at 20 is dropped; the change at the last checkpoint still counts.
-        #expect(PhaseTransition.list(epochs: e, labels: l, hysteresis: 2) == [
-            .init(epoch: 50, from: .order, to: .chaos), .init(epoch: 80, from: .chaos, to: .order),
+        // With 2, the one-checkpoint flicker at 20 is dropped, and the change at the last checkpoint cannot
+        // be confirmed.
+        #expect(PhaseTransition.detect(epochs: e, labels: l, hysteresis: 2) == [
+            .init(from: .order, to: .chaos, epoch: 50, lastEpochBefore: 40),
         ])
-        #expect(PhaseTransition.list(epochs: [1], labels: [.edge]).isEmpty)
+        #expect(PhaseTransition.detect(epochs: [1], labels: [.edge]).isEmpty)
     }
 
     @Test func phaseRules() {

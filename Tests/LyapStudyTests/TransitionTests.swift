@@ -1,24 +1,25 @@
 import Testing
 import LyapCore
+import LyapDynamics
 @testable import LyapStudy
 
 struct TransitionTests {
     @Test func transitionsWithEdgeAndHysteresis() {
-        let labels: [PhaseLabel] = [.order, .order, .edge, .chaos, .chaos, .order, .chaos, .chaos, .order, .order]
+        let labels: [Phase] = [.order, .order, .edge, .chaos, .chaos, .order, .chaos, .chaos, .order, .order]
         let epochs = labels.indices.map { $0 * 10 }
-        let h2 = Transitions.detect(epochs: epochs, labels: labels, hysteresis: 2)
+        let h2 = PhaseTransition.detect(epochs: epochs, labels: labels, hysteresis: 2)
         // O->C at 30 (after the edge epoch 20; last order epoch 10); the single order at 50 is flicker;
         // C->O at 80.
         #expect(h2.map(\.name) == ["O->C", "C->O"])
         #expect(h2.map(\.epoch) == [30, 80])
         #expect(h2.map(\.lastEpochBefore) == [10, 70])
         #expect(h2[0].location == 20)
-        let h1 = Transitions.detect(epochs: epochs, labels: labels, hysteresis: 1)
+        let h1 = PhaseTransition.detect(epochs: epochs, labels: labels, hysteresis: 1)
         #expect(h1.map(\.epoch) == [30, 50, 60, 80])
         #expect(h1.map(\.name) == ["O->C", "C->O", "O->C", "C->O"])
         // A change at the very end cannot be confirmed with hysteresis 2.
-        #expect(Transitions.detect(epochs: [0, 1, 2], labels: [.order, .order, .chaos], hysteresis: 2).isEmpty)
-        #expect(Transitions.detect(epochs: [0, 1], labels: [.edge, .edge]).isEmpty)
+        #expect(PhaseTransition.detect(epochs: [0, 1, 2], labels: [.order, .order, .chaos], hysteresis: 2).isEmpty)
+        #expect(PhaseTransition.detect(epochs: [0, 1], labels: [.edge, .edge]).isEmpty)
     }
 
     func transitions(at locations: [Int]) -> [PhaseTransition] {
