@@ -3,7 +3,7 @@
 # configurations trained one after another in PyTorch (tools/bench-sweep/torch_sweep.py), in one run.
 #   tools/bench-sweep/run.sh [--backend cpu|vulkan] [--torch-device cpu|cuda]
 # Sizes are environment variables (defaults: 8 widths x 4 seeds, 2 epochs on 1000/500 embedded
-# reviews of length 200): WIDTHS SEEDS EPOCHS TRAIN TEST SEQ_LEN BATCH THREADS.
+# reviews of length 500, the paper's): WIDTHS SEEDS EPOCHS TRAIN TEST SEQ_LEN BATCH THREADS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 backend=cpu
@@ -20,7 +20,7 @@ SEEDS=${SEEDS:-0,1,2,3}
 EPOCHS=${EPOCHS:-2}
 TRAIN=${TRAIN:-1000}
 TEST=${TEST:-500}
-SEQ_LEN=${SEQ_LEN:-200}
+SEQ_LEN=${SEQ_LEN:-500}
 BATCH=${BATCH:-32}
 THREADS=${THREADS:-$(nproc)}
 
