@@ -49,8 +49,9 @@ shared float logComp[K1];
 
 // The reductions and the Gram-Schmidt steps are macros expanded inside main (no barriers in called functions).
 // The loop may be split over several dispatches (pc.chunkBegin..<pc.chunkEnd of the drive + autoSteps cell
-// updates), the state carried in `saved`: on lavapipe, single dispatches of more than a few hundred steps came
-// back with the twins' and tangents' shared state corrupted (cause not found; 64-step dispatches are exact).
+// updates), the state carried in `saved`: llvmpipe ends a shader's loops after 65535 iterations per
+// invocation (Mesa's loop limiter) and returns wrong values, so there the host splits the loop into
+// dispatches under that count (LoopBudget.swift); on GPUs one dispatch runs the whole loop.
 
 // r = sum over the 2H entries of rows a and b (offsets into st) of st[a+i]*st[b+i]; every invocation gets it.
 #define DOT_ROWS(r, a, b) {                                                             \

@@ -11,7 +11,7 @@ final class LSTMKernels: @unchecked Sendable {
 
     init(_ ctx: VulkanContext, compiler: ShaderCompiler, hidden H: Int) throws {
         flatSize = 64
-        persistentSize = min(256, max(32, (4 * H + 31) / 32 * 32), ctx.info.maxWorkgroupInvocations)
+        persistentSize = Self.persistentSize(hidden: H, device: ctx.info)
         var defines = ["HID": "\(H)"]
         if Self.rowsInRegisters(hidden: H, workgroup: persistentSize) { defines["ROWREG"] = "1" }
         let push = MemoryLayout<LyapPush>.size
@@ -30,6 +30,11 @@ final class LSTMKernels: @unchecked Sendable {
         inputDelta = try make("input_delta", 3, flatSize)
         gradEmbedding = try make("grad_embedding", 5, flatSize)
         adam = try make("adam", 5, flatSize)
+    }
+
+    /// Invocations of a persistent (per-sequence) workgroup: one per gate row up to 256.
+    static func persistentSize(hidden H: Int, device: VulkanDeviceInfo) -> Int {
+        min(256, max(32, (4 * H + 31) / 32 * 32), device.maxWorkgroupInvocations)
     }
 
     /// Whether the persistent kernels keep each invocation's row of Wh in registers: one invocation per

@@ -37,6 +37,14 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         batchCapacity = batch
         self.seqLen = seqLen
         layout = ParameterLayout(shape)
+        if LoopBudget.applies(to: context.info) {
+            let size = LSTMKernels.persistentSize(hidden: shape.hidden, device: context.info)
+            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, workgroup: size,
+                                            rowsInRegisters: LSTMKernels.rowsInRegisters(hidden: shape.hidden, workgroup: size))
+            if worst.iterations > LoopBudget.iterations {
+                throw ConfigError("\(context.info.name): H=\(shape.hidden), L=\(seqLen), B=\(batch) needs about \(worst.iterations) loop iterations per invocation in \(worst.kernel); llvmpipe silently stops shader loops after 65535 (Mesa's loop limiter), so the results would be wrong. Use --backend cpu (faster on this machine anyway), a GPU, or a smaller --seq-len/--hidden/--batch")
+            }
+        }
         kernels = try LSTMKernels(context, compiler: compiler, hidden: shape.hidden)
         sequence = try CommandSequence(context, profile: profile)
         let M = models, P = layout.count, rows = models * seqLen * batch, H = shape.hidden, G = 4 * H

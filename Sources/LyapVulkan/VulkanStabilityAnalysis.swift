@@ -26,15 +26,15 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         public var collapsedRows: Int
     }
 
-    /// Cell updates per dispatch: nil runs the whole drive + zero-input loop in one dispatch; a number splits
-    /// it into dispatches of that many steps that carry the state through a device buffer (same arithmetic,
-    /// same results, tested). On lavapipe (llvmpipe) long single dispatches came back with parts of the
-    /// workgroup's shared state corrupted (deterministically, after some hundreds to thousands of steps
-    /// depending on k; cause not found), and the single-dispatch path has not been checked on a GPU yet, so
-    /// every device defaults to the verified 64 (25 dispatches for the paper's 1600 steps).
+    /// Cell updates per dispatch; nil (the default) chooses: the whole drive + zero-input loop in one
+    /// dispatch on a GPU, and on llvmpipe the longest run its loop limiter allows (see `LoopBudget`:
+    /// llvmpipe ends a shader's loops after 65 535 iterations per invocation and returns wrong values,
+    /// which is what once looked like corrupted shared state in long dispatches). A number forces that
+    /// split; dispatches carry the state through a device buffer, with the same arithmetic and results
+    /// (tested).
     public var stepsPerDispatch: Int?
 
-    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = 64) {
+    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil) {
         self.context = context
         self.compiler = compiler
         self.stepsPerDispatch = stepsPerDispatch
@@ -52,7 +52,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     }
 
     /// Throws a clear error when the shape or the protocol cannot run on this device.
-    public func check(hidden H: Int, config c: AnalysisConfig) throws(ConfigError) {
+    public func check(hidden H: Int, embed E: Int, config c: AnalysisConfig) throws(ConfigError) {
         if c.jacobianNormIterations > 0 {
             throw ConfigError("--jacobian-norm \(c.jacobianNormIterations): the asymptotic Jacobian norm is computed by the CPU backend only (use --backend cpu)")
         }
@@ -71,6 +71,24 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
                 : "at most --exponents \(kMax) fits at H=\(H)"
             throw ConfigError("--exponents \(c.exponents) with H=\(H) needs \(need) bytes of shared memory per workgroup; \(context.info.name) has \(have) (\(hint); use --backend cpu for more)")
         }
+        _ = try dispatchSteps(hidden: H, embed: E, config: c)
+    }
+
+    /// Invocations per workgroup: one per gate row up to 256.
+    func workgroupSize(hidden H: Int) -> Int { LSTMKernels.persistentSize(hidden: H, device: context.info) }
+
+    /// Cell updates per dispatch: `stepsPerDispatch` if set; else all of them, or on llvmpipe as many as
+    /// its loop limiter allows (an error when not even one step fits).
+    public func dispatchSteps(hidden H: Int, embed E: Int, config c: AnalysisConfig) throws(ConfigError) -> Int {
+        if let s = stepsPerDispatch { return max(1, s) }
+        guard LoopBudget.applies(to: context.info) else { return c.steps }
+        let size = workgroupSize(hidden: H)
+        guard let s = LoopBudget.tangentSteps(hidden: H, embed: E, tangents: c.exponents, renorm: c.effectiveRenormEvery,
+                                              workgroup: size, rowsInRegisters: LSTMKernels.rowsInRegisters(hidden: H, workgroup: size),
+                                              total: c.steps) else {
+            throw ConfigError("--exponents \(c.exponents) with H=\(H): one step of the tangent kernel needs more loop iterations than llvmpipe allows per invocation (its loop limiter stops at 65535 and the results would be wrong); use --backend cpu, a GPU, or fewer exponents")
+        }
+        return s
     }
 
     /// Analyses several checkpoints of one shape against one review set: the `[CheckpointAnalysis]` of
@@ -118,7 +136,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             throw ConfigError("models of different shapes in one analysis: \(shape) and \(m.layout.shape)")
         }
         try StabilityAnalysis.validate(c, reviews: reviews, shape: shape)
-        try check(hidden: shape.hidden, config: c)
+        try check(hidden: shape.hidden, embed: shape.embed, config: c)
         let H = shape.hidden, k = c.exponents, S = reviews.count, n = 2 * H, P = layout.count
         let limit = context.info.maxWorkgroupCount
         guard S <= limit.x else {
@@ -126,7 +144,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         }
         let group = max(1, min(limit.y, checkpoints.count))
 
-        let size = min(256, max(32, (4 * H + 31) / 32 * 32), context.info.maxWorkgroupInvocations)
+        let size = workgroupSize(hidden: H)
         var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
         if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
         let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
@@ -157,7 +175,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let finalQ = try buffer("analysis.final_frame", group * S * k * n)
         let saved = try buffer("analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
         let sequence = try CommandSequence(context)
-        let totalSteps = c.steps, perDispatch = max(1, stepsPerDispatch ?? totalSteps)
+        let totalSteps = c.steps, perDispatch = try dispatchSteps(hidden: H, embed: shape.embed, config: c)
 
         var push = LyapPush(layout: layout)
         push.B = UInt32(S)

@@ -87,7 +87,7 @@ struct AnalyzeCommand: ParsableCommand {
             var gpu: VulkanStabilityAnalysis?
             if case .vulkan(let ctx) = choice {
                 let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
-                try g.check(hidden: firstShape.hidden, config: config)
+                try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
                 gpu = g
             }
             info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")

@@ -47,7 +47,7 @@ enum TrainingAnalysis {
         let gpu: VulkanStabilityAnalysis?
         if case .vulkan(let ctx) = choice {
             let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
-            try g.check(hidden: c.model.hidden, config: config)
+            try g.check(hidden: c.model.hidden, embed: c.model.embed, config: config)
             gpu = g
         } else {
             gpu = nil

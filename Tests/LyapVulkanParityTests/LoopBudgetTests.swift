@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import LyapCore
+import LyapCPU
+import LyapDynamics
+import LyapVulkan
+
+/// llvmpipe ends a shader's loops after 65535 iterations per invocation and returns wrong values
+/// (`LoopBudget`). These tests pin the estimates and check, on whatever Vulkan device CI has, that runs
+/// which used to cross the limit are now split or refused instead of silently wrong.
+@Suite(.serialized)
+struct LoopBudgetTests {
+    @Test func estimatesSeparateWhatWorkedFromWhatBrokeOnLlvmpipe() {
+        func training(_ H: Int, _ L: Int, _ B: Int) -> Int {
+            let size = min(256, max(32, (4 * H + 31) / 32 * 32))
+            return LoopBudget.training(shape: ModelShape(vocab: 10_000, embed: 32, hidden: H), models: 1, batch: B, seqLen: L,
+                                       workgroup: size, rowsInRegisters: H <= 64 && 4 * H <= size).iterations
+        }
+        // The paper's shape runs on llvmpipe (its gradients matched the CPU to 1e-7 at L=500).
+        #expect(training(60, 500, 32) <= LoopBudget.iterations)
+        // Measured wrong on llvmpipe: H=129 at L=200 and H=256 at L=100 (contractive weights, errors ~1e-2).
+        #expect(training(129, 200, 2) > 65_535)
+        #expect(training(256, 100, 2) > 65_535)
+        // Tangent kernel, H=60, k=8, Gram-Schmidt every step: 64 steps per dispatch gave λ1 = -0.009 for a
+        // model whose λ1 is -0.052; the budget allows only a few steps per dispatch.
+        let per = LoopBudget.tangentSteps(hidden: 60, embed: 3, tangents: 8, renorm: 1, workgroup: 256, rowsInRegisters: true, total: 1600)
+        #expect(per != nil && per! < 64 && per! >= 1)
+        #expect(LoopBudget.tangent(hidden: 60, embed: 3, tangents: 8, renorm: 1, workgroup: 256, rowsInRegisters: true, steps: 64) > 65_535)
+        // Too many tangents for even one step: refused rather than wrong.
+        #expect(LoopBudget.tangentSteps(hidden: 60, embed: 32, tangents: 32, renorm: 1, workgroup: 256, rowsInRegisters: true, total: 1600) == nil)
+        // k = 1 renormalised every 5 steps at H=60: long dispatches are fine.
+        #expect(LoopBudget.tangentSteps(hidden: 60, embed: 32, tangents: 1, renorm: 5, workgroup: 256, rowsInRegisters: true, total: 1600)! >= 150)
+    }
+
+    /// Exponents of a paper-width model with k = 8 on the device match the Double engine; with 64 steps per
+    /// dispatch on llvmpipe they did not (λ1 -0.009 instead of -0.052).
+    @Test(.enabled(if: GPUTestEnvironment.available, "no Vulkan device"))
+    func paperWidthSpectrumMatchesTheDoubleEngine() throws {
+        let r = StabilityParityTests.reviews(count: 4, drive: 100, seed: 2)
+        let p = StabilityParityTests.model(hidden: 60, seed: 5, gain: 2)
+        let c = StabilityParityTests.config(drive: 100, steps: 400, transient: 100, k: 8, reviews: 4)
+        let g = VulkanStabilityAnalysis(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler)
+        let gpu = try g.analyze([p], reviews: r, config: c)[0]
+        let cpu = try StabilityParityTests.cpu(p, r, c)
+        #expect(cpu.maxExponent! < -0.02)
+        for (x, y) in zip(gpu.perReview, cpu.perReview) {
+            for j in 0..<8 { #expect(abs(x.exponents[j] - y.exponents[j]) < 2e-3, "λ\(j + 1): gpu \(x.exponents[j]) cpu \(y.exponents[j])") }
+        }
+        // Splitting is exact: one step per dispatch gives the same bits.
+        let one = try VulkanStabilityAnalysis(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, stepsPerDispatch: 1)
+            .analyze([p], reviews: r, config: c)[0]
+        #expect(one.perReview == gpu.perReview)
+    }
+
+    @Test(.enabled(if: GPUTestEnvironment.available && LoopBudget.applies(to: GPUTestEnvironment.context!.info), "not llvmpipe"))
+    func llvmpipeRefusesTrainingShapesPastItsLoopLimiter() throws {
+        let shape = ModelShape(vocab: 20, embed: 3, hidden: 129)
+        #expect {
+            _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                       models: 1, batch: 2, seqLen: 200)
+        } throws: { e in "\(e)".contains("65535") && "\(e)".contains("--backend cpu") && "\(e)".contains("H=129, L=200") }
+        _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                   models: 1, batch: 2, seqLen: 40)
+    }
+}
