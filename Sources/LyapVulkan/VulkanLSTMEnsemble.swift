@@ -114,6 +114,46 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         return (0..<models).map { Array(g[($0 * P)..<(($0 + 1) * P)]) }
     }
 
+    /// Replaces the gradients on the device (per model): with `gradients(_:)` and `adamStep(adam:)`, a
+    /// training step whose gradient the host changes between backward and Adam (`lyap audit`'s
+    /// learning-signal perturbations).
+    public func setGradientValues(_ values: [[Float]]) throws {
+        precondition(values.count == models && values.allSatisfy { $0.count == layout.count })
+        try grads.upload(values.flatMap { $0 })
+    }
+
+    /// The Adam update of every model from the gradients on the device: the last part of `trainStep`.
+    public func adamStep(adam: [AdamConfig]) throws {
+        precondition(adam.count == models)
+        try hyper.upload([advanceSteps(adam)])
+        var push = LyapPush(layout: layout)
+        push.M = UInt32(models)
+        setAdamConstants(&push, adam)
+        try sequence.reset()
+        try recordAdam(push, step: 0)
+        try submit()
+    }
+
+    /// Counts one more step per model and returns its Adam hyper-parameters: lr / (1 - beta1^t) and
+    /// sqrt(1 - beta2^t), two per model.
+    private func advanceSteps(_ adam: [AdamConfig]) -> [Float] {
+        var h: [Float] = []
+        for k in 0..<models {
+            steps[k] += 1
+            let n = Double(steps[k])
+            h.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
+            h.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
+        }
+        return h
+    }
+
+    /// beta1, beta2, eps are shared by the ensemble (learning rates may differ per model).
+    private func setAdamConstants(_ p: inout LyapPush, _ adam: [AdamConfig]) {
+        p.beta1 = Float(adam[0].beta1)
+        p.beta2 = Float(adam[0].beta2)
+        p.eps = Float(adam[0].eps)
+    }
+
     // MARK: steps
 
     /// Forward only, per model: totals and logits.
@@ -157,31 +197,13 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         var out: [[LossTotals]] = []
         for chunk in chunks(steps) {
             var push = try stage(chunk, backward: true)
-            var h: [[Float]] = []
-            for _ in chunk {
-                var hs: [Float] = []
-                for k in 0..<models {
-                    self.steps[k] += 1
-                    let n = Double(self.steps[k])
-                    hs.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
-                    hs.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
-                }
-                h.append(hs)
-            }
-            try hyper.upload(h)
+            try hyper.upload(chunk.map { _ in advanceSteps(adam) })
             try sequence.reset()
             for s in push.indices {
-                // beta1, beta2, eps are shared by the ensemble (learning rates may differ per model).
-                push[s].beta1 = Float(adam[0].beta1)
-                push[s].beta2 = Float(adam[0].beta2)
-                push[s].eps = Float(adam[0].eps)
+                setAdamConstants(&push[s], adam)
                 try recordForward(push[s], step: s)
                 try recordBackward(push[s], step: s)
-                sequence.beginLabel("adam")
-                try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
-                                      push: bytes(push[s]), groups: kernels.groups(models * layout.count))
-                sequence.endLabel()
-                sequence.barrier()
+                try recordAdam(push[s], step: s)
             }
             try submit()
             out += try results(chunk).map { $0.map(\.totals) }
@@ -277,6 +299,14 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                                push: b, groups: kernels.groups(M * B))
         sequence.barrier()
         sequence.endLabel()
+    }
+
+    private func recordAdam(_ p: LyapPush, step s: Int) throws {
+        sequence.beginLabel("adam")
+        try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
+                              push: bytes(p), groups: kernels.groups(models * layout.count))
+        sequence.endLabel()
+        sequence.barrier()
     }
 
     private func recordBackward(_ p: LyapPush, step s: Int) throws {

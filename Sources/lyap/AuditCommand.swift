@@ -33,9 +33,10 @@ struct AuditCommand: ParsableCommand {
               lr:FACTOR; swap:K (minibatches K and K+1, 0-based, exchanged);
               batch:SIZE (CPU backend only);
               grad-noise:EPS (g += EPS*||g||*zeta/||zeta||, a fresh zeta at
-              every step; CPU backend only);
-              loss-scale:EPS (loss and gradients x (1+EPS), EPS > -1; CPU
-              backend only).
+              every step);
+              loss-scale:EPS (loss and gradients x (1+EPS), EPS > -1).
+            On Vulkan these two read the gradient back to the host at every
+            step of that epoch.
 
             --analyze-every K runs the run's stability analysis (as lyap train
             --analyze-every) on every twin at every K-th epoch after branching
@@ -112,7 +113,7 @@ struct AuditCommand: ParsableCommand {
                 info("audit of \(from) at epoch \(at) on \(choice.recordName)")
                 let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
                                                 batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
-                result = try setup.run(backend)
+                result = try setup.run(backend) { backend.gradientTransform = $0 }
             }
             try BackendChoice.checkValidation(choice)
             do {

@@ -89,8 +89,6 @@ enum Perturbation: Equatable, CustomStringConvertible {
     var vulkanLimitation: String? {
         switch self {
         case .batch: return "--perturb \(self) runs on --backend cpu only (the Vulkan backend is built for one batch size)"
-        case .gradNoise, .lossScale:
-            return "--perturb \(self) runs on --backend cpu only (it changes the gradient between backward and Adam, which the Vulkan backend keeps on the GPU)"
         default: return nil
         }
     }
