@@ -5,7 +5,7 @@ extension Report {
     /// Figures of `lyap audit` and `lyap stages` outputs found in the run directory. Both are optional
     /// experiments, so their absence gets a note only when the run has a step log but no stages output.
     mutating func addAuditAndStageFigures(_ i: ReportInputs) {
-        for a in i.audits { figures.append(Self.auditFigure(a)) }
+        for a in i.audits { figures += [Self.auditFigure(a), Self.auditFunctionFigure(a)] }
         if let s = i.stages {
             figures += Self.stageFigures(s)
             if s.wasserstein.isEmpty { notes.append("Wasserstein distances: stages-wasserstein.csv is missing or empty (no checkpoints when lyap stages ran).") }
@@ -42,4 +42,21 @@ extension Report {
                       svg: c.render(), tables: [(id.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined(),
                                                 CSVTable(header: ["twin", "perturbation", "epochs_after", "d_theta", "disagreement"], rows: rows))])
     }
+
+    /// Function distance: the fraction of test reviews whose predicted class differs from the baseline's.
+    static func auditFunctionFigure(_ a: AuditCurves) -> Figure {
+        let at = a.at.map { " at epoch \($0)" } ?? ""
+        let id = (a.name.hasPrefix("audit") ? a.name : "audit-" + a.name) + "-function"
+        var c = Chart(id: id, title: "Prediction disagreement with the baseline, branched\(at) (\(a.name))",
+                      xLabel: "epochs after branching", yLabel: "test reviews predicted differently (%)")
+        c.integerX = true
+        c.lines = a.twins.enumerated().map { k, t in
+            LineSeries(name: t.perturbation, x: t.epochsAfter, y: t.disagreement.map { $0.map { 100 * $0 } }, color: Palette.color(k),
+                       markers: true)
+        }
+        return Figure(id: id, heading: "Perturbation audit: function distance (\(a.name))",
+                      caption: "Share of the test set on which each twin's predicted class differs from the baseline's, per epoch after branching\(at) (the disagreement column of \(a.name)/audit.csv, also in the table of the figure above). Parameters can drift apart while the function stays put; this shows when the drift reaches the predictions.",
+                      svg: c.render(), tables: [])
+    }
 }
+

@@ -96,15 +96,20 @@ import Testing
         try CSVTable(header: ["epoch", "alpha_to_previous", "alpha_to_first", "beta_to_previous", "beta_to_first", "alpha_to_beta"],
                      rows: [["1", "", "0", "", "0", "0.1"], ["2", "0.1", "0.1", "0.02", "0.02", "0.15"]]).write(path: dir + "/stages-wasserstein.csv")
         let r = Report(try ReportInputs.load(runDir: dir, dynamicsPath: nil, tanhMapPath: nil))
-        #expect(Array(r.figures.map(\.id).suffix(3)) == ["audit-e2", "stages", "wasserstein"])
+        #expect(Array(r.figures.map(\.id).suffix(4)) == ["audit-e2", "audit-e2-function", "stages", "wasserstein"])
         #expect(!r.notes.contains { $0.contains("lyap stages") })
         #expect(r.inputs.stages?.intervals.map(\.label) == ["initial plateau"])
         #expect(r.inputs.stages?.wasserstein.map(\.name) == StageCurves.wassersteinColumns)
         let files = try r.write(to: dir + "/report")
-        for f in ["audit-e2.svg", "audit_e2.csv", "stages.svg", "stages_curve.csv", "wasserstein.svg"] { #expect(files.contains(f), "\(f)") }
-        for f in ["audit-e2", "stages", "wasserstein"] {
+        for f in ["audit-e2.svg", "audit-e2-function.svg", "audit_e2.csv", "stages.svg", "stages_curve.csv", "wasserstein.svg"] {
+            #expect(files.contains(f), "\(f)")
+        }
+        for f in ["audit-e2", "audit-e2-function", "stages", "wasserstein"] {
             let svg = try String(contentsOfFile: dir + "/report/\(f).svg", encoding: .utf8)
             #expect(XMLCollector.parse(svg) != nil, "\(f).svg is not well-formed XML")
         }
+        // The function-distance figure draws one line per twin, in percent of the test set.
+        let fn = try String(contentsOfFile: dir + "/report/audit-e2-function.svg", encoding: .utf8)
+        for t in audit.twins { #expect(fn.contains(Markup.escape(t.perturbation)), "\(t.perturbation) missing") }
     }
 }
