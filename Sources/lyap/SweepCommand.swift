@@ -47,6 +47,8 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var compute: BackendOptions
     @Option(help: "Vulkan: at most this many configurations in one ensemble (default: all of a variant and width).")
     var maxModels: Int?
+    @Flag(help: "Vulkan: train all widths of a variant in one ensemble, each model zero-padded to the widest (exact up to rounding; more work per model, far fewer sequential passes on a GPU).")
+    var padWidths = false
     @Flag(help: "Continue the sweep in --out, skipping finished configurations.") var resume = false
     @Flag(help: "Replace a sweep already in --out.") var force = false
 

@@ -4,32 +4,43 @@ import LyapStudy
 import LyapTraining
 import LyapVulkan
 
-/// A Vulkan ensemble as a `ModelGroup`: all its models step in one dispatch stream.
+/// A Vulkan ensemble as a `ModelGroup`: all its models step in one dispatch stream. With `widths`, model
+/// k has width widths[k] zero-padded to the ensemble's width (`--pad-widths`; exact, see WidthPadding).
 final class EnsembleGroup: ModelGroup {
     let ensemble: VulkanLSTMEnsemble
-    init(_ ensemble: VulkanLSTMEnsemble) { self.ensemble = ensemble }
+    let widths: [Int]?
+    init(_ ensemble: VulkanLSTMEnsemble, widths: [Int]? = nil) {
+        self.ensemble = ensemble
+        self.widths = widths
+    }
     var models: Int { ensemble.models }
     var stepsPerCall: Int { ensemble.stepsPerSubmit }
 
     func load(_ initial: [ParameterStore<Double>]) throws {
-        try ensemble.load(initial.map { TrainingState(params: $0.converted(to: Float.self)) })
+        let H = ensemble.shape.hidden
+        try ensemble.load(initial.map { TrainingState(params: $0.padded(toHidden: H).converted(to: Float.self)) })
     }
     func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
         try ensemble.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
     }
     func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensemble.evaluate(steps: steps).map { $0.map(\.totals) } }
-    func parameters() throws -> [ParameterStore<Double>] { try ensemble.states().map { $0.params.converted(to: Double.self) } }
+    func parameters() throws -> [ParameterStore<Double>] {
+        let p = try ensemble.states().map { $0.params.converted(to: Double.self) }
+        guard let widths else { return p }
+        return zip(p, widths).map { $0.unpadded(toHidden: $1) }
+    }
 }
 
 enum SweepGroups {
     /// Which configurations train together: on the CPU each alone, in grid order; on Vulkan those of one
     /// variant and width (one shape, one training-set size, one frozen setting), at most `maxModels` each.
-    static func split(_ todo: [SweepConfiguration], ensemble: Bool, maxModels: Int?) -> [[SweepConfiguration]] {
+    /// With `padWidths`, all widths of one variant share an ensemble (zero-padded to the widest).
+    static func split(_ todo: [SweepConfiguration], ensemble: Bool, maxModels: Int?, padWidths: Bool = false) -> [[SweepConfiguration]] {
         guard ensemble else { return todo.map { [$0] } }
         var keys: [String] = []
         var members: [String: [SweepConfiguration]] = [:]
         for c in todo {
-            let key = "\(c.variant)/\(c.width)"
+            let key = padWidths ? "\(c.variant)" : "\(c.variant)/\(c.width)"
             if members[key] == nil { keys.append(key) }
             members[key, default: []].append(c)
         }
@@ -43,9 +54,11 @@ enum SweepGroups {
     static func make(_ group: [SweepConfiguration], plan: SweepPlan, choice: BackendChoice, stepsPerSubmit: Int,
                      compiler: () throws -> ShaderCompiler) throws -> ModelGroup {
         let s = plan.settings, frozen = group[0].variant.frozenEmbedding
-        let shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: group[0].width)
+        let widths = group.map(\.width), padded = Set(widths).count > 1
+        let shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: widths.max()!)
         switch choice {
         case .cpu:
+            precondition(!padded, "the CPU backend trains each configuration at its own width")
             switch s.precision {
             case .float32:
                 let b = group.map { _ in CPUBackend<Float>(shape: shape, threads: plan.threads) }
@@ -60,7 +73,7 @@ enum SweepGroups {
             let e = try VulkanLSTMEnsemble(context: ctx, compiler: try compiler(), shape: shape, models: group.count,
                                            batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
             e.frozenEmbedding = frozen
-            return EnsembleGroup(e)
+            return EnsembleGroup(e, widths: padded ? widths : nil)
         }
     }
 }

@@ -30,6 +30,9 @@ struct SweepRunner {
         if case .vulkan = choice, settings.precision == .float64 {
             throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
         }
+        if command.padWidths, case .cpu = choice {
+            throw ConfigError("--pad-widths groups widths into one Vulkan ensemble; it needs --backend vulkan (the CPU trains each width at its own size)")
+        }
         try dir.create()
         backends.append(choice.recordName)
         let mine = plan.configurations
@@ -46,10 +49,10 @@ struct SweepRunner {
         var isVulkan = false
         if case .vulkan = choice { isVulkan = true }
         var started = records.count
-        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels) {
+        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels, padWidths: command.padWidths) {
             let label = group.count == 1
                 ? "configuration \(started + 1)/\(mine.count) \(group[0].id)"
-                : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(group[0].width))"
+                : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(Set(group.map(\.width)).sorted().map(String.init).joined(separator: ",")))"
             info(label)
             let rows = try train(group, choice: choice, compiler: shaderCompiler, label: label)
             for (c, r) in zip(group, rows) {

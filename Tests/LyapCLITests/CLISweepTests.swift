@@ -110,19 +110,30 @@ struct CLISweepTests {
         _ = try sweep(s.dir + "/vk", grid(s) + ["--backend", "vulkan", "--validate"])
         _ = try sweep(s.dir + "/vk1", grid(s) + ["--backend", "vulkan", "--max-models", "1", "--steps-per-submit", "1"])
         _ = try sweep(s.dir + "/cpu", grid(s) + ["--backend", "cpu", "--threads", "1"])
+        let padded = try sweep(s.dir + "/pad", grid(s) + ["--backend", "vulkan", "--pad-widths"])
+        #expect(padded.stdout.contains("H=3,5"), "both widths in one ensemble: \(padded.stdout)")
         // Models in an ensemble are independent: grouped and one-by-one are bitwise the same.
         #expect(try read(s.dir + "/vk/sweep.csv") == read(s.dir + "/vk1/sweep.csv"))
         // float32 on both sides, different summation orders: losses within 1e-5 relative; errors equal
-        // unless a logit sits at 0 (not the case for these seeds).
-        let vk = try read(s.dir + "/vk/sweep.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let cpu = try read(s.dir + "/cpu/sweep.csv").split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        #expect(vk.count == cpu.count && vk[0] == cpu[0])
-        for (a, b) in zip(vk.dropFirst(), cpu.dropFirst()) {
-            #expect(a[0..<5] == b[0..<5])
-            #expect(a[6] == b[6] && a[8] == b[8], "errors differ: \(a) vs \(b)")
+        // unless a logit sits at 0 (not the case for these seeds). Zero-padded widths are exact up to the
+        // same rounding.
+        try expectClose(s.dir + "/vk/sweep.csv", s.dir + "/cpu/sweep.csv")
+        try expectClose(s.dir + "/pad/sweep.csv", s.dir + "/vk/sweep.csv")
+        let r = try CLI.run(["sweep", "--out", s.dir + "/nopad"] + grid(s) + ["--backend", "cpu", "--pad-widths"])
+        #expect(r.status != 0 && r.stderrLines.count == 1 && r.stderr.contains("--pad-widths"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/nopad"))
+    }
+
+    func expectClose(_ path: String, _ refPath: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let got = try read(path).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let ref = try read(refPath).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(got.count == ref.count && got[0] == ref[0], sourceLocation: sourceLocation)
+        for (a, b) in zip(got.dropFirst(), ref.dropFirst()) {
+            #expect(a[0..<5] == b[0..<5], sourceLocation: sourceLocation)
+            #expect(a[6] == b[6] && a[8] == b[8], "errors differ: \(a) vs \(b)", sourceLocation: sourceLocation)
             for i in [5, 7] {
                 let x = Double(a[i])!, y = Double(b[i])!
-                #expect(abs(x - y) <= 1e-5 * abs(y), "column \(i): vulkan \(x) vs cpu \(y) in \(b[0..<5])")
+                #expect(abs(x - y) <= 1e-5 * abs(y), "column \(i): \(x) vs reference \(y) in \(b[0..<5])", sourceLocation: sourceLocation)
             }
         }
     }

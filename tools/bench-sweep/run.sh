@@ -3,7 +3,8 @@
 # configurations trained one after another in PyTorch (tools/bench-sweep/torch_sweep.py), in one run.
 #   tools/bench-sweep/run.sh [--backend cpu|vulkan] [--torch-device cpu|cuda]
 # Sizes are environment variables (defaults: 8 widths x 4 seeds, 2 epochs on 1000/500 embedded
-# reviews of length 500, the paper's): WIDTHS SEEDS EPOCHS TRAIN TEST SEQ_LEN BATCH THREADS.
+# reviews of length 500, the paper's): WIDTHS SEEDS EPOCHS TRAIN TEST SEQ_LEN BATCH THREADS; SWEEP_FLAGS
+# adds flags to lyap sweep (e.g. --pad-widths on Vulkan).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 backend=cpu
@@ -30,7 +31,7 @@ trap 'rm -rf "$out"' EXIT
 start=$(date +%s.%N)
 .build/release/lyap sweep --out "$out/sweep" --backend "$backend" --widths "$WIDTHS" --seeds "$SEEDS" \
     --epochs "$EPOCHS" --train-size "$TRAIN" --test-size "$TEST" --seq-len "$SEQ_LEN" --batch "$BATCH" \
-    --threads "$THREADS" >/dev/null
+    --threads "$THREADS" ${SWEEP_FLAGS:-} >/dev/null
 end=$(date +%s.%N)
 lyap_s=$(echo "$end - $start" | bc)
 rows=$(($(wc -l < "$out/sweep/sweep.csv") - 1))
