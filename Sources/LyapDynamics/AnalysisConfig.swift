@@ -78,6 +78,7 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
             throw ConfigError("--transient \(transient) leaves no step to average exponents over (--steps \(steps) - --drive \(drive) = \(steps - drive) zero-input steps)")
         }
         if let r = renormEvery, r < 1 { throw ConfigError("--renorm-every \(r) must be at least 1") }
+        if finiteTimeSeries && exponents == 0 { throw ConfigError("--ftle needs --exponents 1 or more (the series is the leading tangent's)") }
         if reviews < 1 { throw ConfigError("--reviews \(reviews) must be at least 1") }
         if !(epsilon > 0) || !epsilon.isFinite { throw ConfigError("--epsilon \(epsilon) must be a positive number") }
         if jacobianNormIterations < 0 { throw ConfigError("--jacobian-norm \(jacobianNormIterations) must be at least 0") }

@@ -472,7 +472,7 @@ void main() {
 //   (as GramSchmidt does on the CPU).
 // Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
-// row count and the final frame. Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
+// row count and the final frame (and with FTLE the ln R_11 of every renormalisation). Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
 // two >= 2H (reduction width), and ROWREG when each gate row has its own invocation (4H <= workgroup size)
 // and H <= 64: the invocation's row of U stays in registers for the whole loop instead of being read from
 // global memory for every row of every step.
@@ -496,6 +496,13 @@ layout(std430, set = 0, binding = 5) writeonly buffer Logs { float logs[]; };   
 layout(std430, set = 0, binding = 6) writeonly buffer Collapsed { uint collapsed[]; };  // [m][s]
 layout(std430, set = 0, binding = 7) writeonly buffer FinalFrame { float finalQ[]; };   // [m][s][k][2H]
 layout(std430, set = 0, binding = 8) buffer Saved { float saved[]; };  // [m][s][(3+k)*2H + 2k + 1]: state between chunks
+#ifdef FTLE
+// The finite-time series: ln R_11 of each renormalisation at its zero-input step (others untouched).
+layout(std430, set = 0, binding = 9) writeonly buffer Series { float series[]; };  // [m][s][autoSteps]
+#define RECORD_FIRST(j, x) if ((j) == 0u && lid == 0u) series[lane * pc.autoSteps + step - 1u] = (x)
+#else
+#define RECORD_FIRST(j, x)
+#endif
 
 shared float st[ROWS * 2 * HID];
 shared float pr[ROWS * 4 * HID];
@@ -655,16 +662,19 @@ void main() {
                 float norm = sqrt(norm2);
                 if (isnan(norm)) {
                     if (accumulate && lid == 0u) kahanAdd(j, norm);
+                    RECORD_FIRST(j, norm);
                 } else if (norm >= 1.175494351e-38 && !isinf(norm)) {
                     float sc = 1.0 / norm;
                     for (uint x = lid; x < n; x += ls) st[v + x] *= sc;
                     barrier();
                     if (accumulate && lid == 0u) kahanAdd(j, log(norm));
+                    RECORD_FIRST(j, log(norm));
                 } else {
                     // Collapsed: ln of the smallest normal (or largest finite) float, then the first unit
                     // vector e_{(j+e) mod 2H} that survives orthogonalisation.
                     lost += 1u;
                     if (accumulate && lid == 0u) kahanAdd(j, isinf(norm) ? 88.72283905 : -87.33654475);
+                    RECORD_FIRST(j, isinf(norm) ? 88.72283905 : -87.33654475);
                     for (uint e = 0u; e < n; ++e) {
                         uint axis = (j + e) % n;
                         for (uint x = lid; x < n; x += ls) st[v + x] = x == axis ? 1.0 : 0.0;

@@ -24,6 +24,9 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         /// The orthonormal tangent frame after the last step, k rows of 2H.
         public var finalFrame: [Float]
         public var collapsedRows: Int
+        /// ln R_11 at every zero-input step (meaningful at the renormalisation steps) with
+        /// `finiteTimeSeries`, else empty.
+        public var firstLogNorms: [Float] = []
     }
 
     /// Cell updates per dispatch; nil (the default) chooses: the whole drive + zero-input loop in one
@@ -58,9 +61,6 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         }
         if c.precision == .float64 {
             throw ConfigError("--precision float64: the Vulkan analysis runs in float32 only (use --backend cpu for the float64 oracle)")
-        }
-        if c.finiteTimeSeries {
-            throw ConfigError("--ftle: the finite-time exponent series is recorded by the CPU backend only (use --backend cpu)")
         }
         let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
         if need > have {
@@ -109,6 +109,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let l = p.layout, H = l.shape.hidden
         let steps = Double(c.renormSchedule.accumulated)
         let wd = Array(p.values[l.wd.range]), bd = Double(p.values[l.bd.offset])
+        let windows = c.finiteTimeSeries ? c.renormSchedule.renormalizationSteps : []
         return lanes.enumerated().map { lane, o in
             var dA = 0.0, dB = 0.0, sum = 0.0, logit = bd
             for j in 0..<H {
@@ -119,11 +120,20 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
                 sum += h
                 logit += Double(wd[j]) * h
             }
-            return ReviewDynamics(reviewIndex: reviews.indices[lane], label: reviews.labels[lane],
-                                  exponents: o.logSums.map { $0 / steps },
-                                  distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
-                                  reducedSum: sum, readout: logit, jacobianNorm: nil, collapsedRows: o.collapsedRows,
-                                  finalState: c.finalStates ? (0..<H).map { Double(o.finalHidden[$0]) } : nil)
+            var r = ReviewDynamics(reviewIndex: reviews.indices[lane], label: reviews.labels[lane],
+                                   exponents: o.logSums.map { $0 / steps },
+                                   distance: [.initial: dA.squareRoot(), .endOfDrive: dB.squareRoot()],
+                                   reducedSum: sum, readout: logit, jacobianNorm: nil, collapsedRows: o.collapsedRows,
+                                   finalState: c.finalStates ? (0..<H).map { Double(o.finalHidden[$0]) } : nil)
+            if c.finiteTimeSeries {
+                // ln R_11 / τ per window, as the CPU engine records it.
+                var previous = 0
+                r.finiteTimeExponents = windows.map { n in
+                    defer { previous = n }
+                    return Double(o.firstLogNorms[n - 1]) / Double(n - previous)
+                }
+            }
+            return r
         }
     }
 
@@ -147,8 +157,11 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let size = workgroupSize(hidden: H)
         var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
         if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
+        let ftle = c.finiteTimeSeries && k > 0
+        if ftle { defines["FTLE"] = "1" }
         let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
-        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)", spirv: spirv, bindings: 9,
+        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(ftle ? ".ftle" : "")", spirv: spirv,
+                                           bindings: ftle ? 10 : 9,
                                            pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
 
         let vectors = AnalysisLaneVectors(reviews: reviews, hidden: H, config: c)
@@ -174,6 +187,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let collapsed = try buffer("analysis.collapsed", group * S)
         let finalQ = try buffer("analysis.final_frame", group * S * k * n)
         let saved = try buffer("analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
+        let auto = c.autonomousSteps
+        let series = ftle ? try buffer("analysis.first_log_norms", group * S * auto) : nil
         let sequence = try CommandSequence(context)
         let totalSteps = c.steps, perDispatch = try dispatchSteps(hidden: H, embed: shape.embed, config: c)
 
@@ -197,7 +212,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             for begin in stride(from: 0, to: totalSteps, by: perDispatch) {
                 push.chunkBegin = UInt32(begin)
                 push.chunkEnd = UInt32(min(totalSteps, begin + perDispatch))
-                try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ, saved],
+                try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ, saved]
+                                        + (series.map { [$0] } ?? []),
                                       push: push, groups: (S, M, 1))
                 sequence.barrier()
             }
@@ -207,6 +223,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             let lg = k > 0 ? try logs.download(Float.self, count: M * S * 2 * k) : []
             let q = k > 0 ? try finalQ.download(Float.self, count: M * S * k * n) : []
             let lost = try collapsed.download(UInt32.self, count: M * S)
+            let firsts = try series?.download(Float.self, count: M * S * auto) ?? []
             for m in 0..<M {
                 out.append((0..<S).map { s in
                     let lane = m * S + s
@@ -214,7 +231,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
                         finalHidden: Array(h[(lane * 3 * H)..<((lane + 1) * 3 * H)]),
                         logSums: (0..<k).map { Double(lg[lane * 2 * k + $0]) - Double(lg[lane * 2 * k + k + $0]) },
                         finalFrame: Array(q[(lane * k * n)..<((lane + 1) * k * n)]),
-                        collapsedRows: Int(lost[lane]))
+                        collapsedRows: Int(lost[lane]),
+                        firstLogNorms: firsts.isEmpty ? [] : Array(firsts[(lane * auto)..<((lane + 1) * auto)]))
                 })
             }
         }

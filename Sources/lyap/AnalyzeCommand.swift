@@ -46,7 +46,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Power iterations per step for the asymptotic Jacobian norm exp<ln‖J_t‖₂> (default 0: off; 2 is plenty).")
     var jacobianNorm: Int = 0
     @Option(help: "float32 (fast path) or float64 (the oracle) (default float32).") var precision: DynamicsPrecision = .float32
-    @Flag(help: "Keep each review's finite-time λ1 series ln ρ_n/τ_n at every renormalisation (JSON: ftle_steps, per_review ftle; CPU backend).")
+    @Flag(help: "Keep each review's finite-time λ1 series ln ρ_n/τ_n at every renormalisation (JSON: ftle_steps, per_review ftle).")
     var ftle = false
     @Flag(help: "Keep each review's final hidden state h_T (JSON: per_review h_T).") var finalStates = false
     @Option(help: "Threads over review blocks (default: all cores); results do not depend on it.") var threads: Int?
@@ -81,7 +81,7 @@ struct AnalyzeCommand: ParsableCommand {
                 throw ConfigError("\(files[0].path): vocabulary V=\(firstShape.vocab) does not match the run's V=\(run.model.vocab) (\(runDir!)/config.json)")
             }
             let reviewSet = autonomous ? ReviewSet.autonomous : try loadReviews(shape: firstShape, run: run)
-            let needsCPU = precision == .float64 || jacobianNorm > 0 || ftle
+            let needsCPU = precision == .float64 || jacobianNorm > 0
             let choice = try BackendChoice.choose(compute.backend ?? (needsCPU ? "cpu" : "auto"), device: compute.device,
                                                   validate: compute.validate)
             var gpu: VulkanStabilityAnalysis?

@@ -70,9 +70,22 @@ struct CLIAnalyzeTests {
         let p = try json(plain)
         #expect(p["ftle_steps"] == nil)
         #expect(try #require(p["per_review"] as? [[String: Any]]).allSatisfy { $0["ftle"] == nil && $0["h_T"] == nil })
+        expectOneLineError(try CLI.run(["analyze", "--checkpoint", ckpt, "--ftle", "--backend", "cpu"] + Self.small + ["--exponents", "0"]),
+                           ["--ftle needs --exponents"])
         if CLIVulkanTests.vulkanAvailable {
-            expectOneLineError(try CLI.run(["analyze", "--checkpoint", ckpt, "--ftle", "--backend", "vulkan"] + Self.small),
-                               ["--ftle", "--backend cpu"])
+            let vk = s.dir + "/vk.json"
+            let g = try CLI.run(["analyze", "--checkpoint", ckpt, "--json", vk, "--ftle", "--final-states", "--renorm-every", "10",
+                                 "--backend", "vulkan", "--validate"] + Self.small)
+            #expect(g.status == 0, "\(g.stderr)")
+            let gj = try json(vk)
+            #expect((gj["ftle_steps"] as? [Int]) == steps)
+            let gpuReviews = try #require(gj["per_review"] as? [[String: Any]])
+            for (a, b) in zip(gpuReviews, reviews) {
+                let x = try #require(a["ftle"] as? [Double]), y = try #require(b["ftle"] as? [Double])
+                #expect(x.count == y.count)
+                // float32 against the CPU's float32 path: the same windows to well within float noise.
+                #expect(zip(x, y).allSatisfy { abs($0 - $1) <= 1e-3 + 1e-3 * abs($1) }, "\(x.prefix(4)) vs \(y.prefix(4))")
+            }
         }
     }
 

@@ -72,12 +72,16 @@ struct StabilityParityTests {
         let p = Self.model(hidden: hidden, seed: 5, gain: 2)
         var c = Self.config(drive: 30, steps: 330, transient: 100, k: 4, reviews: 4)
         c.finalStates = true
+        c.finiteTimeSeries = true
         let g = try Self.gpu.analyze([p], reviews: r, config: c)[0]
         let d = try Self.cpu(p, r, c)
         #expect(d.maxExponent! < -0.05)
         for (x, y) in zip(g.perReview, d.perReview) {
             #expect(x.index == y.index && x.label == y.label)
             #expect(maxAbsDiff(try #require(x.finalState), try #require(y.finalState)) < 1e-5, "h_T")
+            // The finite-time λ1 of every window (one step each here) within the exponents' tolerance.
+            let fx = try #require(x.finiteTimeExponents), fy = try #require(y.finiteTimeExponents)
+            #expect(fx.count == c.renormSchedule.renormalizationSteps.count && maxAbsDiff(fx, fy) < 2e-3, "\(maxAbsDiff(fx, fy))")
             for j in 0..<4 { #expect(abs(x.exponents[j] - y.exponents[j]) < 2e-3, "λ\(j + 1): gpu \(x.exponents[j]) cpu \(y.exponents[j])") }
             #expect(abs(x.reducedSum - y.reducedSum) < 1e-4)
             #expect(abs(x.readout - y.readout) < 1e-4)
@@ -184,9 +188,6 @@ struct StabilityParityTests {
         c.jacobianNormIterations = 1
         #expect { try Self.gpu.analyze([small], reviews: r, config: c) } throws: { e in "\(e)".contains("--jacobian-norm") }
         c.jacobianNormIterations = 0
-        c.finiteTimeSeries = true
-        #expect { try Self.gpu.analyze([small], reviews: r, config: c) } throws: { e in "\(e)".contains("--ftle") }
-        c.finiteTimeSeries = false
         c.steps = 5
         #expect { try Self.gpu.analyze([small], reviews: r, config: c) } throws: { e in "\(e)".contains("--steps 5 must exceed --drive 5") }
         expectNoValidationMessages()
