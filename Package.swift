@@ -68,7 +68,7 @@ let package = Package(
             exclude: ["torch_train_step.py"]),
         // `swift run -c release lyap-bench-dynamics`: stability analysis of one model against JAX/PyTorch.
         .executableTarget(
-            name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapTraining"], path: "tools/bench-dynamics",
+            name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapTraining", "LyapVulkan"], path: "tools/bench-dynamics",
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),

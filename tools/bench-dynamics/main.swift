@@ -5,10 +5,13 @@
 //
 //   swift build -c release --product lyap-bench-dynamics
 //   .build/release/lyap-bench-dynamics [--checkpoint PATH] [--exponents 8,1] [--reviews 500] [--no-peers]
+// `--vulkan [--device N] [--checkpoints M]` adds the Vulkan kernel (lstm_tangent), analysing M copies of the
+// checkpoint in one call as `lyap analyze RUN --backend vulkan` does for a run's M checkpoints.
 import Foundation
 import LyapCore
 import LyapDynamics
 import LyapTraining
+import LyapVulkan
 
 struct Options {
     var checkpoint: String?
@@ -19,6 +22,9 @@ struct Options {
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var reps = 3
     var peers = ["jax", "torch"]
+    var vulkan = false
+    var device: Int?
+    var checkpoints = 1
 }
 
 func fail(_ message: String) -> Never {
@@ -60,8 +66,11 @@ func parse() -> Options {
             o.precisions = ps
         case "--peers": o.peers = value().split(separator: ",").map(String.init)
         case "--no-peers": o.peers = []
+        case "--vulkan": o.vulkan = true
+        case "--device": o.device = int()
+        case "--checkpoints": o.checkpoints = int()
         case "-h", "--help":
-            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1] [--precisions float32,float64] [--threads N] [--reps 3] [--peers jax,torch | --no-peers]")
+            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1] [--precisions float32,float64] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -134,6 +143,35 @@ for k in o.exponents {
     }
 }
 
+if o.vulkan {
+    let ctx: VulkanContext, compiler: ShaderCompiler
+    do {
+        ctx = try VulkanContext.create(deviceIndex: o.device, options: VulkanOptions())
+        compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: nil)
+    } catch { fail("--vulkan: \(error)") }
+    let g = VulkanStabilityAnalysis(context: ctx, compiler: compiler)
+    let models = [ParameterStore<Double>](repeating: params, count: o.checkpoints)
+    for k in o.exponents {
+        var c = AnalysisConfig()
+        c.drive = o.drive
+        c.steps = o.steps
+        c.transient = o.transient
+        c.reviews = o.reviews
+        c.exponents = k
+        var times: [Double] = []
+        var last: CheckpointAnalysis?
+        for rep in 0...o.reps {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do { last = try g.analyze(models, reviews: reviews, config: c).last } catch { fail("--vulkan k=\(k): \(error)") }
+            if rep > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+        }
+        let r = Row(who: "lyap vulkan float32 (\(ctx.info.name), \(o.checkpoints) checkpoint\(o.checkpoints == 1 ? "" : "s"))", k: k,
+                    seconds: median(times), cpu: .nan, lambda1: last!.maxExponent!, dEnd: last!.distance(.endOfDrive).logMean)
+        rows.append(r)
+        print(String(format: "  %@ k=%d: %.3f s  (λ1 mean %+.5f, D~ end %.3f)", r.who, k, r.seconds, r.lambda1, r.dEnd))
+    }
+}
+
 /// The peers read the model and the reviews from raw little-endian float32/int32 files.
 func writePeerInputs(_ dir: URL, params: ParameterStore<Double>, tokens: [Int32]) throws {
     let shape = params.layout.shape
@@ -203,5 +241,6 @@ print("|---|---:|---:|---:|---:|---:|---:|")
 for r in rows {
     let base = rows.first { $0.who == "lyap cpu float32" && $0.k == r.k }
     let ratio = base.map { String(format: "%.2fx", r.seconds / $0.seconds) } ?? "n/a"
-    print(String(format: "| %@ | %d | %.2f | %.2f | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, r.cpu, r.lambda1, r.dEnd, ratio))
+    let cpu = r.cpu.isNaN ? "n/a" : String(format: "%.2f", r.cpu)  // a GPU job's host CPU time says nothing
+    print(String(format: "| %@ | %d | %.2f | %@ | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, cpu, r.lambda1, r.dEnd, ratio))
 }
