@@ -116,16 +116,23 @@ func cpuSeconds() -> Double {
 
 struct Row { var who: String; var k: Int; var seconds: Double; var cpu: Double; var lambda1: Double; var dEnd: Double }
 var rows: [Row] = []
+
+/// The benchmark's protocol with k exponents.
+func protocolConfig(k: Int) -> AnalysisConfig {
+    var c = AnalysisConfig()
+    c.drive = o.drive
+    c.steps = o.steps
+    c.transient = o.transient
+    c.reviews = o.reviews
+    c.exponents = k
+    c.threads = o.threads
+    return c
+}
+
 for k in o.exponents {
     for p in o.precisions {
-        var c = AnalysisConfig()
-        c.drive = o.drive
-        c.steps = o.steps
-        c.transient = o.transient
-        c.reviews = o.reviews
-        c.exponents = k
+        var c = protocolConfig(k: k)
         c.precision = p
-        c.threads = o.threads
         var times: [Double] = [], cpus: [Double] = []
         var last: CheckpointAnalysis?
         for rep in 0...o.reps {
@@ -152,12 +159,7 @@ if o.vulkan {
     let g = VulkanStabilityAnalysis(context: ctx, compiler: compiler)
     let models = [ParameterStore<Double>](repeating: params, count: o.checkpoints)
     for k in o.exponents {
-        var c = AnalysisConfig()
-        c.drive = o.drive
-        c.steps = o.steps
-        c.transient = o.transient
-        c.reviews = o.reviews
-        c.exponents = k
+        let c = protocolConfig(k: k)
         var times: [Double] = []
         var last: CheckpointAnalysis?
         for rep in 0...o.reps {
