@@ -31,3 +31,8 @@ uint rowIndex(uint m, uint t, uint b) { return (m * pc.L + t) * pc.B + b; }
 
 // Grid-stride loop: any problem size fits in a dispatch of at most 65535 workgroups.
 #define FOR_EACH_INDEX(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
+
+// Split-K reductions (SplitK.swift): a model's rows 0 ..< rows are cut into pc.splits chunks of
+// pc.splitRows rows, the last one possibly shorter; chunk c is [splitBegin(c), splitEnd(c, rows)).
+uint splitBegin(uint c) { return c * pc.splitRows; }
+uint splitEnd(uint c, uint rows) { return min(splitBegin(c) + pc.splitRows, rows); }

@@ -2,8 +2,8 @@
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
  * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
- * The training kernels read M..invB/beta1/beta2/eps; lstm_tangent (the stability analysis) reads M, B (reviews),
- * E, H, P, the offsets, and drive..tangents below. */
+ * The training kernels read M..invB/beta1/beta2/eps and the split* fields (the split-K gradient kernels);
+ * lstm_tangent (the stability analysis) reads M, B (reviews), E, H, P, the offsets, and drive..tangents. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
 uint L;          /* steps per sequence */
@@ -18,8 +18,8 @@ uint offB;
 uint offWd;
 uint offBd;
 uint segCap;     /* capacity of the per-model token segment arrays (L*B) */
-uint pad12;      /* (unused; keeps the block at 32 fields) */
-uint pad13;
+uint splits;     /* split-K gradient kernels (SplitK.swift): chunks C of the row range, */
+uint splitRows;  /* rows per chunk (the last chunk may be shorter), */
 float invB;      /* 1 / B */
 float beta1;
 float beta2;
@@ -31,8 +31,8 @@ uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
 uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
 uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<chunkEnd of drive + autoSteps */
 uint chunkEnd;
-uint pad7;
-uint pad8;
-uint pad9;
+uint splitOutputs; /* grad_sum_parts: outputs per model of the reduction being finished, */
+uint splitDst;   /* and their offset inside one model's gradients */
+uint pad9;       /* (unused; keeps the block at 32 fields) */
 uint pad10;
 uint pad11;

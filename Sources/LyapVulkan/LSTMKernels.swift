@@ -5,7 +5,9 @@ import LyapCore
 /// a define (it sizes shared memory) and the workgroup size as specialization constant 0.
 final class LSTMKernels: @unchecked Sendable {
     let inputProjection, forward, headLoss, backward: ComputePipeline
-    let gradRecurrent, gradInput, gradSmall, inputDelta, gradEmbedding, adam: ComputePipeline
+    /// The split-K weight-gradient reductions (SplitK): pass 1 per reduction, and the shared pass 2.
+    let gradRecurrentPart, gradInputPart, gradBiasPart, gradSumParts: ComputePipeline
+    let gradHead, inputDelta, gradEmbedding, adam: ComputePipeline
     /// Invocations per workgroup of the 1-D kernels and of the persistent (per-sequence) kernels.
     let flatSize: Int, persistentSize: Int
 
@@ -24,9 +26,11 @@ final class LSTMKernels: @unchecked Sendable {
         forward = try make("lstm_forward", 5, persistentSize)
         headLoss = try make("head_loss", 6, flatSize)
         backward = try make("lstm_backward", 6, persistentSize)
-        gradRecurrent = try make("grad_recurrent", 3, flatSize)
-        gradInput = try make("grad_input", 4, flatSize)
-        gradSmall = try make("grad_small", 4, flatSize)
+        gradRecurrentPart = try make("grad_recurrent_part", 3, flatSize)
+        gradInputPart = try make("grad_input_part", 4, flatSize)
+        gradBiasPart = try make("grad_bias_part", 2, flatSize)
+        gradSumParts = try make("grad_sum_parts", 2, flatSize)
+        gradHead = try make("grad_head", 3, flatSize)
         inputDelta = try make("input_delta", 3, flatSize)
         gradEmbedding = try make("grad_embedding", 5, flatSize)
         adam = try make("adam", 5, flatSize)

@@ -31,11 +31,18 @@ public enum LoopBudget {
         let units = ceilDiv(H, ls)
         let forward = units + L * (ceilDiv(G, ls) * (H + 1) + units + 1) + (rowsInRegisters ? H : 0)
         let backward = units + L * (units + (rowsInRegisters ? (H + 1) + units : units * (G + 1)) + 1) + (rowsInRegisters ? H : 0)
+        // The split-K reductions: pass 1 sums one chunk of rows per item, pass 2 adds the chunks.
+        let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: L)
+        let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: L)
+        let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: L)
+        let sums = [(wh, G * H), (wx, G * E), (bias, G)].map { split, n in perInvocation(M * n) * (split.chunks + 1) }
         let reductions = [
             ("lstm_forward", forward), ("lstm_backward", backward),
-            ("grad_recurrent", perInvocation(M * G * H) * (L * (B + 1) + 1)),
-            ("grad_input", perInvocation(M * G * E) * (L * (B + 1) + 1)),
-            ("grad_small", perInvocation(M * (G + H + 1)) * (L * (B + 1) + 1)),
+            ("grad_recurrent_part", perInvocation(M * wh.chunks * G * H) * (wh.chunkRows + 1)),
+            ("grad_input_part", perInvocation(M * wx.chunks * G * E) * (wx.chunkRows + 1)),
+            ("grad_bias_part", perInvocation(M * bias.chunks * G) * (bias.chunkRows + 1)),
+            ("grad_sum_parts", sums.max()!),
+            ("grad_head", perInvocation(M * (H + 1)) * (B + 1)),
             ("input_delta", perInvocation(M * L * B * E) * (G + 1)),
             // Worst case: one token id fills the whole batch (padding in a batch of short reviews).
             ("grad_embedding", perInvocation(M * V * E) * (L * B + 1)),

@@ -27,6 +27,28 @@ void main() {
 }
 
 """#,
+        "grad_bias_part.comp": #"""
+#version 450
+// Split-K pass 1 of the gate bias gradient, the sum of dA[t][b][r] over the rows j = t*B + b < L*B, cut
+// into pc.splits chunks: one invocation per (model, chunk, r) sums its chunk in ascending j into
+// parts[m][c][r]; grad_sum_parts adds the chunks in ascending c. r is fastest (coalesced dA reads).
+#include "include/common.glsl"
+
+layout(std430, set = 0, binding = 0) readonly buffer DA { float dA[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer Parts { float parts[]; };
+
+void main() {
+    uint G = 4u * pc.H, rows = pc.L * pc.B;
+    FOR_EACH_INDEX(i, pc.M * pc.splits * G) {
+        uint r = i % G, c = (i / G) % pc.splits, m = i / (pc.splits * G);
+        uint base = rowIndex(m, 0u, 0u);
+        float acc = 0.0;
+        for (uint j = splitBegin(c); j < splitEnd(c, rows); ++j) acc += dA[(base + j) * G + r];
+        parts[i] = acc;
+    }
+}
+
+"""#,
         "grad_embedding.comp": #"""
 #version 450
 // The embedding gradient without atomics: the host groups the batch's positions by token id
@@ -58,87 +80,104 @@ void main() {
 }
 
 """#,
-        "grad_input.comp": #"""
+        "grad_head.comp": #"""
 #version 450
-// dL/dWx[r][e] = sum over t, b of dA[t][b][r] * x[t][b][e], with x read from the embedding table.
-// One invocation per (model, r, e), fixed summation order.
+// The head gradients, one invocation per output: the head weights (sum over b of dz * h[L-1]) and the
+// head bias (sum of dz), each summed over b in order. (Short sums over the batch: no split.)
 #include "include/common.glsl"
 
-layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Tokens { int tokens[]; };
-layout(std430, set = 0, binding = 2) readonly buffer DA { float dA[]; };
-layout(std430, set = 0, binding = 3) buffer Grads { float grads[]; };
-
-void main() {
-    uint G = 4u * pc.H;
-    FOR_EACH_INDEX(i, pc.M * G * pc.E) {
-        uint e = i % pc.E, r = (i / pc.E) % G, m = i / (G * pc.E);
-        uint emb = m * pc.P + pc.offEmb;
-        float acc = 0.0;
-        for (uint t = 0u; t < pc.L; ++t) {
-            for (uint b = 0u; b < pc.B; ++b) {
-                uint id = uint(tokens[(m * pc.B + b) * pc.L + t]);
-                acc += dA[rowIndex(m, t, b) * G + r] * params[emb + id * pc.E + e];
-            }
-        }
-        grads[m * pc.P + pc.offWx + r * pc.E + e] = acc;
-    }
-}
-
-"""#,
-        "grad_recurrent.comp": #"""
-#version 450
-// dL/dWh[r][k] = sum over t >= 1 and b of dA[t][b][r] * h[t-1][b][k]. One invocation per
-// (model, r, k) summing in a fixed order: deterministic, no atomics.
-#include "include/common.glsl"
-
-layout(std430, set = 0, binding = 0) readonly buffer DA { float dA[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Hidden { float hidden[]; };
+layout(std430, set = 0, binding = 0) readonly buffer Hidden { float hidden[]; };
+layout(std430, set = 0, binding = 1) readonly buffer DZ { float dz[]; };
 layout(std430, set = 0, binding = 2) buffer Grads { float grads[]; };
 
 void main() {
-    uint H = pc.H, G = 4u * pc.H;
-    FOR_EACH_INDEX(i, pc.M * G * H) {
-        uint k = i % H, r = (i / H) % G, m = i / (G * H);
-        float acc = 0.0;
-        for (uint t = 1u; t < pc.L; ++t) {
-            for (uint b = 0u; b < pc.B; ++b) {
-                acc += dA[rowIndex(m, t, b) * G + r] * hidden[rowIndex(m, t - 1u, b) * H + k];
-            }
-        }
-        grads[m * pc.P + pc.offWh + r * H + k] = acc;
-    }
-}
-
-"""#,
-        "grad_small.comp": #"""
-#version 450
-// The small gradients, one invocation per output: the gate bias (sum of dA over t, b), the head
-// weights (sum over b of dz * h[L-1]) and the head bias (sum of dz). Fixed summation order.
-#include "include/common.glsl"
-
-layout(std430, set = 0, binding = 0) readonly buffer DA { float dA[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Hidden { float hidden[]; };
-layout(std430, set = 0, binding = 2) readonly buffer DZ { float dz[]; };
-layout(std430, set = 0, binding = 3) buffer Grads { float grads[]; };
-
-void main() {
-    uint H = pc.H, G = 4u * pc.H, n = G + H + 1u;
+    uint H = pc.H, n = H + 1u;
     FOR_EACH_INDEX(i, pc.M * n) {
-        uint m = i / n, k = i % n;
+        uint m = i / n, j = i % n;
         float acc = 0.0;
-        if (k < G) {
-            for (uint t = 0u; t < pc.L; ++t)
-                for (uint b = 0u; b < pc.B; ++b) acc += dA[rowIndex(m, t, b) * G + k];
-            grads[m * pc.P + pc.offB + k] = acc;
-        } else if (k < G + H) {
-            uint j = k - G;
+        if (j < H) {
             for (uint b = 0u; b < pc.B; ++b) acc += dz[m * pc.B + b] * hidden[rowIndex(m, pc.L - 1u, b) * H + j];
             grads[m * pc.P + pc.offWd + j] = acc;
         } else {
             for (uint b = 0u; b < pc.B; ++b) acc += dz[m * pc.B + b];
             grads[m * pc.P + pc.offBd] = acc;
         }
+    }
+}
+
+"""#,
+        "grad_input_part.comp": #"""
+#version 450
+// Split-K pass 1 of dL/dWx[r][e] = sum over t, b of dA[t][b][r] * x[t][b][e], with x read from the
+// embedding table. The rows j = t*B + b < L*B are cut into pc.splits chunks; one invocation per
+// (model, chunk, r, e) sums its chunk in ascending j into parts[m][c][r][e], and grad_sum_parts adds the
+// chunks in ascending c. e is fastest: neighbouring invocations read one embedding row and the same dA.
+#include "include/common.glsl"
+
+layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Tokens { int tokens[]; };
+layout(std430, set = 0, binding = 2) readonly buffer DA { float dA[]; };
+layout(std430, set = 0, binding = 3) writeonly buffer Parts { float parts[]; };
+
+void main() {
+    uint G = 4u * pc.H, E = pc.E, rows = pc.L * pc.B;
+    FOR_EACH_INDEX(i, pc.M * pc.splits * G * E) {
+        uint e = i % E, r = (i / E) % G, c = (i / (G * E)) % pc.splits, m = i / (pc.splits * G * E);
+        uint base = rowIndex(m, 0u, 0u), emb = m * pc.P + pc.offEmb;
+        float acc = 0.0;
+        for (uint j = splitBegin(c); j < splitEnd(c, rows); ++j) {
+            uint t = j / pc.B, b = j % pc.B;
+            uint id = uint(tokens[(m * pc.B + b) * pc.L + t]);
+            acc += dA[(base + j) * G + r] * params[emb + id * E + e];
+        }
+        parts[i] = acc;
+    }
+}
+
+"""#,
+        "grad_recurrent_part.comp": #"""
+#version 450
+// Split-K pass 1 of dL/dWh[r][k] = sum over t >= 1 and b of dA[t][b][r] * h[t-1][b][k]. The rows
+// j = (t-1)*B + b < (L-1)*B are cut into pc.splits chunks; one invocation per (model, chunk, r, k) sums its
+// chunk in ascending j into parts[m][c][r][k], and grad_sum_parts adds the chunks in ascending c: a fixed
+// order, no atomics. k is fastest, so neighbouring invocations read neighbouring h and the same dA.
+#include "include/common.glsl"
+
+layout(std430, set = 0, binding = 0) readonly buffer DA { float dA[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Hidden { float hidden[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer Parts { float parts[]; };
+
+void main() {
+    uint H = pc.H, G = 4u * pc.H, rows = (pc.L - 1u) * pc.B;
+    FOR_EACH_INDEX(i, pc.M * pc.splits * G * H) {
+        uint k = i % H, r = (i / H) % G, c = (i / (G * H)) % pc.splits, m = i / (pc.splits * G * H);
+        // Row j of h[t-1] is rowIndex(m, 0, 0) + j; its dA[t] is B rows later.
+        uint base = rowIndex(m, 0u, 0u);
+        float acc = 0.0;
+        for (uint j = splitBegin(c); j < splitEnd(c, rows); ++j)
+            acc += dA[(base + pc.B + j) * G + r] * hidden[(base + j) * H + k];
+        parts[i] = acc;
+    }
+}
+
+"""#,
+        "grad_sum_parts.comp": #"""
+#version 450
+// Split-K pass 2, shared by every split reduction: grads[m][splitDst + o] = the sum over c = 0, 1, ...,
+// splits-1, in that order, of parts[m][c][o], for o < splitOutputs. One invocation per (model, o), o
+// fastest; with one chunk it copies the single partial, so the result is the one-pass sum's bits.
+#include "include/common.glsl"
+
+layout(std430, set = 0, binding = 0) readonly buffer Parts { float parts[]; };
+layout(std430, set = 0, binding = 1) buffer Grads { float grads[]; };
+
+void main() {
+    uint n = pc.splitOutputs;
+    FOR_EACH_INDEX(i, pc.M * n) {
+        uint o = i % n, m = i / n;
+        float acc = parts[m * pc.splits * n + o];
+        for (uint c = 1u; c < pc.splits; ++c) acc += parts[(m * pc.splits + c) * n + o];
+        grads[m * pc.P + pc.splitDst + o] = acc;
     }
 }
 
@@ -206,14 +245,19 @@ uint rowIndex(uint m, uint t, uint b) { return (m * pc.L + t) * pc.B + b; }
 // Grid-stride loop: any problem size fits in a dispatch of at most 65535 workgroups.
 #define FOR_EACH_INDEX(i, n) for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
+// Split-K reductions (SplitK.swift): a model's rows 0 ..< rows are cut into pc.splits chunks of
+// pc.splitRows rows, the last one possibly shorter; chunk c is [splitBegin(c), splitEnd(c, rows)).
+uint splitBegin(uint c) { return c * pc.splitRows; }
+uint splitEnd(uint c, uint rows) { return min(splitBegin(c) + pc.splitRows, rows); }
+
 """#,
         "include/lyap_push.h": #"""
 /* The one push-constant block of every lyap kernel, written once in the subset of C and GLSL both
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
  * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
- * The training kernels read M..invB/beta1/beta2/eps; lstm_tangent (the stability analysis) reads M, B (reviews),
- * E, H, P, the offsets, and drive..tangents below. */
+ * The training kernels read M..invB/beta1/beta2/eps and the split* fields (the split-K gradient kernels);
+ * lstm_tangent (the stability analysis) reads M, B (reviews), E, H, P, the offsets, and drive..tangents. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
 uint L;          /* steps per sequence */
@@ -228,8 +272,8 @@ uint offB;
 uint offWd;
 uint offBd;
 uint segCap;     /* capacity of the per-model token segment arrays (L*B) */
-uint pad12;      /* (unused; keeps the block at 32 fields) */
-uint pad13;
+uint splits;     /* split-K gradient kernels (SplitK.swift): chunks C of the row range, */
+uint splitRows;  /* rows per chunk (the last chunk may be shorter), */
 float invB;      /* 1 / B */
 float beta1;
 float beta2;
@@ -241,9 +285,9 @@ uint renorm;     /* lstm_tangent: steps between re-orthonormalisations */
 uint tangents;   /* lstm_tangent: tangent vectors k (<= the KT the kernel was compiled for) */
 uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<chunkEnd of drive + autoSteps */
 uint chunkEnd;
-uint pad7;
-uint pad8;
-uint pad9;
+uint splitOutputs; /* grad_sum_parts: outputs per model of the reduction being finished, */
+uint splitDst;   /* and their offset inside one model's gradients */
+uint pad9;       /* (unused; keeps the block at 32 fields) */
 uint pad10;
 uint pad11;
 

@@ -17,6 +17,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     private let kernels: LSTMKernels
     private let sequence: CommandSequence
     private let params, grads, adamM, adamV, gates, cell, tanhCell, hidden, dA, dX, dz: DeviceBuffer
+    /// Scratch of the split-K gradient reductions (SplitK): per-chunk partial sums [m][c][output] of dWh,
+    /// dWx and the gate bias.
+    private let whParts, wxParts, biasParts: DeviceBuffer
     /// One slot per step of a submission.
     private let tokens, labels, logits, loss, slot, segStart, positions, hyper: SteppedBuffer
     private var segments: [TokenSegments]
@@ -69,6 +72,13 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         logits = try stepped("logits", M * batch)
         loss = try stepped("loss", M * batch)
         dz = try buffer("dz", M * batch)
+        // Sized for the largest chunk count any batch size up to the capacity gives.
+        func parts(_ name: String, _ outputs: Int, _ split: (Int) -> SplitK) throws -> DeviceBuffer {
+            try buffer(name, M * outputs * (1...batch).map { split($0).chunks }.max()!)
+        }
+        whParts = try parts("grad_wh_parts", G * H) { SplitK.recurrent(shape: shape, models: M, batch: $0, seqLen: seqLen) }
+        wxParts = try parts("grad_wx_parts", G * shape.embed) { SplitK.input(shape: shape, models: M, batch: $0, seqLen: seqLen) }
+        biasParts = try parts("grad_bias_parts", G) { SplitK.bias(shape: shape, models: M, batch: $0, seqLen: seqLen) }
         slot = try stepped("token_slot", M * shape.vocab)
         segStart = try stepped("token_segment_start", M * (seqLen * batch + 1))
         positions = try stepped("token_positions", M * seqLen * batch)
@@ -311,15 +321,38 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     private func recordBackward(_ p: LyapPush, step s: Int) throws {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden, G = 4 * H, E = shape.embed
+        let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: seqLen)
+        /// Pass 1's push block: the chunking.
+        func part(_ split: SplitK) -> [UInt8] {
+            var q = p
+            q.splits = UInt32(split.chunks)
+            q.splitRows = UInt32(split.chunkRows)
+            return bytes(q)
+        }
+        /// Pass 2: add the chunks of `outputs` values per model into the gradients at `offset`.
+        func sum(_ parts: DeviceBuffer, _ split: SplitK, outputs: Int, at offset: Int) throws {
+            var q = p
+            q.splits = UInt32(split.chunks)
+            q.splitOutputs = UInt32(outputs)
+            q.splitDst = UInt32(offset)
+            try sequence.dispatch(kernels.gradSumParts, buffers: [parts, grads], push: bytes(q), groups: kernels.groups(M * outputs))
+        }
         sequence.beginLabel("backward")
         try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1))
         sequence.barrier()
-        try sequence.dispatch(kernels.gradRecurrent, buffers: [dA, hidden, grads], push: b, groups: kernels.groups(M * G * H))
-        try sequence.dispatch(kernels.gradInput, slices: [params.whole, tokens.slot(s), dA.whole, grads.whole], push: b,
-                               groups: kernels.groups(M * G * E))
-        try sequence.dispatch(kernels.gradSmall, buffers: [dA, hidden, dz, grads], push: b, groups: kernels.groups(M * (G + H + 1)))
+        try sequence.dispatch(kernels.gradRecurrentPart, buffers: [dA, hidden, whParts], push: part(wh),
+                               groups: kernels.groups(M * wh.chunks * G * H))
+        try sequence.dispatch(kernels.gradInputPart, slices: [params.whole, tokens.slot(s), dA.whole, wxParts.whole], push: part(wx),
+                               groups: kernels.groups(M * wx.chunks * G * E))
+        try sequence.dispatch(kernels.gradBiasPart, buffers: [dA, biasParts], push: part(bias), groups: kernels.groups(M * bias.chunks * G))
+        try sequence.dispatch(kernels.gradHead, buffers: [hidden, dz, grads], push: b, groups: kernels.groups(M * (H + 1)))
         try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E))
         sequence.barrier()
+        try sum(whParts, wh, outputs: G * H, at: layout.wh.offset)
+        try sum(wxParts, wx, outputs: G * E, at: layout.wx.offset)
+        try sum(biasParts, bias, outputs: G, at: layout.bias.offset)
         if !frozenEmbedding {
             try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
                                    push: b, groups: kernels.groups(M * shape.vocab * E))

@@ -22,7 +22,11 @@ struct ParityTests {
         Case(hidden: 129, batch: 3, seqLen: 17, embed: 32, models: 3),
         Case(hidden: 60, batch: 32, seqLen: 100, embed: 32, models: 1),
         Case(hidden: 1, batch: 32, seqLen: 100, embed: 1, models: 3),
+        // Split-K: every reduction in several chunks with a shorter last one (SplitKTests checks the split).
+        splitCase,
     ]
+
+    static let splitCase = Case(hidden: 5, batch: 7, seqLen: 59, embed: 3, models: 2)
 
     static let vocab = 53
 

@@ -16,7 +16,7 @@ struct ShaderSetTests {
         }
         let kernels = try FileManager.default.contentsOfDirectory(atPath: Self.shadersDir).filter { $0.hasSuffix(".comp") }
         #expect(Set(kernels) == Set(ShaderSources.files.keys.filter { $0.hasSuffix(".comp") }))
-        #expect(kernels.count == 11)
+        #expect(kernels.count == 13)
     }
 
     @Test func missingShaderDirectoryIsAClearError() {
