@@ -36,53 +36,85 @@ struct AuditSetup {
     /// without one pass nil, and the learning-signal kinds are refused for them before this runs.
     func run<B: LSTMBackend>(_ backend: B,
                              setGradientTransform: ((((inout [B.Scalar]) -> Void)?) -> Void)? = nil) throws -> AuditResult {
-        let saved = try TrainingStateFile.read(path: statePath, params: params.converted(to: B.Scalar.self))
-        guard saved.epoch == at else { throw TrainingError("\(statePath): records epoch \(saved.epoch), expected \(at)") }
-        let baseline = try trace(backend, saved, .none, setGradientTransform)
-        var twins: [AuditResult.Twin] = []
-        for (i, p) in perturbations.enumerated() {
-            let t = try trace(backend, saved, p, setGradientTransform)
-            twins.append(AuditResult.Twin(name: "twin\(i + 1)", perturbation: p, layout: params.layout,
-                                          baseline: baseline, twin: t, firstEpoch: at))
+        let starts: [TwinStart<B.Scalar>] = try self.starts()
+        let traces = try starts.map { try trace(backend, $0, setGradientTransform) }
+        return result(traces)
+    }
+
+    /// The baseline (perturbation `none`) first, then one twin per perturbation.
+    var allPerturbations: [Perturbation] { [.none] + perturbations }
+
+    /// The result from the traces of `allPerturbations`, in that order.
+    func result(_ traces: [Trace]) -> AuditResult {
+        let baseline = traces[0]
+        let twins = perturbations.enumerated().map { i, p in
+            AuditResult.Twin(name: "twin\(i + 1)", perturbation: p, layout: params.layout, baseline: baseline, twin: traces[i + 1],
+                             firstEpoch: at)
         }
         return AuditResult(twins: twins, layout: params.layout, analysed: baseline.dynamics.indices.filter(analysed).map { at + $0 })
     }
 
-    private func trace<B: LSTMBackend>(_ backend: B, _ saved: TrainingStateFile.Contents<B.Scalar>, _ p: Perturbation,
-                                       _ setHook: ((((inout [B.Scalar]) -> Void)?) -> Void)?) throws -> Trace {
-        var state = saved.state
-        var rng = saved.dataOrder
-        var train = data.train
-        var adam = config.adam
+    /// Where one twin starts: its perturbed state, data-order stream, training labels, the first epoch's
+    /// Adam settings and batch size, and its gradient hook.
+    struct TwinStart<S: BinaryFloatingPoint & Sendable> {
+        var perturbation: Perturbation
+        var state: TrainingState<S>
+        var dataOrder: LabRNG
+        var train: SequenceSet
+        var firstAdam: AdamConfig
+        var firstBatch: Int
+        var hook: ((inout [S]) -> Void)?
+    }
+
+    func starts<S: BinaryFloatingPoint & Sendable>() throws -> [TwinStart<S>] {
+        let saved = try TrainingStateFile.read(path: statePath, params: params.converted(to: S.self))
+        guard saved.epoch == at else { throw TrainingError("\(statePath): records epoch \(saved.epoch), expected \(at)") }
+        return allPerturbations.map { start(saved, $0) }
+    }
+
+    private func start<S: BinaryFloatingPoint & Sendable>(_ saved: TrainingStateFile.Contents<S>, _ p: Perturbation) -> TwinStart<S> {
+        var t = TwinStart(perturbation: p, state: saved.state, dataOrder: saved.dataOrder, train: data.train, firstAdam: config.adam,
+                          firstBatch: config.batch, hook: ParameterNoise.gradientTransform(p, seed: seed))
         switch p {
-        case .none, .batch, .swap, .gradNoise, .lossScale: break
-        case .param(let eps): ParameterNoise.perturb(&state.params, eps: eps, perTensor: false, seed: seed)
-        case .paramTensor(let eps): ParameterNoise.perturb(&state.params, eps: eps, perTensor: true, seed: seed)
-        case .lr(let f): adam.lr *= f
-        case .order(let s): rng = LabRNG(seed: s, stream: "data-order")
+        case .none, .swap, .gradNoise, .lossScale: break
+        case .batch(let b): t.firstBatch = b
+        case .param(let eps): ParameterNoise.perturb(&t.state.params, eps: eps, perTensor: false, seed: seed)
+        case .paramTensor(let eps): ParameterNoise.perturb(&t.state.params, eps: eps, perTensor: true, seed: seed)
+        case .lr(let f): t.firstAdam.lr *= f
+        case .order(let s): t.dataOrder = LabRNG(seed: s, stream: "data-order")
         case .labels(let q):
             var g = LabRNG(seed: seed, stream: "audit-labels")
-            let n = Int((q * Double(train.count)).rounded())
-            for i in g.permutation(train.count).prefix(max(n, 1)) { train.labels[i] = 1 - train.labels[i] }
+            let n = Int((q * Double(t.train.count)).rounded())
+            for i in g.permutation(t.train.count).prefix(max(n, 1)) { t.train.labels[i] = 1 - t.train.labels[i] }
         case .adamReset:
-            state = TrainingState(params: state.params)
+            t.state = TrainingState(params: t.state.params)
         }
-        let hook: ((inout [B.Scalar]) -> Void)? = ParameterNoise.gradientTransform(p, seed: seed)
-        if hook != nil, setHook == nil { throw ConfigError(p.vulkanLimitation ?? "--perturb \(p): not supported on this backend") }
-        try backend.load(state)
+        return t
+    }
+
+    /// Epoch `epoch`'s sample order for a twin (its own stream; `swap:K` in the first epoch).
+    func order<S>(_ t: inout TwinStart<S>, epoch: Int) throws -> [Int] {
+        var order = Array(0..<t.train.count)
+        if config.shuffle { t.dataOrder.shuffle(&order) }
+        if epoch == 1, case .swap(let k) = t.perturbation { try Self.swapBatches(&order, k, batchSize: t.firstBatch) }
+        return order
+    }
+
+    private func trace<B: LSTMBackend>(_ backend: B, _ start: TwinStart<B.Scalar>,
+                                       _ setHook: ((((inout [B.Scalar]) -> Void)?) -> Void)?) throws -> Trace {
+        var t = start
+        let p = t.perturbation
+        if t.hook != nil, setHook == nil { throw ConfigError(p.vulkanLimitation ?? "--perturb \(p): not supported on this backend") }
+        try backend.load(t.state)
         var out = Trace()
         try record(backend, into: &out)
         for epoch in 1...epochs {
-            var B = config.batch
-            if epoch == 1, case .batch(let b) = p { B = b }
-            var order = Array(0..<train.count)
-            if config.shuffle { rng.shuffle(&order) }
-            if epoch == 1, case .swap(let k) = p { try Self.swapBatches(&order, k, batchSize: B) }
-            let a = epoch == 1 ? adam : config.adam
-            if epoch == 1 { setHook?(hook) }
+            let order = try self.order(&t, epoch: epoch)
+            if epoch == 1 { setHook?(t.hook) }
             defer { if epoch == 1 { setHook?(nil) } }
-            _ = try backend.trainEpoch(train, order: order, batchSize: B, adam: a) { _, t in
-                guard t.lossSum.isFinite else { throw TrainingError("audit twin \(p): training loss is \(t.lossSum) at epoch \(at + epoch)") }
+            _ = try backend.trainEpoch(t.train, order: order, batchSize: epoch == 1 ? t.firstBatch : config.batch,
+                                       adam: epoch == 1 ? t.firstAdam : config.adam) { _, step in
+                guard step.lossSum.isFinite else { throw TrainingError("audit twin \(p): training loss is \(step.lossSum) at epoch \(at + epoch)") }
             }
             try record(backend, into: &out)
         }
@@ -103,13 +135,16 @@ struct AuditSetup {
     }
 
     private func record<B: LSTMBackend>(_ backend: B, into t: inout Trace) throws {
-        let s = try backend.state()
-        let theta = s.params.values.map(Double.init)
-        t.params.append(theta)
         let (totals, logits) = try backend.evaluateWithLogits(data.test, batchSize: config.batch)
+        try record(&t, params: try backend.state().params.values.map(Double.init), logits: logits, testLoss: totals.meanLoss)
+    }
+
+    /// Appends one epoch's state of a twin (and its stability analysis at analysed epochs).
+    func record(_ t: inout Trace, params theta: [Double], logits: [Float], testLoss: Double) throws {
+        t.params.append(theta)
         t.logits.append(logits)
-        t.testLoss.append(totals.meanLoss)
+        t.testLoss.append(testLoss)
         let k = t.dynamics.count
-        t.dynamics.append(try analysed(k) ? analysis?.run(ParameterStore(layout: s.params.layout, values: theta)) : nil)
+        t.dynamics.append(try analysed(k) ? analysis?.run(ParameterStore(layout: params.layout, values: theta)) : nil)
     }
 }
