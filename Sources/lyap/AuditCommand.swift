@@ -61,6 +61,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Run the stability analysis on every twin every K epochs after branching (and at the last).") var analyzeEvery: Int?
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
     @Option(help: "Lyapunov exponents the analysis computes (default 1: lambda_1; 0: distance only).") var analyzeExponents: Int?
+    @Flag(help: "Vulkan: train the twins one after another instead of side by side in one ensemble (same results, bitwise).")
+    var sequential = false
     @OptionGroup var compute: BackendOptions
 
     func run() throws {
@@ -110,10 +112,18 @@ struct AuditCommand: ParsableCommand {
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("the run uses float64, which runs on --backend cpu only") }
-                info("audit of \(from) at epoch \(at) on \(choice.recordName)")
-                let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
-                                                batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
-                result = try setup.run(backend) { backend.gradientTransform = $0 }
+                if sequential {
+                    info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline, one after another")
+                    let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
+                                                    batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
+                    result = try setup.run(backend) { backend.gradientTransform = $0 }
+                } else {
+                    info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline side by side in one ensemble")
+                    let ensemble = try VulkanLSTMEnsemble(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
+                                                          models: kinds.count + 1, batch: cfg.batch, seqLen: cfg.seqLen,
+                                                          stepsPerSubmit: try compute.stepsPerSubmit)
+                    result = try setup.runTogether(ensemble)
+                }
             }
             try BackendChoice.checkValidation(choice)
             do {

@@ -227,6 +227,38 @@ struct CLIAuditTests {
         }
     }
 
+    /// On Vulkan the twins train side by side in one ensemble by default; that must be bitwise what
+    /// training them one after another gives, for every kind the Vulkan backend runs.
+    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    func twinsSideBySideOnVulkanEqualTwinsOneAfterAnother() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = try trainedRun(s)
+        let kinds = ["none", "param:1e-3", "param-tensor:1e-3", "lr:1.1", "order:5", "labels:0.1", "adam-reset", "swap:0",
+                     "grad-noise:1e-3", "loss-scale:0.1"]
+        var outputs: [String: (csv: String, json: String)] = [:]
+        for mode in ["together", "sequential"] {
+            let out = s.dir + "/" + mode
+            let r = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "2", "--backend", "vulkan", "--validate", "--out", out,
+                                 "--analyze-every", "1", "--analyze-reviews", "4"]
+                                + (mode == "sequential" ? ["--sequential"] : []) + kinds.flatMap { ["--perturb", $0] })
+            try #require(r.status == 0, "\(mode): \(r.stderr)")
+            #expect(r.stdout.contains(mode == "together" ? "side by side" : "one after another"))
+            let json = try String(contentsOfFile: out + "/audit.json", encoding: .utf8)
+            outputs[mode] = (try String(contentsOfFile: out + "/audit.csv", encoding: .utf8),
+                             json.replacingOccurrences(of: s.dir + "/" + mode, with: "OUT"))
+        }
+        #expect(outputs["together"]!.csv == outputs["sequential"]!.csv)
+        #expect(outputs["together"]!.json == outputs["sequential"]!.json)
+        // And the twins did diverge: the comparison is not between two empty tables.
+        let rows = try readCSV(s.dir + "/together/audit.csv").rows
+        #expect(rows.count == kinds.count * 3)
+        for row in rows where Int(row["epochs_after"]!)! >= 1 {
+            let d = Double(row["d_theta"]!)!
+            #expect(row["perturbation"] == "none" ? d == 0 : d > 0, "\(row["perturbation"]!): d_theta \(d)")
+        }
+    }
+
     @Test func badInputsGiveOneLineAndWriteNothing() throws {
         let s = try Scratch()
         defer { s.remove() }
