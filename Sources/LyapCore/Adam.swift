@@ -48,6 +48,11 @@ public struct TrainingState<T: BinaryFloatingPoint & Sendable>: Sendable, Equata
         self.v = v
         self.step = step
     }
+
+    /// The same state in another precision (Float to Double and back is exact).
+    public func converted<U: BinaryFloatingPoint & Sendable>(to: U.Type = U.self) -> TrainingState<U> {
+        TrainingState<U>(params: params.converted(to: U.self), m: m.map { U($0) }, v: v.map { U($0) }, step: step)
+    }
 }
 
 public enum Adam {

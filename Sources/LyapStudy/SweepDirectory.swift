@@ -6,7 +6,9 @@ import LyapIO
 ///   DIR/sweep.json            settings, shard, backends, H*(p) (`SweepManifest`)
 ///   DIR/sweep.csv             every finished configuration's rows, in grid order (`SweepTable`)
 ///   DIR/configs/ID.csv        one finished configuration (its completion record; written atomically
-///                             after its last epoch, so a configuration is either done or redone)
+///                             after its last epoch)
+///   DIR/partial/ID.safetensors the state of an unfinished group of configurations every few epochs
+///                             (`SweepGroupCheckpoint`), so --resume continues inside it
 public struct SweepDirectory: Sendable {
     public let path: String
     public init(_ path: String) { self.path = path }

@@ -15,6 +15,9 @@ public protocol ModelGroup: AnyObject {
     /// Forward passes, `steps[s][model]`.
     func evaluate(steps: [[Batch]]) throws -> [[LossTotals]]
     func parameters() throws -> [ParameterStore<Double>]
+    /// Parameters and Adam state of every model (for checkpoints), and their restoration.
+    func states() throws -> [TrainingState<Double>]
+    func load(states: [TrainingState<Double>]) throws
 }
 
 /// Backends stepped one after another (on the CPU a group of one: configurations run in turn).
@@ -37,6 +40,10 @@ public final class BackendGroup<B: LSTMBackend>: ModelGroup {
     }
     public func parameters() throws -> [ParameterStore<Double>] {
         try backends.map { try $0.state().params.converted(to: Double.self) }
+    }
+    public func states() throws -> [TrainingState<Double>] { try backends.map { try $0.state().converted(to: Double.self) } }
+    public func load(states: [TrainingState<Double>]) throws {
+        for (b, s) in zip(backends, states) { try b.load(s.converted(to: B.Scalar.self)) }
     }
 }
 
@@ -80,18 +87,23 @@ public struct GroupTraining {
         self.analyzeEvery = analyzeEvery
     }
 
-    /// Trains `group` (already loaded) for `epochs` epochs; `onEpoch(epoch, perModel)` after each.
+    /// Trains `group` (already loaded) for `epochs` epochs; `onEpoch(epoch, perModel, dataOrders)` after
+    /// each, with every model's data-order stream as it stands then (what a checkpoint needs). To continue
+    /// from a checkpoint, load its states into the group and pass its epoch and streams.
     public func run(_ group: ModelGroup, members: [GroupMember], test testSet: SequenceSet,
-                    onEpoch: (Int, [GroupEpoch]) throws -> Void) throws {
+                    from start: (epoch: Int, dataOrders: [LabRNG])? = nil,
+                    onEpoch: (Int, [GroupEpoch], [LabRNG]) throws -> Void) throws {
         precondition(members.count == group.models && !members.isEmpty)
         let n = members[0].train.count
         guard members.allSatisfy({ $0.train.count == n }) else {
             throw TrainingError("models trained together need training sets of one size")
         }
-        var rngs = members.map { LabRNG(seed: $0.seed, stream: "data-order") }
+        var rngs = start?.dataOrders ?? members.map { LabRNG(seed: $0.seed, stream: "data-order") }
+        precondition(rngs.count == members.count)
         let batches = (n + batch - 1) / batch
-        let t0 = Date()
-        for epoch in 1...epochs {
+        let t0 = Date(), first = start?.epoch ?? 0
+        guard first < epochs else { return }
+        for epoch in (first + 1)...epochs {
             var orders = [[Int]](repeating: Array(0..<n), count: members.count)
             if shuffle { for k in orders.indices { rngs[k].shuffle(&orders[k]) } }
             var train = [LossTotals](repeating: LossTotals(), count: members.count)
@@ -111,7 +123,7 @@ public struct GroupTraining {
                     }
                     let running = train.reduce(LossTotals()) { var t = $0; t += $1; return t }
                     onProgress?(TrainingProgress(epoch: epoch, epochs: epochs, batch: b + 1, batches: batches,
-                                                 runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: 0))
+                                                 runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: first))
                 }
             }
             var test = [LossTotals](repeating: LossTotals(), count: members.count)
@@ -130,7 +142,7 @@ public struct GroupTraining {
                 let params = try group.parameters()
                 for k in members.indices { analysis[k] = try members[k].analyze?(params[k]) }
             }
-            try onEpoch(epoch, members.indices.map { GroupEpoch(train: train[$0], test: test[$0], analysis: analysis[$0]) })
+            try onEpoch(epoch, members.indices.map { GroupEpoch(train: train[$0], test: test[$0], analysis: analysis[$0]) }, rngs)
         }
     }
 }

@@ -21,7 +21,8 @@ public enum ModelWeights {
         return SafeTensorsFile(tensors: tensors, metadata: meta)
     }
 
-    static func tensor<T: BinaryFloatingPoint>(_ v: [T], shape: [Int], _ precision: RunConfig.Precision) -> SafeTensor {
+    /// A tensor in the run's precision.
+    public static func tensor<T: BinaryFloatingPoint>(_ v: [T], shape: [Int], _ precision: RunConfig.Precision) -> SafeTensor {
         switch precision {
         case .float32: return SafeTensor(floats: v.map { Float($0) }, shape: shape)
         case .float64: return SafeTensor(doubles: v.map { Double($0) }, shape: shape)

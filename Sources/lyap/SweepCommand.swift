@@ -17,8 +17,9 @@ struct SweepCommand: ParsableCommand {
             configuration and epoch: variant, label_noise, width, seed, epoch, train_loss, train_error on the noisy
             labels, test_loss, test_error on the clean test set, and with --analyze-every the analysis columns of
             lyap train), DIR/sweep.json (settings, shard, H*(p) = smallest width ending with train error 0, null if
-            none) and DIR/configs/ID.csv (one per finished configuration; --resume skips those, and redoes a
-            configuration that was interrupted). On Vulkan the configurations of one variant and width train
+            none) and DIR/configs/ID.csv (one per finished configuration; --resume skips those and continues
+            the others from DIR/partial, saved every --checkpoint-every epochs). On Vulkan the configurations of
+            one variant and width train
             together as one ensemble. Example (a few minutes on 2 cores):
               lyap sweep --out runs/sweep --widths 1,2,4,8 --seeds 0,1 --label-noise 0,0.2 --epochs 20 \\
                 --seq-len 100 --train-size 500 --test-size 500
@@ -49,7 +50,9 @@ struct SweepCommand: ParsableCommand {
     var maxModels: Int?
     @Flag(help: "Vulkan: train all widths of a variant in one ensemble, each model zero-padded to the widest (exact up to rounding; more work per model, far fewer sequential passes on a GPU).")
     var padWidths = false
-    @Flag(help: "Continue the sweep in --out, skipping finished configurations.") var resume = false
+    @Option(help: "Save each training group's state every K epochs (DIR/partial), so --resume continues inside it (default 10; 0: never).")
+    var checkpointEvery: Int = 10
+    @Flag(help: "Continue the sweep in --out: skip finished configurations, continue a group from its last checkpoint.") var resume = false
     @Flag(help: "Replace a sweep already in --out.") var force = false
 
     func run() throws {

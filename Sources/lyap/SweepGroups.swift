@@ -24,10 +24,23 @@ final class EnsembleGroup: ModelGroup {
         try ensemble.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
     }
     func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensemble.evaluate(steps: steps).map { $0.map(\.totals) } }
-    func parameters() throws -> [ParameterStore<Double>] {
-        let p = try ensemble.states().map { $0.params.converted(to: Double.self) }
-        guard let widths else { return p }
-        return zip(p, widths).map { $0.unpadded(toHidden: $1) }
+    func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
+
+    func states() throws -> [TrainingState<Double>] {
+        let s = try ensemble.states().map { $0.converted(to: Double.self) }
+        guard let widths else { return s }
+        return zip(s, widths).map { s, h in
+            func narrow(_ v: [Double]) -> [Double] { ParameterStore(layout: s.params.layout, values: v).unpadded(toHidden: h).values }
+            return TrainingState(params: s.params.unpadded(toHidden: h), m: narrow(s.m), v: narrow(s.v), step: s.step)
+        }
+    }
+
+    func load(states: [TrainingState<Double>]) throws {
+        let H = ensemble.shape.hidden
+        try ensemble.load(states.map { s in
+            func wide(_ v: [Double]) -> [Double] { ParameterStore(layout: s.params.layout, values: v).padded(toHidden: H).values }
+            return TrainingState(params: s.params.padded(toHidden: H), m: wide(s.m), v: wide(s.v), step: s.step).converted(to: Float.self)
+        })
     }
 }
 

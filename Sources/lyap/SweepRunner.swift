@@ -88,17 +88,33 @@ struct SweepRunner {
         }
         let models = try SweepGroups.make(group, plan: plan, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit,
                                           compiler: compiler)
-        try models.load(group.map(plan.initialParameters))
+        let ids = group.map(\.id), dir = plan.dir
+        let layouts = group.map { ParameterLayout(plan.runConfig($0).model) }
+        var rows = [[[String]]](repeating: [], count: group.count)
+        var start: (epoch: Int, dataOrders: [LabRNG])?
+        if command.resume, let saved = try SweepGroupCheckpoint.read(in: dir, ids: ids, layouts: layouts) {
+            try models.load(states: saved.states)
+            rows = saved.rows
+            start = (saved.epoch, saved.dataOrders)
+            info("\(label): continuing from the checkpoint of epoch \(saved.epoch)")
+        } else {
+            try models.load(group.map(plan.initialParameters))
+        }
         var training = GroupTraining(epochs: s.epochs, batch: s.batch, shuffle: s.shuffle, adam: s.adam,
                                      analyzeEvery: s.analysis?.every)
         let progress = ProgressDisplay()
         progress.prefix = label + "  "
         training.onProgress = { progress.update($0) }
-        var rows = [[[String]]](repeating: [], count: group.count)
-        try training.run(models, members: members, test: plan.data(group[0]).test) { epoch, results in
+        let every = command.checkpointEvery
+        try training.run(models, members: members, test: plan.data(group[0]).test, from: start) { epoch, results, orders in
             for (k, r) in results.enumerated() {
                 rows[k].append(SweepTable.row(group[k], epoch: epoch, train: r.train, test: r.test, analysis: r.analysis,
                                               withAnalysis: s.analysis != nil))
+            }
+            if every > 0, epoch % every == 0, epoch < s.epochs {
+                try SweepGroupCheckpoint.write(.init(ids: ids, epoch: epoch, states: try models.states(), dataOrders: orders, rows: rows),
+                                               in: dir, precision: s.precision)
+                try SweepRunner.simulatedInterruption(after: epoch)
             }
             progress.finish()
             let worst = results.map { SweepTable.error($0.test) }.max() ?? .nan
@@ -107,6 +123,14 @@ struct SweepRunner {
                        results.count > 1 ? String(format: " (first model; worst test error %.4f)", worst) : ""))
         }
         progress.finish()
+        SweepGroupCheckpoint.remove(in: dir, ids: ids)
         return rows
+    }
+
+    /// Test hook: LYAP_TEST_INTERRUPT_AFTER_EPOCH=N stops the sweep like a kill right after the group
+    /// checkpoint of epoch N (the resume tests use it; a real kill can land anywhere).
+    static func simulatedInterruption(after epoch: Int) throws {
+        guard let n = ProcessInfo.processInfo.environment["LYAP_TEST_INTERRUPT_AFTER_EPOCH"].flatMap(Int.init), n == epoch else { return }
+        throw ConfigError("interrupted after the checkpoint of epoch \(epoch) (LYAP_TEST_INTERRUPT_AFTER_EPOCH)")
     }
 }

@@ -103,6 +103,34 @@ struct CLISweepTests {
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/sw"), "a refused sweep left a directory")
     }
 
+    /// A sweep killed inside a group continues from the group's last checkpoint with --resume and ends
+    /// with exactly the sweep.csv of an uninterrupted run (CPU: groups of one; Vulkan: one ensemble per
+    /// width, and one padded ensemble for all widths).
+    @Test(arguments: [[], ["--backend", "vulkan"], ["--backend", "vulkan", "--pad-widths"]])
+    func anInterruptedSweepContinuesInsideItsGroups(_ backend: [String]) throws {
+        if backend.contains("vulkan") && !CLIVulkanTests.vulkanAvailable { return }
+        let s = try Scratch()
+        defer { s.remove() }
+        let args = grid(s, variants: "trainable") + ["--epochs", "5"] + (backend.isEmpty ? ["--backend", "cpu"] : backend)
+        _ = try sweep(s.dir + "/ref", args + ["--checkpoint-every", "0"])
+        let out = s.dir + "/cut"
+        let cut = try CLI.run(["sweep", "--out", out] + args + ["--checkpoint-every", "2"],
+                              environment: ["LYAP_TEST_INTERRUPT_AFTER_EPOCH": "4"])
+        #expect(cut.status != 0 && cut.stderr.contains("interrupted after the checkpoint of epoch 4"), "\(cut.stderr)")
+        let partial = try FileManager.default.contentsOfDirectory(atPath: out + "/partial")
+        #expect(partial.count == 1 && partial[0].hasSuffix(".safetensors"), "\(partial)")
+        let resumed = try CLI.run(["sweep", "--out", out, "--resume"] + args + ["--checkpoint-every", "2"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("continuing from the checkpoint of epoch 4"), "\(resumed.stdout)")
+        // The interrupted group's epochs 1-4 are not redone (other groups start from epoch 1 as usual).
+        let line = try #require(resumed.stdout.split(separator: "\n").first { $0.contains("continuing from the checkpoint") })
+        let label = try #require(line.components(separatedBy: ": continuing").first?.replacingOccurrences(of: "lyap: ", with: ""))
+        for e in 1...4 { #expect(!resumed.stdout.contains("\(label)  epoch \(e)/5"), "\(label): epoch \(e) redone") }
+        #expect(resumed.stdout.contains("\(label)  epoch 5/5"))
+        #expect(try read(out + "/sweep.csv") == read(s.dir + "/ref/sweep.csv"))
+        #expect(!FileManager.default.fileExists(atPath: out + "/partial"), "checkpoints are removed once their group is done")
+    }
+
     @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
     func vulkanEnsembleEqualsOneModelAtATimeAndTheCPU() throws {
         let s = try Scratch()
