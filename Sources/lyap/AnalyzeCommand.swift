@@ -49,6 +49,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(help: "Keep each review's finite-time λ1 series ln ρ_n/τ_n at every renormalisation (JSON: ftle_steps, per_review ftle).")
     var ftle = false
     @Flag(help: "Keep each review's final hidden state h_T (JSON: per_review h_T).") var finalStates = false
+    @Option(help: "Vulkan: cell updates per dispatch (default: all in one on a GPU, what llvmpipe's loop limit allows there); results do not depend on it.")
+    var stepsPerDispatch: Int?
     @Option(help: "Threads over review blocks (default: all cores); results do not depend on it.") var threads: Int?
     @Option(help: "A phase change counts once it holds for this many analysed checkpoints (default 2).")
     var hysteresis: Int = 2
@@ -86,7 +88,8 @@ struct AnalyzeCommand: ParsableCommand {
                                                   validate: compute.validate)
             var gpu: VulkanStabilityAnalysis?
             if case .vulkan(let ctx) = choice {
-                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
+                if let n = stepsPerDispatch, n < 1 { throw ConfigError("--steps-per-dispatch \(n) must be at least 1") }
+                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler(), stepsPerDispatch: stepsPerDispatch)
                 try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
                 gpu = g
             }

@@ -86,6 +86,12 @@ struct CLIVulkanTests {
             values[b] = try #require(obj["max_exponent"] as? Double)
         }
         #expect(abs(values["cpu"]! - values["vulkan"]!) < 2e-3, "\(values)")
+        // --steps-per-dispatch splits the loop differently; the results are the same bits.
+        let split = try CLI.run(common + ["--backend", "vulkan", "--steps-per-dispatch", "7", "--json", s.dir + "/split.json"])
+        #expect(split.status == 0, "\(split.stderr)")
+        let a = try String(contentsOfFile: s.dir + "/vulkan.json", encoding: .utf8)
+        let b = try String(contentsOfFile: s.dir + "/split.json", encoding: .utf8)
+        #expect(a.replacingOccurrences(of: "vulkan.json", with: "") == b.replacingOccurrences(of: "split.json", with: ""))
     }
 
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))

@@ -196,7 +196,7 @@ func writePeerInputs(_ dir: URL, params: ParameterStore<Double>, tokens: [Int32]
 }
 
 func runPeer(_ name: String, _ dir: URL, k: Int, shape: ModelShape, o: Options) -> (seconds: Double, cpu: Double, lambda1: Double, dEnd: Double, version: String)? {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("\(name)_analyze.py").path
+    let script = peerScript("\(name)_analyze.py")
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3", script, dir.path, "\(shape.hidden)", "\(shape.vocab)", "\(o.reviews)", "\(o.drive)", "\(o.steps)",
@@ -245,4 +245,11 @@ for r in rows {
     let ratio = base.map { String(format: "%.2fx", r.seconds / $0.seconds) } ?? "n/a"
     let cpu = r.cpu.isNaN ? "n/a" : String(format: "%.2f", r.cpu)  // a GPU job's host CPU time says nothing
     print(String(format: "| %@ | %d | %.2f | %@ | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, cpu, r.lambda1, r.dEnd, ratio))
+}
+
+/// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),
+/// the same path under the current directory.
+func peerScript(_ name: String) -> String {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(name).path
+    return FileManager.default.fileExists(atPath: here) ? here : FileManager.default.currentDirectoryPath + "/tools/bench-dynamics/" + name
 }

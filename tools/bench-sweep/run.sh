@@ -25,11 +25,17 @@ SEQ_LEN=${SEQ_LEN:-500}
 BATCH=${BATCH:-32}
 THREADS=${THREADS:-$(nproc)}
 
-swift build -c release --product lyap >/dev/null
+# LYAP_BIN: a lyap binary to use instead of building one (tools/gpu-session.sh on a machine without Swift).
+lyap=${LYAP_BIN:-}
+if [ -z "$lyap" ]; then
+    swift build -c release --product lyap >/dev/null
+    lyap=.build/release/lyap
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 start=$(date +%s.%N)
-.build/release/lyap sweep --out "$out/sweep" --backend "$backend" --widths "$WIDTHS" --seeds "$SEEDS" \
+# shellcheck disable=SC2086  # SWEEP_FLAGS is a list of flags
+"$lyap" sweep --out "$out/sweep" --backend "$backend" --widths "$WIDTHS" --seeds "$SEEDS" \
     --epochs "$EPOCHS" --train-size "$TRAIN" --test-size "$TEST" --seq-len "$SEQ_LEN" --batch "$BATCH" \
     --threads "$THREADS" ${SWEEP_FLAGS:-} >/dev/null
 end=$(date +%s.%N)

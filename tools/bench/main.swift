@@ -110,7 +110,7 @@ func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompile
 
 /// Runs the PyTorch peer; nil (with the reason on stderr) when torch is not importable.
 func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("torch_train_step.py").path
+    let script = peerScript("torch_train_step.py")
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = ["python3", script, o.widths.map(String.init).joined(separator: ","),
@@ -164,4 +164,11 @@ for h in o.widths {
     let tCol = t.map { String(format: "%.1f", $0) } ?? "n/a"
     let ratio = t.map { String(format: "%.2fx", $0 / ms) } ?? "n/a"
     print(String(format: "| %d | %.1f | %.0f | %@ | %@ |", h, ms, tps, tCol, ratio))
+}
+
+/// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),
+/// the same path under the current directory.
+func peerScript(_ name: String) -> String {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(name).path
+    return FileManager.default.fileExists(atPath: here) ? here : FileManager.default.currentDirectoryPath + "/tools/bench/" + name
 }
