@@ -34,7 +34,7 @@ let package = Package(
             name: "LyapData", dependencies: ["LyapCore", "CZlib"],
             resources: [.copy("Resources/imdb-embedded.lyds")]),
         // CPU backend: Double oracle and multithreaded Float path over OpenBLAS.
-        .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS"]),
+        .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS", "CLyapKernels"]),
         // Vulkan compute infrastructure: run-time loader, device, buffers, shaderc compiler with SPIR-V
         // cache, pipelines, command sequences with timestamps and validation message counts; the GPU side
         // of the stability analysis (depends on LyapDynamics for its protocol types and seeded vectors).

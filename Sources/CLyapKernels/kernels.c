@@ -118,55 +118,65 @@ A2 static void tanh_avx2(const float *x, float *y, int n) { for (int i = 0; i < 
 
 /* C = A·Btᵀ... written as C[r][n] = Σ_k A[r][k] Bt[k][n] (Bt is K×N, row-major): tiles of 4 rows × 64
  * columns held in 16 zmm accumulators, the 64-column panel of Bt (K×64) reused from L1 for every row tile. */
-A512 static void products_avx512(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
+/* ldb is Bt's row stride (N for a contiguous Bt); with acc the accumulators start from C (C += A·Bt). The k range
+ * is cut into chunks of KC so a chunk of the 64-column panel of Bt (KC×64 floats, 16 KB) stays in L1 while every
+ * row tile passes over it; the accumulators go through C between chunks, which keeps each element one FMA chain
+ * over k in order (a float stored and loaded back is the same float), whatever the chunking. */
+#define KC 64
+A512 static void products_avx512(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                                 int acc) {
     for (int n = 0; n < N; n += 64) {
         const float *b = Bt + n;
-        int r = 0;
-        for (; r + 4 <= M; r += 4) {
-            const float *a0 = A + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-            __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00;
-            __m512 c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-            __m512 c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-            __m512 c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-            for (int k = 0; k < K; k++) {
-                const float *bk = b + k * N;
-                __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
-                __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
-                __m512 x = _mm512_set1_ps(a0[k]);
-                c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
-                c02 = _mm512_fmadd_ps(x, b2, c02); c03 = _mm512_fmadd_ps(x, b3, c03);
-                x = _mm512_set1_ps(a1[k]);
-                c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
-                c12 = _mm512_fmadd_ps(x, b2, c12); c13 = _mm512_fmadd_ps(x, b3, c13);
-                x = _mm512_set1_ps(a2[k]);
-                c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
-                c22 = _mm512_fmadd_ps(x, b2, c22); c23 = _mm512_fmadd_ps(x, b3, c23);
-                x = _mm512_set1_ps(a3[k]);
-                c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
-                c32 = _mm512_fmadd_ps(x, b2, c32); c33 = _mm512_fmadd_ps(x, b3, c33);
+        for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+            int k1 = k0 + KC < K ? k0 + KC : K;
+            int from = acc || k0 > 0;  /* start from C: accumulate, or continue the previous chunk */
+#define LOAD(o) (from ? _mm512_loadu_ps(o) : _mm512_setzero_ps())
+            int r = 0;
+            for (; r + 4 <= M; r += 4) {
+                const float *a0 = A + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
+                float *o0 = C + r * ldc + n, *o1 = o0 + ldc, *o2 = o1 + ldc, *o3 = o2 + ldc;
+                __m512 c00 = LOAD(o0), c01 = LOAD(o0 + 16), c02 = LOAD(o0 + 32), c03 = LOAD(o0 + 48);
+                __m512 c10 = LOAD(o1), c11 = LOAD(o1 + 16), c12 = LOAD(o1 + 32), c13 = LOAD(o1 + 48);
+                __m512 c20 = LOAD(o2), c21 = LOAD(o2 + 16), c22 = LOAD(o2 + 32), c23 = LOAD(o2 + 48);
+                __m512 c30 = LOAD(o3), c31 = LOAD(o3 + 16), c32 = LOAD(o3 + 32), c33 = LOAD(o3 + 48);
+                for (int k = k0; k < k1; k++) {
+                    const float *bk = b + (long)k * ldb;
+                    __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
+                    __m512 b2 = _mm512_loadu_ps(bk + 32), b3 = _mm512_loadu_ps(bk + 48);
+                    __m512 x = _mm512_set1_ps(a0[k]);
+                    c00 = _mm512_fmadd_ps(x, b0, c00); c01 = _mm512_fmadd_ps(x, b1, c01);
+                    c02 = _mm512_fmadd_ps(x, b2, c02); c03 = _mm512_fmadd_ps(x, b3, c03);
+                    x = _mm512_set1_ps(a1[k]);
+                    c10 = _mm512_fmadd_ps(x, b0, c10); c11 = _mm512_fmadd_ps(x, b1, c11);
+                    c12 = _mm512_fmadd_ps(x, b2, c12); c13 = _mm512_fmadd_ps(x, b3, c13);
+                    x = _mm512_set1_ps(a2[k]);
+                    c20 = _mm512_fmadd_ps(x, b0, c20); c21 = _mm512_fmadd_ps(x, b1, c21);
+                    c22 = _mm512_fmadd_ps(x, b2, c22); c23 = _mm512_fmadd_ps(x, b3, c23);
+                    x = _mm512_set1_ps(a3[k]);
+                    c30 = _mm512_fmadd_ps(x, b0, c30); c31 = _mm512_fmadd_ps(x, b1, c31);
+                    c32 = _mm512_fmadd_ps(x, b2, c32); c33 = _mm512_fmadd_ps(x, b3, c33);
+                }
+                _mm512_storeu_ps(o0, c00); _mm512_storeu_ps(o0 + 16, c01); _mm512_storeu_ps(o0 + 32, c02); _mm512_storeu_ps(o0 + 48, c03);
+                _mm512_storeu_ps(o1, c10); _mm512_storeu_ps(o1 + 16, c11); _mm512_storeu_ps(o1 + 32, c12); _mm512_storeu_ps(o1 + 48, c13);
+                _mm512_storeu_ps(o2, c20); _mm512_storeu_ps(o2 + 16, c21); _mm512_storeu_ps(o2 + 32, c22); _mm512_storeu_ps(o2 + 48, c23);
+                _mm512_storeu_ps(o3, c30); _mm512_storeu_ps(o3 + 16, c31); _mm512_storeu_ps(o3 + 32, c32); _mm512_storeu_ps(o3 + 48, c33);
             }
-            float *o = C + r * ldc + n;
-            _mm512_storeu_ps(o, c00); _mm512_storeu_ps(o + 16, c01); _mm512_storeu_ps(o + 32, c02); _mm512_storeu_ps(o + 48, c03);
-            o += ldc;
-            _mm512_storeu_ps(o, c10); _mm512_storeu_ps(o + 16, c11); _mm512_storeu_ps(o + 32, c12); _mm512_storeu_ps(o + 48, c13);
-            o += ldc;
-            _mm512_storeu_ps(o, c20); _mm512_storeu_ps(o + 16, c21); _mm512_storeu_ps(o + 32, c22); _mm512_storeu_ps(o + 48, c23);
-            o += ldc;
-            _mm512_storeu_ps(o, c30); _mm512_storeu_ps(o + 16, c31); _mm512_storeu_ps(o + 32, c32); _mm512_storeu_ps(o + 48, c33);
-        }
-        for (; r < M; r++) {
-            const float *a0 = A + r * lda;
-            __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
-            for (int k = 0; k < K; k++) {
-                const float *bk = b + k * N;
-                __m512 x = _mm512_set1_ps(a0[k]);
-                c0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk), c0);
-                c1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 16), c1);
-                c2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 32), c2);
-                c3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 48), c3);
+            for (; r < M; r++) {
+                const float *a0 = A + r * lda;
+                float *o0 = C + r * ldc + n;
+                __m512 c0 = LOAD(o0), c1 = LOAD(o0 + 16), c2 = LOAD(o0 + 32), c3 = LOAD(o0 + 48);
+                for (int k = k0; k < k1; k++) {
+                    const float *bk = b + (long)k * ldb;
+                    __m512 x = _mm512_set1_ps(a0[k]);
+                    c0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk), c0);
+                    c1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 16), c1);
+                    c2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 32), c2);
+                    c3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(bk + 48), c3);
+                }
+                _mm512_storeu_ps(o0, c0); _mm512_storeu_ps(o0 + 16, c1); _mm512_storeu_ps(o0 + 32, c2); _mm512_storeu_ps(o0 + 48, c3);
             }
-            float *o = C + r * ldc + n;
-            _mm512_storeu_ps(o, c0); _mm512_storeu_ps(o + 16, c1); _mm512_storeu_ps(o + 32, c2); _mm512_storeu_ps(o + 48, c3);
+#undef LOAD
+            if (K == 0) break;
         }
     }
 }
@@ -244,9 +254,14 @@ int lyap_kernels_lanes(void) { return use_isa() == 2 ? 16 : 8; }
 static inline int clamp_isa(int isa) { int a = use_isa(); return isa < a ? (isa < 0 ? 0 : isa) : a; }
 
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
+    return lyap_products_ex_f32(A, M, lda, Bt, N, K, N, C, ldc, 0);
+}
+
+int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                         int accumulate) {
 #if defined(__x86_64__)
     if (use_isa() == 2 && N % 64 == 0) {
-        products_avx512(A, M, lda, Bt, K, N, C, ldc);
+        products_avx512(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
         return 1;
     }
 #endif

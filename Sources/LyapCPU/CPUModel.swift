@@ -17,6 +17,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     public static var defaultWideFrom: Int { 128 }
     private var workspaces: [ChunkWorkspace<T>] = []
     private lazy var team = ThreadTeam(size: threads)
+    /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
+    private var whT: [T] = []
 
     public init(shape: ModelShape, threads: Int, wideFrom: Int = defaultWideFrom) {
         _ = BLASThreads.pinnedToOne
@@ -87,19 +89,31 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
         let ws = workspaces, lay = layout, total = batch.count
         let spread = isWide ? Spread(team: team) : .inline
+        let H = lay.shape.hidden, G = 4 * H
+        let transposed = RecurrentProducts.runs(T.self, columns: G)
+        if transposed {
+            // Wh^T [H][4H] for the forward's per-step products (RecurrentProducts), once per pass.
+            if whT.count != G * H { whT = [T](repeating: 0, count: G * H) }
+            let wh = lay.wh.offset
+            for r in 0..<G {
+                for k in 0..<H { whT[k * G + r] = params.values[wh + r * H + k] }
+            }
+        }
         params.values.withUnsafeBufferPointer { p in
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.labels.withUnsafeBufferPointer { lab in
-                    let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!))
+                  whT.withUnsafeBufferPointer { wt in
+                    let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!, transposed ? wt.baseAddress : nil))
                     parallelFor(parts.count) { k in
-                        let (pp, tp, lp) = ptrs.value
+                        let (pp, tp, lp, wtp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
-                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread)
+                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
                                              count: parts[k].count, batchSize: total, ws: ws[k], spread: spread)
                         }
                     }
+                  }
                 }
             }
         }

@@ -31,7 +31,10 @@ enum LSTMBackward {
         ws.gBd = gBd
         for t in stride(from: L - 1, through: 0, by: -1) {
             spread.run(nb) { seqs in cellStepBack(ws, t: t, nb: nb, H: H, seqs: seqs) }
-            if t > 0 {
+            if t > 0, RecurrentProducts.runs(T.self, columns: H) {
+                RecurrentProducts.run(ws.dA + t * nb * G, rows: nb, lda: G, wh.value, ldb: H, k: G, n: H,
+                                      into: ws.dh, ldc: H, accumulate: false, spread: spread)
+            } else if t > 0 {
                 spread.run(H) { cols in
                     T.gemm(transA: false, transB: false, m: nb, n: cols.count, k: G,
                            alpha: 1, a: ws.dA + t * nb * G, lda: G, b: wh.value + cols.lowerBound, ldb: H,

@@ -10,7 +10,7 @@ enum LSTMForward {
     static func run<T: CPUScalar>(
         params p: UnsafePointer<T>, layout: ParameterLayout,
         tokens: UnsafePointer<Int32>, labels: UnsafePointer<UInt8>,
-        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline
+        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil
     ) {
         let L = ws.seqLen, E = layout.shape.embed, H = layout.shape.hidden, G = 4 * H
         let emb = UnsafeSendable(p + layout.embedding.offset), wx = UnsafeSendable(p + layout.wx.offset)
@@ -31,7 +31,11 @@ enum LSTMForward {
                    alpha: 1, a: ws.x + r0 * E, lda: E, b: wx.value, ldb: E, beta: 1, c: ws.gates + r0 * G, ldc: G)
         }
         for t in 0..<L {
-            if t > 0 {
+            if t > 0, let whT, RecurrentProducts.runs(T.self, columns: G) {
+                // whT is Wh transposed ([H][4H]), made once per pass by the caller.
+                RecurrentProducts.run(ws.h + (t - 1) * nb * H, rows: nb, lda: H, whT, ldb: G, k: H, n: G,
+                                      into: ws.gates + t * nb * G, ldc: G, accumulate: true, spread: spread)
+            } else if t > 0 {
                 spread.run(G) { cols in
                     T.gemm(transA: false, transB: true, m: nb, n: cols.count, k: H,
                            alpha: 1, a: ws.h + (t - 1) * nb * H, lda: H, b: wh.value + cols.lowerBound * H, ldb: H,

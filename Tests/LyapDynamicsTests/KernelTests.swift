@@ -53,6 +53,33 @@ struct KernelTests {
         }
     }
 
+    /// The strided, accumulating form the CPU training backend uses: exactly one fused multiply-add chain per
+    /// element over k in order, starting from C (or 0), whatever the k chunking (K spans several chunks of
+    /// 64 here) and the row tiling (row counts around the tile of 4).
+    @Test(arguments: [(5, 0, false), (9, 100, true), (32, 200, false), (3, 64, true), (4, 1, true)])
+    func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool) {
+        let N = 128, ldb = 192, lda = K + 3, ldc = N + 5  // a 128-column block of a 192-column Bt
+        var rng = LabRNG(seed: UInt64(rows * 1000 + K))
+        let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
+        let bt = (0..<(max(K, 1) * ldb)).map { _ in Float(rng.uniform(-1, 1)) }
+        let c0 = (0..<(rows * ldc)).map { _ in Float(rng.uniform(-1, 1)) }
+        var c = c0
+        let done = lyap_products_ex_f32(a, Int32(rows), Int32(lda), bt, Int32(ldb), Int32(K), Int32(N), &c, Int32(ldc),
+                                        accumulate ? 1 : 0)
+        guard done != 0 else {
+            #expect(lyap_kernels_isa() != 2, "AVX-512 present but the product kernel declined")
+            return
+        }
+        for r in 0..<rows {
+            for n in 0..<N {
+                var s: Float = accumulate ? c0[r * ldc + n] : 0
+                for k in 0..<K { s.addProduct(a[r * lda + k], bt[k * ldb + n]) }
+                #expect(c[r * ldc + n].bitPattern == s.bitPattern, "(\(r), \(n)): \(c[r * ldc + n]) vs \(s)")
+            }
+            for n in N..<ldc { #expect(c[r * ldc + n].bitPattern == c0[r * ldc + n].bitPattern, "column \(n) past N was written") }
+        }
+    }
+
     @Test(arguments: isas)
     func stepVariantsAgreeWithTheDoubleKernel(isa: Int32) {
         // One lane of H = 16 (a multiple of every lane count): 2 cells and 3 tangents.

@@ -26,6 +26,12 @@ void lyap_step_f32(float *state, const float *products, const float *input, int 
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
+/* The same with Bt's row stride ldb (so a column block of a wider matrix can be used), and with accumulate
+ * non-zero C += A·Bt, each element's chain starting from its old value. The CPU training backend uses it for
+ * the per-step recurrent products. */
+int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                         int accumulate);
+
 /* The Double counterparts (no transcendentals; the Double gates stay with libm in Swift). Lengths must be
  * multiples of 4 (8 for the AVX-512 variants, which are picked when they divide). lyap_products_f64 runs with
  * AVX-512 and N a multiple of 32, else returns 0. lyap_tangents_f64 is the tangent part of lyap_step_f32 given
