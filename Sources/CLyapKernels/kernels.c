@@ -125,6 +125,24 @@ A2 static void tanh_avx2(const float *x, float *y, int n) { for (int i = 0; i < 
 #define KC 64
 A512 static void products_avx512(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                                  int acc) {
+    int n64 = N / 64 * 64;
+    /* Columns past the last full 64 (N a multiple of 16): panels of 16, one accumulator per row. */
+    for (int n = n64; n < N; n += 16) {
+        const float *b = Bt + n;
+        for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+            int k1 = k0 + KC < K ? k0 + KC : K;
+            int from = acc || k0 > 0;
+            for (int r = 0; r < M; r++) {
+                const float *a0 = A + r * lda;
+                float *o0 = C + r * ldc + n;
+                __m512 c0 = from ? _mm512_loadu_ps(o0) : _mm512_setzero_ps();
+                for (int k = k0; k < k1; k++) c0 = _mm512_fmadd_ps(_mm512_set1_ps(a0[k]), _mm512_loadu_ps(b + (long)k * ldb), c0);
+                _mm512_storeu_ps(o0, c0);
+            }
+            if (K == 0) break;
+        }
+    }
+    N = n64;
     for (int n = 0; n < N; n += 64) {
         const float *b = Bt + n;
         for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
@@ -254,13 +272,13 @@ int lyap_kernels_lanes(void) { return use_isa() == 2 ? 16 : 8; }
 static inline int clamp_isa(int isa) { int a = use_isa(); return isa < a ? (isa < 0 ? 0 : isa) : a; }
 
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
-    return lyap_products_ex_f32(A, M, lda, Bt, N, K, N, C, ldc, 0);
+    return N % 64 == 0 ? lyap_products_ex_f32(A, M, lda, Bt, N, K, N, C, ldc, 0) : 0;
 }
 
 int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                          int accumulate) {
 #if defined(__x86_64__)
-    if (use_isa() == 2 && N % 64 == 0) {
+    if (use_isa() == 2 && N % 16 == 0) {
         products_avx512(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
         return 1;
     }

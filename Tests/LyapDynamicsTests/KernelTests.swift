@@ -56,9 +56,10 @@ struct KernelTests {
     /// The strided, accumulating form the CPU training backend uses: exactly one fused multiply-add chain per
     /// element over k in order, starting from C (or 0), whatever the k chunking (K spans several chunks of
     /// 64 here) and the row tiling (row counts around the tile of 4).
-    @Test(arguments: [(5, 0, false), (9, 100, true), (32, 200, false), (3, 64, true), (4, 1, true)])
-    func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool) {
-        let N = 128, ldb = 192, lda = K + 3, ldc = N + 5  // a 128-column block of a 192-column Bt
+    @Test(arguments: [(5, 0, false, 128), (9, 100, true, 128), (32, 200, false, 128), (3, 64, true, 128), (4, 1, true, 128),
+                      (32, 60, true, 240), (7, 70, false, 48)])
+    func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool, N: Int) {
+        let ldb = N + 64, lda = K + 3, ldc = N + 5  // an N-column block of a wider Bt; N = 240, 48: 16-column tails
         var rng = LabRNG(seed: UInt64(rows * 1000 + K))
         let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
         let bt = (0..<(max(K, 1) * ldb)).map { _ in Float(rng.uniform(-1, 1)) }

@@ -26,9 +26,10 @@ void lyap_step_f32(float *state, const float *products, const float *input, int 
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
-/* The same with Bt's row stride ldb (so a column block of a wider matrix can be used), and with accumulate
- * non-zero C += A·Bt, each element's chain starting from its old value. The CPU training backend uses it for
- * the per-step recurrent products. */
+/* The same with Bt's row stride ldb (so a column block of a wider matrix can be used), N a multiple of 16
+ * (panels of 64 columns, then of 16), and with accumulate non-zero C += A·Bt, each element's chain starting
+ * from its old value. Returns 0 without AVX-512 or when 16 does not divide N. The CPU training backend uses
+ * it for the per-step recurrent products. */
 int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                          int accumulate);
 
