@@ -21,7 +21,7 @@ struct Lyap: ParsableCommand {
             """,
         version: "lyap 0.1.0",
         subcommands: [TrainCommand.self, EvalCommand.self, DevicesCommand.self, AnalyzeCommand.self, TanhMapCommand.self,
-                      CyclesCommand.self, StagesCommand.self, ReportCommand.self, StudyCommand.self, AuditCommand.self,
+                      CyclesCommand.self, StagesCommand.self, MetaStatesCommand.self, ReportCommand.self, StudyCommand.self, AuditCommand.self,
                       SweepCommand.self, MergeCommand.self])
 }
 
