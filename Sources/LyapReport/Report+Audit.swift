@@ -2,10 +2,11 @@ import Foundation
 import LyapIO
 
 extension Report {
-    /// Figures of `lyap audit` and `lyap stages` outputs found in the run directory. Both are optional
+    /// Figures of `lyap audit`, `lyap metastates` and `lyap stages` outputs found in the run directory. All are optional
     /// experiments, so their absence gets a note only when the run has a step log but no stages output.
     mutating func addAuditAndStageFigures(_ i: ReportInputs) {
         for a in i.audits { figures += [Self.auditFigure(a), Self.auditFunctionFigure(a)] }
+        if let m = i.metaStates { figures.append(Self.metaStateFigure(m)) }
         if let s = i.stages {
             figures += Self.stageFigures(s)
             if s.wasserstein.isEmpty { notes.append("Wasserstein distances: stages-wasserstein.csv is missing or empty (no checkpoints when lyap stages ran).") }

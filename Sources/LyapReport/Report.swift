@@ -25,6 +25,8 @@ public struct ReportInputs: Sendable {
     public var audits: [AuditCurves] = []
     public var stages: StageCurves?
     public var hasStepLog = false
+    /// lyap metastates output in the run directory (Report+MetaStates.swift).
+    public var metaStates: MetaStateCurve?
 
     public init(runDir: String, metrics: RunMetrics, dynamics: DynamicsFile? = nil, dynamicsPath: String? = nil,
                 tanhMap: TanhMapData? = nil, tanhMapPath: String? = nil, configThreshold: Double? = nil) {
@@ -54,6 +56,7 @@ public struct ReportInputs: Sendable {
         r.audits = try AuditCurves.find(in: runDir)
         r.stages = try StageCurves.read(runDir: runDir)
         r.hasStepLog = FileManager.default.fileExists(atPath: runDir + "/steps.csv")
+        r.metaStates = try MetaStateCurve.read(runDir: runDir)
         return r
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LyapCore
+import LyapStudy
 import LyapTraining
 
 /// The multiple-descent study end to end: train with the analysis every K epochs, analyse every
@@ -13,7 +14,8 @@ struct StudyCommand: ParsableCommand {
         discussion: """
             Every option not listed below goes to `lyap train` (model, data, optimizer, backend). Steps:
             lyap train --analyze-every K, lyap analyze over the run's checkpoints (RUN/dynamics.json), lyap cycles
-            (RUN/cycles.json), lyap tanh-map (RUN/tanh-map.csv), lyap report (RUN/report/report.html).
+            (RUN/cycles.json), lyap metastates (RUN/metastates.json; reference window a third of the epochs, at most
+            20), lyap tanh-map (RUN/tanh-map.csv), lyap report (RUN/report/report.html).
             A study that was interrupted continues with --resume. Example (about 2 minutes on 2 cores):
               lyap study --out runs/study --epochs 30 --hidden 32 --seq-len 200 --train-size 1000 --test-size 500 \\
                 --analyze-every 2 --reviews 100
@@ -53,6 +55,11 @@ struct StudyCommand: ParsableCommand {
             info("study 3/5: test-loss cycles and their alignment with the transitions")
             let c = try CyclesCommand.parse([out, "--patience", "\(patience)"])
             try c.run()
+            let epochs = try RunMetrics.read(path: dir.metricsPath).epochs.count
+            if epochs >= 9 {
+                info("study: meta-state deviations (lyap metastates)")
+                try MetaStatesCommand.parse([out, "--reference", "\(min(20, epochs / 3))"]).run()
+            }
             info("study 4/5: the tanh map, for comparison")
             let m = try TanhMapCommand.parse(["--r-count", "800", "--csv", out + "/tanh-map.csv"])
             try m.run()

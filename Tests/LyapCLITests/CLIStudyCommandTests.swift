@@ -8,10 +8,10 @@ struct CLIStudyCommandTests {
         let s = try Scratch()
         defer { s.remove() }
         let out = s.dir + "/study"
-        let r = try CLI.run(["study", "--out", out, "--analyze-every", "2", "--reviews", "4", "--epochs", "4", "--backend", "cpu"] + s.small)
+        let r = try CLI.run(["study", "--out", out, "--analyze-every", "3", "--reviews", "4", "--epochs", "9", "--backend", "cpu"] + s.small)
         #expect(r.status == 0, "\(r.stderr)")
-        for f in ["config.json", "metrics.csv", "dynamics.json", "cycles.json", "tanh-map.csv", "report/report.html",
-                  "checkpoints/epoch-0002.safetensors", "checkpoints/epoch-0004.safetensors"] {
+        for f in ["config.json", "metrics.csv", "dynamics.json", "cycles.json", "metastates.json", "tanh-map.csv", "report/report.html",
+                  "report/metastates.svg", "checkpoints/epoch-0003.safetensors", "checkpoints/epoch-0009.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + f), "missing \(f)")
         }
         let csv = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8)
