@@ -13,6 +13,23 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public let models: Int, batchCapacity: Int, seqLen: Int
     /// Steps recorded into one submission by `trainSteps` / `evaluate(steps:)`.
     public let stepsPerSubmit: Int
+    /// Device memory the ensemble's buffers take (`estimatedBytes` predicts it).
+    public private(set) var deviceBytes = 0
+
+    /// Device memory an ensemble of this size takes, without creating one: parameters, gradients and Adam
+    /// moments (4 P per model), the activations of every step (11H + E floats per row of L·B), the split-K
+    /// scratch, and `stepsPerSubmit` slots of inputs and outputs. Lets a sweep size its ensembles to the
+    /// device (tested against `deviceBytes`).
+    public static func estimatedBytes(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int) -> Int {
+        let P = ParameterLayout(shape).count, H = shape.hidden, G = 4 * H, E = shape.embed, rows = M * L * B
+        func chunks(_ split: (Int) -> SplitK) -> Int { (1...B).map { split($0).chunks }.max()! }
+        let scratch = M * (G * H * chunks { SplitK.recurrent(shape: shape, models: M, batch: $0, seqLen: L) }
+            + G * E * chunks { SplitK.input(shape: shape, models: M, batch: $0, seqLen: L) }
+            + G * chunks { SplitK.bias(shape: shape, models: M, batch: $0, seqLen: L) })
+        let perStep = M * (2 * L * B + 3 * B + shape.vocab + (L * B + 1) + 2)  // tokens, positions, labels, logits, loss, slot, starts, hyper
+        let floats = 4 * M * P + rows * (2 * G + 3 * H + E) + M * B + scratch + S * perStep
+        return 4 * floats + S * 8 * 256  // slot alignment padding, at most 256 bytes per slot
+    }
     public let layout: ParameterLayout
     private let kernels: LSTMKernels
     private let sequence: CommandSequence
@@ -51,11 +68,16 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         kernels = try LSTMKernels(context, compiler: compiler, hidden: shape.hidden)
         sequence = try CommandSequence(context, profile: profile)
         let M = models, P = layout.count, rows = models * seqLen * batch, H = shape.hidden, G = 4 * H
+        var total = 0
         func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
-            try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
+            let b = try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
+            total += b.bytes
+            return b
         }
         func stepped(_ name: String, _ count: Int) throws -> SteppedBuffer {
-            try SteppedBuffer(context, name: name, bytesPerStep: count * 4, steps: stepsPerSubmit)
+            let b = try SteppedBuffer(context, name: name, bytesPerStep: count * 4, steps: stepsPerSubmit)
+            total += b.buffer.bytes
+            return b
         }
         params = try buffer("params", M * P)
         grads = try buffer("grads", M * P)
@@ -85,6 +107,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         hyper = try stepped("adam_hyper", M * 2)
         segments = (0..<M).map { _ in TokenSegments(vocab: shape.vocab, capacity: seqLen * batch) }
         steps = [Int](repeating: 0, count: M)
+        deviceBytes = total
     }
 
     // MARK: state

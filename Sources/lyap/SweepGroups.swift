@@ -48,7 +48,10 @@ enum SweepGroups {
     /// Which configurations train together: on the CPU each alone, in grid order; on Vulkan those of one
     /// variant and width (one shape, one training-set size, one frozen setting), at most `maxModels` each.
     /// With `padWidths`, all widths of one variant share an ensemble (zero-padded to the widest).
-    static func split(_ todo: [SweepConfiguration], ensemble: Bool, maxModels: Int?, padWidths: Bool = false) -> [[SweepConfiguration]] {
+    /// `fit(width)`, when given, is how many models of that width the device's memory holds; groups are cut
+    /// to it as well.
+    static func split(_ todo: [SweepConfiguration], ensemble: Bool, maxModels: Int?, padWidths: Bool = false,
+                      fit: ((Int) -> Int)? = nil) -> [[SweepConfiguration]] {
         guard ensemble else { return todo.map { [$0] } }
         var keys: [String] = []
         var members: [String: [SweepConfiguration]] = [:]
@@ -57,9 +60,10 @@ enum SweepGroups {
             if members[key] == nil { keys.append(key) }
             members[key, default: []].append(c)
         }
-        let cap = maxModels ?? Int.max
         return keys.flatMap { k in
-            stride(from: 0, to: members[k]!.count, by: cap).map { Array(members[k]![$0..<min($0 + cap, members[k]!.count)]) }
+            let group = members[k]!
+            let cap = max(1, min(maxModels ?? Int.max, fit?(group.map(\.width).max()!) ?? Int.max))
+            return stride(from: 0, to: group.count, by: cap).map { Array(group[$0..<min($0 + cap, group.count)]) }
         }
     }
 
@@ -89,4 +93,16 @@ enum SweepGroups {
             return EnsembleGroup(e, widths: padded ? widths : nil)
         }
     }
+
+    /// How many models of width `w` fit in `fraction` of the device's local memory (at least 1; a model that
+    /// does not fit at all fails at allocation with the device's out-of-memory error).
+    static func modelsThatFit(width w: Int, plan: SweepPlan, device: VulkanDeviceInfo, stepsPerSubmit: Int,
+                              fraction: Double = 0.75) -> Int {
+        let s = plan.settings
+        let one = VulkanLSTMEnsemble.estimatedBytes(shape: ModelShape(vocab: s.vocab, embed: s.embed, hidden: w), models: 1,
+                                                    batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
+        guard device.deviceLocalMemoryBytes > 0 else { return Int.max }
+        return max(1, Int(fraction * Double(device.deviceLocalMemoryBytes)) / max(one, 1))
+    }
 }
+

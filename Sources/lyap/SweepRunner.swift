@@ -49,7 +49,12 @@ struct SweepRunner {
         var isVulkan = false
         if case .vulkan = choice { isVulkan = true }
         var started = records.count
-        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels, padWidths: command.padWidths) {
+        var fit: ((Int) -> Int)?
+        if case .vulkan(let ctx) = choice {
+            let per = try command.compute.stepsPerSubmit
+            fit = { SweepGroups.modelsThatFit(width: $0, plan: plan, device: ctx.info, stepsPerSubmit: per) }
+        }
+        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels, padWidths: command.padWidths, fit: fit) {
             let label = group.count == 1
                 ? "configuration \(started + 1)/\(mine.count) \(group[0].id)"
                 : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(Set(group.map(\.width)).sorted().map(String.init).joined(separator: ",")))"

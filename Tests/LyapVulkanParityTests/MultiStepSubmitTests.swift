@@ -78,3 +78,17 @@ struct MultiStepSubmitTests {
         }
     }
 }
+
+/// The memory estimate a sweep sizes its ensembles with, against what an ensemble allocates.
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+struct EnsembleMemoryTests {
+    @Test(arguments: [(7, 1, 5, 9, 1), (16, 3, 4, 30, 16), (60, 2, 8, 40, 4), (33, 1, 32, 100, 16)])
+    func estimateCoversTheAllocationTightly(hidden: Int, models: Int, batch: Int, seqLen: Int, steps: Int) throws {
+        let shape = ModelShape(vocab: 97, embed: 5, hidden: hidden)
+        let e = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                       models: models, batch: batch, seqLen: seqLen, stepsPerSubmit: steps)
+        let estimate = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: models, batch: batch, seqLen: seqLen, stepsPerSubmit: steps)
+        #expect(estimate >= e.deviceBytes, "estimate \(estimate) below the \(e.deviceBytes) allocated")
+        #expect(estimate <= e.deviceBytes + e.deviceBytes / 20 + 8 * 256 * steps + 4096, "estimate \(estimate) far above \(e.deviceBytes)")
+    }
+}
