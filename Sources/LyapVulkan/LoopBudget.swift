@@ -47,7 +47,7 @@ public enum LoopBudget {
             // Worst case: one token id fills the whole batch (padding in a batch of short reviews).
             ("grad_embedding", perInvocation(M * V * E) * (L * B + 1)),
             ("input_projection", perInvocation(M * L * B * G) * (E + 1)),
-            ("adam", perInvocation(M * ParameterLayout(shape).count)),
+            ("adam", perInvocation(M * shape.parameterCount)),
         ]
         return reductions.max { $0.1 < $1.1 }!
     }

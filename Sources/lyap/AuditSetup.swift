@@ -32,10 +32,10 @@ struct AuditSetup {
         return k % a.every == 0 || k == epochs
     }
 
-    /// `setGradientTransform` installs (or with nil removes) a hook between backward and Adam; backends
-    /// without one pass nil, and the learning-signal kinds are refused for them before this runs.
+    /// `setGradientTransform` installs (or with nil removes) the backend's hook between backward and Adam,
+    /// for the learning-signal kinds during the first epoch.
     func run<B: LSTMBackend>(_ backend: B,
-                             setGradientTransform: ((((inout [B.Scalar]) -> Void)?) -> Void)? = nil) throws -> AuditResult {
+                             setGradientTransform: @escaping (((inout [B.Scalar]) -> Void)?) -> Void) throws -> AuditResult {
         let starts: [TwinStart<B.Scalar>] = try self.starts()
         let traces = try starts.map { try trace(backend, $0, setGradientTransform) }
         return result(traces)
@@ -101,17 +101,16 @@ struct AuditSetup {
     }
 
     private func trace<B: LSTMBackend>(_ backend: B, _ start: TwinStart<B.Scalar>,
-                                       _ setHook: ((((inout [B.Scalar]) -> Void)?) -> Void)?) throws -> Trace {
+                                       _ setHook: (((inout [B.Scalar]) -> Void)?) -> Void) throws -> Trace {
         var t = start
         let p = t.perturbation
-        if t.hook != nil, setHook == nil { throw ConfigError(p.vulkanLimitation ?? "--perturb \(p): not supported on this backend") }
         try backend.load(t.state)
         var out = Trace()
         try record(backend, into: &out)
         for epoch in 1...epochs {
             let order = try self.order(&t, epoch: epoch)
-            if epoch == 1 { setHook?(t.hook) }
-            defer { if epoch == 1 { setHook?(nil) } }
+            if epoch == 1 { setHook(t.hook) }
+            defer { if epoch == 1 { setHook(nil) } }
             _ = try backend.trainEpoch(t.train, order: order, batchSize: epoch == 1 ? t.firstBatch : config.batch,
                                        adam: epoch == 1 ? t.firstAdam : config.adam) { _, step in
                 guard step.lossSum.isFinite else { throw TrainingError("audit twin \(p): training loss is \(step.lossSum) at epoch \(at + epoch)") }
