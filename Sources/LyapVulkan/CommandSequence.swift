@@ -36,6 +36,7 @@ public final class CommandSequence: @unchecked Sendable {
     private var queryPools: [VkQueryPool] = []
 
     private var dispatchNames: [String] = []
+    private var dispatchWork: [KernelWork] = []
     private var retainedBuffers: [DeviceBuffer] = []
     private var retainedPipelines: [ObjectIdentifier: ComputePipeline] = [:]
     private var openLabels: [String] = []
@@ -43,10 +44,10 @@ public final class CommandSequence: @unchecked Sendable {
     private var lastLabel: String?
     /// A recording mistake in a non-throwing call (barrier, labels); thrown by the next throwing call.
     private var deferredError: VulkanError?
-    private var lastTimings: [(pipeline: String, nanoseconds: Double)] = []
+    private var lastTimings: [DispatchTiming] = []
 
     /// One entry per dispatch of the last submit (profile mode; empty otherwise), in dispatch order.
-    public var timings: [(pipeline: String, nanoseconds: Double)] { lastTimings }
+    public var timings: [DispatchTiming] { lastTimings }
     /// Descriptor pools created so far (tests check that steady-state loops create none).
     var descriptorPoolCount: Int { descriptorPools.count }
     /// Dispatches recorded since the last reset.
@@ -91,6 +92,7 @@ public final class CommandSequence: @unchecked Sendable {
         }
         currentPool = 0
         dispatchNames.removeAll(keepingCapacity: true)
+        dispatchWork.removeAll(keepingCapacity: true)
         retainedBuffers.removeAll(keepingCapacity: true)
         retainedPipelines.removeAll(keepingCapacity: true)
         openLabels.removeAll()
@@ -108,14 +110,17 @@ public final class CommandSequence: @unchecked Sendable {
 
     /// Records one dispatch: binds `p`, a descriptor set with `buffers` at bindings 0..<n, the push
     /// constants, and dispatches `groups` workgroups. Checks the counts against the pipeline and the
-    /// device limits first.
-    public func dispatch(_ p: ComputePipeline, buffers: [DeviceBuffer], push: [UInt8] = [], groups: (Int, Int, Int)) throws(VulkanError) {
-        try dispatch(p, slices: buffers.map(\.whole), push: push, groups: groups)
+    /// device limits first. `work` is what the dispatch must compute and move at least (for the floors
+    /// in profile tables).
+    public func dispatch(_ p: ComputePipeline, buffers: [DeviceBuffer], push: [UInt8] = [], groups: (Int, Int, Int),
+                         work: KernelWork = .none) throws(VulkanError) {
+        try dispatch(p, slices: buffers.map(\.whole), push: push, groups: groups, work: work)
     }
 
     /// `dispatch` with byte ranges of buffers at the bindings (a step's slot in a buffer that holds
     /// several steps' inputs or outputs); offsets must be multiples of minStorageBufferOffsetAlignment.
-    public func dispatch(_ p: ComputePipeline, slices: [BufferSlice], push: [UInt8] = [], groups: (Int, Int, Int)) throws(VulkanError) {
+    public func dispatch(_ p: ComputePipeline, slices: [BufferSlice], push: [UInt8] = [], groups: (Int, Int, Int),
+                         work: KernelWork = .none) throws(VulkanError) {
         try requireRecording("vkCmdDispatch")
         let what = "dispatch of '\(p.name)'"
         guard p.context === context else { throw VulkanError.usage("vkCmdBindPipeline", "\(what): the pipeline belongs to another Vulkan context") }
@@ -188,15 +193,17 @@ public final class CommandSequence: @unchecked Sendable {
         if let q = queryPool { calls.cmdWriteTimestamp(commands, stage: computeStage, q, slot + 1) }
 
         dispatchNames.append(p.name)
+        dispatchWork.append(work)
         retainedBuffers += buffers
         retainedPipelines[ObjectIdentifier(p)] = p
     }
 
     /// `dispatch` with a push-constant value (declare the struct in a C header shared with the GLSL so
     /// its layout is fixed; the size must equal the pipeline's push-constant size).
-    public func dispatch<P: BitwiseCopyable>(_ p: ComputePipeline, buffers: [DeviceBuffer], push: P, groups: (Int, Int, Int)) throws(VulkanError) {
+    public func dispatch<P: BitwiseCopyable>(_ p: ComputePipeline, buffers: [DeviceBuffer], push: P, groups: (Int, Int, Int),
+                                             work: KernelWork = .none) throws(VulkanError) {
         let bytes = withUnsafeBytes(of: push) { Array($0) }
-        try dispatch(p, buffers: buffers, push: bytes, groups: groups)
+        try dispatch(p, buffers: buffers, push: bytes, groups: groups, work: work)
     }
 
     /// Workgroups needed to cover `count` items with `size` items per workgroup.
@@ -328,7 +335,7 @@ public final class CommandSequence: @unchecked Sendable {
         let bits = context.info.timestampValidBits
         let mask: UInt64 = bits >= 64 ? .max : (UInt64(1) << UInt64(bits)) - 1
         let period = context.info.timestampPeriodNs
-        var out: [(pipeline: String, nanoseconds: Double)] = []
+        var out: [DispatchTiming] = []
         out.reserveCapacity(dispatchNames.count)
         var index = 0
         for (k, pool) in queryPools.enumerated() where k * per < dispatchNames.count {
@@ -336,80 +343,10 @@ public final class CommandSequence: @unchecked Sendable {
             let stamps = try context.calls.timestamps(context.device, pool, count: UInt32(2 * n))
             for i in 0..<n {
                 let ticks = ((stamps[2 * i + 1] & mask) &- (stamps[2 * i] & mask)) & mask
-                out.append((dispatchNames[index], Double(ticks) * period))
+                out.append(DispatchTiming(pipeline: dispatchNames[index], nanoseconds: Double(ticks) * period, work: dispatchWork[index]))
                 index += 1
             }
         }
         lastTimings = out
-    }
-}
-
-/// Dispatch timings aggregated by pipeline name over one or more submits.
-public struct KernelProfile: Sendable {
-    public struct Row: Sendable {
-        public let pipeline: String
-        public let calls: Int
-        public let totalMilliseconds: Double
-        public let medianMicroseconds: Double
-        public let meanMicroseconds: Double
-    }
-
-    private var samples: [String: [Double]] = [:]
-    private var order: [String] = []
-
-    public init() {}
-
-    public init(_ timings: [(pipeline: String, nanoseconds: Double)]) {
-        add(timings)
-    }
-
-    public mutating func add(_ timings: [(pipeline: String, nanoseconds: Double)]) {
-        for t in timings {
-            if samples[t.pipeline] == nil { order.append(t.pipeline) }
-            samples[t.pipeline, default: []].append(t.nanoseconds)
-        }
-    }
-
-    /// Largest total time first.
-    public var rows: [Row] {
-        order.compactMap { name -> Row? in
-            guard let s = samples[name], !s.isEmpty else { return nil }
-            let sorted = s.sorted()
-            let mid = sorted.count / 2
-            let median = sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-            let total = s.reduce(0, +)
-            return Row(pipeline: name, calls: s.count, totalMilliseconds: total / 1e6,
-                       medianMicroseconds: median / 1e3, meanMicroseconds: total / Double(s.count) / 1e3)
-        }.sorted { $0.totalMilliseconds > $1.totalMilliseconds }
-    }
-
-    public var totalMilliseconds: Double { rows.reduce(0) { $0 + $1.totalMilliseconds } }
-
-    /// A fixed-width table: pipeline, calls, total ms, share, median us, mean us.
-    public var table: String {
-        let r = rows
-        let total = max(totalMilliseconds, .leastNonzeroMagnitude)
-        let width = max(8, r.map(\.pipeline.count).max() ?? 0)
-        func pad(_ s: String, _ n: Int, left: Bool = false) -> String {
-            s.count >= n ? s : (left ? s + String(repeating: " ", count: n - s.count) : String(repeating: " ", count: n - s.count) + s)
-        }
-        func fixed(_ x: Double, _ digits: Int) -> String {
-            let scale = Double([1, 10, 100, 1000][min(digits, 3)])
-            let v = (x * scale).rounded() / scale
-            var s = String(v)
-            if let dot = s.firstIndex(of: ".") {
-                let decimals = s.distance(from: dot, to: s.endIndex) - 1
-                if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
-            } else if digits > 0 { s += "." + String(repeating: "0", count: digits) }
-            return s
-        }
-        var lines = [pad("pipeline", width, left: true) + "  " + pad("calls", 7) + "  " + pad("total ms", 10) + "  "
-            + pad("share", 6) + "  " + pad("median us", 10) + "  " + pad("mean us", 10)]
-        for row in r {
-            lines.append(pad(row.pipeline, width, left: true) + "  " + pad(String(row.calls), 7) + "  "
-                + pad(fixed(row.totalMilliseconds, 3), 10) + "  " + pad(fixed(100 * row.totalMilliseconds / total, 1) + "%", 6) + "  "
-                + pad(fixed(row.medianMicroseconds, 1), 10) + "  " + pad(fixed(row.meanMicroseconds, 1), 10))
-        }
-        return lines.joined(separator: "\n")
     }
 }

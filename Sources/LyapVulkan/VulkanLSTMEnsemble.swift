@@ -244,12 +244,12 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         return out
     }
 
-    /// GPU nanoseconds per dispatch, by pipeline name, over every submit so far (profile mode).
-    public private(set) var kernelTimes: [String: [Double]] = [:]
+    /// Every dispatch's GPU time and work over every submit so far (profile mode).
+    public private(set) var kernelProfile = KernelProfile()
 
     private func submit() throws {
         try sequence.submitAndWait()
-        for t in sequence.timings { kernelTimes[t.pipeline, default: []].append(t.nanoseconds) }
+        kernelProfile.add(sequence.timings)
     }
 
     private func chunks(_ steps: [[Batch]]) -> [ArraySlice<[Batch]>] {
@@ -322,22 +322,25 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     private func recordForward(_ p: LyapPush, step s: Int) throws {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
         sequence.beginLabel("forward")
         try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
-                               groups: kernels.groups(M * seqLen * B * 4 * H))
+                               groups: kernels.groups(M * seqLen * B * 4 * H), work: work.inputProjection)
         sequence.barrier()
-        try sequence.dispatch(kernels.forward, buffers: [params, gates, cell, tanhCell, hidden], push: b, groups: (M * B, 1, 1))
+        try sequence.dispatch(kernels.forward, buffers: [params, gates, cell, tanhCell, hidden], push: b, groups: (M * B, 1, 1),
+                              work: work.forward)
         sequence.barrier()
         try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
-                               push: b, groups: kernels.groups(M * B))
+                               push: b, groups: kernels.groups(M * B), work: work.headLoss)
         sequence.barrier()
         sequence.endLabel()
     }
 
     private func recordAdam(_ p: LyapPush, step s: Int) throws {
         sequence.beginLabel("adam")
+        let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen)
         try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
-                              push: bytes(p), groups: kernels.groups(models * layout.count))
+                              push: bytes(p), groups: kernels.groups(models * layout.count), work: work.adam)
         sequence.endLabel()
         sequence.barrier()
     }
@@ -347,6 +350,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: seqLen)
         let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: seqLen)
         let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
         /// Pass 1's push block: the chunking.
         func part(_ split: SplitK) -> [UInt8] {
             var q = p
@@ -360,25 +364,30 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             q.splits = UInt32(split.chunks)
             q.splitOutputs = UInt32(outputs)
             q.splitDst = UInt32(offset)
-            try sequence.dispatch(kernels.gradSumParts, buffers: [parts, grads], push: bytes(q), groups: kernels.groups(M * outputs))
+            try sequence.dispatch(kernels.gradSumParts, buffers: [parts, grads], push: bytes(q), groups: kernels.groups(M * outputs),
+                                  work: work.gradSumParts(split, outputs: outputs))
         }
         sequence.beginLabel("backward")
-        try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1))
+        try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1),
+                              work: work.backward)
         sequence.barrier()
         try sequence.dispatch(kernels.gradRecurrentPart, buffers: [dA, hidden, whParts], push: part(wh),
-                               groups: kernels.groups(M * wh.chunks * G * H))
+                               groups: kernels.groups(M * wh.chunks * G * H), work: work.gradRecurrentPart(wh))
         try sequence.dispatch(kernels.gradInputPart, slices: [params.whole, tokens.slot(s), dA.whole, wxParts.whole], push: part(wx),
-                               groups: kernels.groups(M * wx.chunks * G * E))
-        try sequence.dispatch(kernels.gradBiasPart, buffers: [dA, biasParts], push: part(bias), groups: kernels.groups(M * bias.chunks * G))
-        try sequence.dispatch(kernels.gradHead, buffers: [hidden, dz, grads], push: b, groups: kernels.groups(M * (H + 1)))
-        try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E))
+                               groups: kernels.groups(M * wx.chunks * G * E), work: work.gradInputPart(wx))
+        try sequence.dispatch(kernels.gradBiasPart, buffers: [dA, biasParts], push: part(bias), groups: kernels.groups(M * bias.chunks * G),
+                              work: work.gradBiasPart(bias))
+        try sequence.dispatch(kernels.gradHead, buffers: [hidden, dz, grads], push: b, groups: kernels.groups(M * (H + 1)),
+                              work: work.gradHead)
+        try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E),
+                              work: work.inputDelta)
         sequence.barrier()
         try sum(whParts, wh, outputs: G * H, at: layout.wh.offset)
         try sum(wxParts, wx, outputs: G * E, at: layout.wx.offset)
         try sum(biasParts, bias, outputs: G, at: layout.bias.offset)
         if !frozenEmbedding {
             try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
-                                   push: b, groups: kernels.groups(M * shape.vocab * E))
+                                   push: b, groups: kernels.groups(M * shape.vocab * E), work: work.gradEmbedding)
         }
         sequence.barrier()
         sequence.endLabel()

@@ -69,6 +69,7 @@ struct AuditCommand: ParsableCommand {
         try reportingErrors {
             guard !perturb.isEmpty else { throw ConfigError("--perturb: give at least one KIND:SIZE (kinds: \(Perturbation.kinds))") }
             let kinds = try perturb.map(Perturbation.parse)
+            try compute.refuseProfiling("lyap audit")
             guard epochs >= 1 else { throw ConfigError("--epochs \(epochs): must be >= 1") }
             if let k = analyzeEvery, k < 1 { throw ConfigError("--analyze-every \(k): must be >= 1") }
             if analyzeEvery == nil, analyzeReviews != nil || analyzeExponents != nil {

@@ -54,6 +54,7 @@ struct EvalCommand: ParsableCommand {
             if case .vulkan = choice, precision == .float64 {
                 throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
             }
+            let peaks = try compute.profilePeaks(choice)
             for (name, s) in splits {
                 let t: LossTotals
                 switch (choice, precision) {
@@ -62,7 +63,7 @@ struct EvalCommand: ParsableCommand {
                     let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
                                               stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
                     t = try evaluate(b, params, s, o.seqLen)
-                    if compute.profile { say(KernelTable.render(b.ensemble.kernelTimes)) }
+                    if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
                 case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
                 case (.cpu, .float64): t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
                 }

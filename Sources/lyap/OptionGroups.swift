@@ -54,7 +54,11 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "auto (a GPU when there is one, else the CPU), cpu, or vulkan (default auto).") var backend: String?
     @Option(help: "Vulkan device index from `lyap devices`.") var device: Int?
     @Flag(help: "Turn on VK_LAYER_KHRONOS_validation (also LYAP_VALIDATE=1); any message fails the command.") var validate = false
-    @Flag(help: "Print GPU time per kernel (timestamp queries) at the end.") var profile = false
+    @Flag(help: "Print GPU time per kernel (timestamp queries) at the end, with achieved GFLOP/s and GB/s and, given the device's peaks, each kernel's floor.") var profile = false
+    @Option(name: .customLong("peak-gflops"), help: "With --profile: the device's peak float32 GFLOP/s for the floors (default: the datasheet value of known GPUs).")
+    var peakGflops: Double?
+    @Option(name: .customLong("peak-gbps"), help: "With --profile: the device's peak memory bandwidth in GB/s for the floors (give both or neither).")
+    var peakGbps: Double?
     @Option(help: "Bracket the GPU work for a capture tool: renderdoc (run lyap under RenderDoc).") var capture: String?
     @Option(name: .customLong("steps-per-submit"), help: "Vulkan: minibatches recorded into one GPU submission; the host reads their losses once per submission (default 16).")
     var stepsPerSubmitFlag: Int = 16
@@ -63,6 +67,36 @@ struct BackendOptions: ParsableArguments {
         get throws {
             guard stepsPerSubmitFlag >= 1 else { throw ConfigError("--steps-per-submit \(stepsPerSubmitFlag) must be at least 1") }
             return stepsPerSubmitFlag
+        }
+    }
+
+    /// For commands that neither profile nor capture: one line if any of those flags was given.
+    func refuseProfiling(_ command: String) throws {
+        let given = [("--profile", profile), ("--capture", capture != nil), ("--peak-gflops", peakGflops != nil), ("--peak-gbps", peakGbps != nil)]
+        if let flag = given.first(where: \.1)?.0 {
+            throw ConfigError("\(flag) applies to lyap train and lyap eval, not \(command)")
+        }
+    }
+
+    /// The peak rates for the --profile floors: both flags, else the datasheet of a known device, else nil.
+    /// Checked before any work starts.
+    func profilePeaks(_ choice: BackendChoice) throws -> DevicePeaks? {
+        if !profile, let flag = peakGflops != nil ? "--peak-gflops" : (peakGbps != nil ? "--peak-gbps" : nil) {
+            throw ConfigError("\(flag) only applies with --profile")
+        }
+        if profile, case .cpu = choice {
+            throw ConfigError("--profile times GPU kernels and needs the Vulkan backend (this run is on the CPU)")
+        }
+        switch (peakGflops, peakGbps) {
+        case let (f?, b?):
+            guard f > 0, f.isFinite else { throw ConfigError("--peak-gflops \(f) must be a positive number") }
+            guard b > 0, b.isFinite else { throw ConfigError("--peak-gbps \(b) must be a positive number") }
+            return DevicePeaks(gflops: f, gigabytesPerSecond: b, source: "--peak-gflops and --peak-gbps")
+        case (_?, nil): throw ConfigError("--peak-gflops needs --peak-gbps too (the floors take both)")
+        case (nil, _?): throw ConfigError("--peak-gbps needs --peak-gflops too (the floors take both)")
+        case (nil, nil):
+            guard case .vulkan(let ctx) = choice else { return nil }
+            return DevicePeaks.datasheet(deviceName: ctx.info.name)
         }
     }
 

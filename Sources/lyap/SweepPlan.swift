@@ -28,7 +28,7 @@ struct SweepPlan {
         threads = c.threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 16)
         if let m = c.maxModels, m < 1 { throw ConfigError("--max-models \(m) must be at least 1") }
         if c.checkpointEvery < 0 { throw ConfigError("--checkpoint-every \(c.checkpointEvery) must be 0 (never) or more") }
-        if c.compute.capture != nil || c.compute.profile { throw ConfigError("--capture and --profile apply to lyap train, not sweep") }
+        try c.compute.refuseProfiling("lyap sweep")
         let analysis = c.analyzeEvery.map {
             RunConfig.AnalysisSchedule(every: $0, reviews: c.analyzeReviews, exponents: c.analyzeExponents)
         }

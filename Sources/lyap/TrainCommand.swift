@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
             let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
+            let peaks = try compute.profilePeaks(choice)
             let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
             switch choice {
             case .cpu:
@@ -81,7 +82,7 @@ struct TrainCommand: ParsableCommand {
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()
-                if compute.profile { say(KernelTable.render(backend.ensemble.kernelTimes)) }
+                if compute.profile { say(backend.ensemble.kernelProfile.table(peaks: peaks)) }
             }
             try BackendChoice.checkValidation(choice)
         }

@@ -19,6 +19,7 @@ struct CLIBadInputTests {
         (["--batch", "0"], "--batch"), (["--lr", "0"], "--lr"), (["--lr=-1"], "--lr"), (["--epochs", "0"], "--epochs"),
         (["--beta1", "1"], "--beta1"), (["--init-scale", "0"], "--init-scale"), (["--label-noise", "1.5"], "--label-noise"),
         (["--train-size", "100"], "--train-size"), (["--checkpoint-every", "0"], "--checkpoint-every"),
+        (["--profile", "--backend", "cpu"], "--profile"), (["--peak-gflops", "5"], "--peak-gflops"),
     ])
     func badFlagsAreRejectedBeforeAnythingIsWritten(_ extra: [String], _ flag: String) throws {
         let s = try Scratch()
@@ -102,5 +103,18 @@ struct CLIBadInputTests {
             if !isDir.boolValue { m[rel] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel)) }
         }
         return m
+    }
+}
+
+extension CLIBadInputTests {
+    /// Only train and eval profile kernels; the other computing commands refuse the flags in one line.
+    @Test func profilingFlagsOutsideTrainAndEvalAreRefused() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        expectOneLineError(try CLI.run(["audit", "--from", s.dir + "/none", "--at", "1", "--out", s.dir + "/a", "--perturb", "none", "--profile"]),
+                           ["--profile", "lyap audit"])
+        expectOneLineError(try CLI.run(["sweep", "--out", s.dir + "/s", "--widths", "4", "--capture", "renderdoc", "--data", s.jsonl, "--vocab", "40"]),
+                           ["--capture", "lyap sweep"])
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/a") && !FileManager.default.fileExists(atPath: s.dir + "/s"))
     }
 }

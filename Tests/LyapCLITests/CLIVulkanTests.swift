@@ -19,10 +19,15 @@ struct CLIVulkanTests {
         let s = try Scratch()
         defer { s.remove() }
         let out = s.dir + "/vk"
-        let r = try CLI.run(["train", "--out", out, "--epochs", "2", "--backend", "vulkan", "--validate", "--profile"] + s.small)
+        let r = try CLI.run(["train", "--out", out, "--epochs", "2", "--backend", "vulkan", "--validate", "--profile",
+                             "--peak-gflops", "100", "--peak-gbps", "20"] + s.small)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("on vulkan:"))
         #expect(r.stdout.contains("lstm_forward") && r.stdout.contains("median us"), "no --profile table")
+        #expect(r.stdout.contains("GB/s") && r.stdout.contains("bound") && r.stdout.contains("at 100 GFLOP/s and 20 GB/s"), "no floors")
+        let half = try CLI.run(["train", "--out", s.dir + "/half", "--epochs", "1", "--backend", "vulkan", "--profile", "--peak-gbps", "20"] + s.small)
+        #expect(half.status != 0 && half.stderrLines.count == 1 && half.stderr.contains("--peak-gbps needs --peak-gflops"), "\(half.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/half"))
         let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
         #expect(config.contains("\"backend\" : \"vulkan: "))
         let ckpt = out + "/checkpoints/epoch-0002.safetensors"

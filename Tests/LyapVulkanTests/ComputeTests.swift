@@ -95,12 +95,14 @@ extension LyapVulkanSuite {
             try yb.upload(y)
             let seq = try CommandSequence(ctx, profile: true)
             let dispatches = 130  // crosses the 128-dispatch query pool boundary
-            for _ in 0..<dispatches {
-                try seq.dispatch(pipeline, buffers: [xb, yb], push: SaxpyPush(a: 1, n: UInt32(n)), groups: (CommandSequence.groups(n, per: 64), 1, 1))
+            for i in 0..<dispatches {
+                try seq.dispatch(pipeline, buffers: [xb, yb], push: SaxpyPush(a: 1, n: UInt32(n)), groups: (CommandSequence.groups(n, per: 64), 1, 1),
+                                 work: KernelWork(flops: Double(i), bytes: Double(12 * n)))
                 seq.barrier()
             }
             try seq.submitAndWait()
             #expect(seq.timings.count == dispatches)
+            #expect(seq.timings.enumerated().allSatisfy { $1.work == KernelWork(flops: Double($0), bytes: Double(12 * n)) })
             #expect(seq.timings.allSatisfy { $0.pipeline == "saxpy.wg64" && $0.nanoseconds > 0 && $0.nanoseconds < 10e9 })
             let profile = KernelProfile(seq.timings)
             let row = try #require(profile.rows.first)

@@ -137,13 +137,40 @@ extension LyapVulkanSuite {
 
         @Test func kernelProfileAggregates() {
             var p = KernelProfile()
-            p.add([("a", 1000), ("b", 5000), ("a", 3000)])
-            p.add([("a", 2000)])
+            p.add([DispatchTiming(pipeline: "a", nanoseconds: 1000), DispatchTiming(pipeline: "b", nanoseconds: 5000),
+                   DispatchTiming(pipeline: "a", nanoseconds: 3000)])
+            p.add([DispatchTiming(pipeline: "a", nanoseconds: 2000)])
             let rows = p.rows
             #expect(rows.map(\.pipeline) == ["a", "b"])
             #expect(rows[0].calls == 3 && rows[0].totalMilliseconds == 0.006 && rows[0].medianMicroseconds == 2)
             #expect(rows[1].calls == 1 && rows[1].medianMicroseconds == 5)
-            #expect(p.table.split(separator: "\n").count == 3)
+            #expect(p.table.split(separator: "\n").count == 4)  // header, two kernels, total
+        }
+
+        /// Rates are work over time summed per pipeline; a call's floor is the larger of its arithmetic and
+        /// memory floors, and the row's floor is the sum over calls (not the floor of the summed work).
+        @Test func kernelProfileFloors() throws {
+            let peaks = DevicePeaks(gflops: 1000, gigabytesPerSecond: 100, source: "test")
+            let alu = KernelWork(flops: 4e6, bytes: 1e3)   // floors 4 us (alu) and 0.01 us
+            let mem = KernelWork(flops: 1e3, bytes: 2e5)   // floors 0.001 us and 2 us (mem)
+            let p = KernelProfile([DispatchTiming(pipeline: "k", nanoseconds: 8000, work: alu),
+                                   DispatchTiming(pipeline: "k", nanoseconds: 12000, work: mem)])
+            let row = try #require(p.rows(peaks: peaks).first)
+            #expect(abs(row.gflopsPerSecond - (4e6 + 1e3) / 20e-6 / 1e9) < 1e-9)
+            #expect(abs(row.gigabytesPerSecond - (1e3 + 2e5) / 20e-6 / 1e9) < 1e-9)
+            #expect(abs(try #require(row.floorSeconds) - 6e-6) < 1e-15)
+            #expect(abs(try #require(row.percentOfFloor) - 30) < 1e-9)
+            #expect(p.rows.first?.floorSeconds == nil)
+            let table = p.table(peaks: peaks)
+            #expect(table.contains("30.0%") && table.contains("floor 0.006 ms"))
+            #expect(p.table.contains("pass --peak-gflops and --peak-gbps"))
+        }
+
+        @Test func datasheetPeaksMatchDriverNames() {
+            #expect(DevicePeaks.datasheet(deviceName: "NVIDIA H100 80GB HBM3")?.gigabytesPerSecond == 3350)
+            #expect(DevicePeaks.datasheet(deviceName: "NVIDIA H100 PCIe")?.gigabytesPerSecond == 2000)
+            #expect(DevicePeaks.datasheet(deviceName: "NVIDIA H200")?.gigabytesPerSecond == 4800)
+            #expect(DevicePeaks.datasheet(deviceName: "llvmpipe (LLVM 15.0.6, 256 bits)") == nil)
         }
     }
 }
