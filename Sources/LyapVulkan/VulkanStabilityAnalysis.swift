@@ -24,7 +24,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         /// The orthonormal tangent frame after the last step, k rows of 2H.
         public var finalFrame: [Float]
         public var collapsedRows: Int
-        /// ln R_11 at every zero-input step (meaningful at the renormalisation steps) with
+        /// ln R_11 at every zero-input step (at the renormalisation steps; 0 at the others) with
         /// `finiteTimeSeries`, else empty.
         public var firstLogNorms: [Float] = []
     }
@@ -36,6 +36,11 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     /// split; dispatches carry the state through a device buffer, with the same arithmetic and results
     /// (tested).
     public var stepsPerDispatch: Int?
+
+    /// Guards `cached` and `builds`: one call runs at a time, since calls share the plan's buffers.
+    private let lock = Lock()
+    private var cached: Plan?
+    private var builds = 0
 
     public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil) {
         self.context = context
@@ -138,7 +143,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     }
 
     /// The kernel's raw outputs per checkpoint and review. Checkpoints go to the device in groups small
-    /// enough for the workgroup-count limit; each group is one dispatch.
+    /// enough for the workgroup-count limit; each group is one dispatch. Repeated calls with the same
+    /// shape, review set and config reuse one `Plan`.
     public func run(_ checkpoints: [ParameterStore<Float>], reviews: ReviewSet, config c: AnalysisConfig) throws -> [[LaneOutput]] {
         guard let first = checkpoints.first else { return [] }
         let layout = first.layout, shape = layout.shape
@@ -147,50 +153,14 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         }
         try StabilityAnalysis.validate(c, reviews: reviews, shape: shape)
         try check(hidden: shape.hidden, embed: shape.embed, config: c)
-        let H = shape.hidden, k = c.exponents, S = reviews.count, n = 2 * H, P = layout.count
+        let H = shape.hidden, k = c.exponents, S = reviews.count, n = 2 * H
         let limit = context.info.maxWorkgroupCount
         guard S <= limit.x else {
             throw ConfigError("--reviews \(S) exceeds the device's workgroup-count limit (\(limit.x)) for one dispatch")
         }
         let group = max(1, min(limit.y, checkpoints.count))
-
-        let size = workgroupSize(hidden: H)
-        var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
-        if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
-        let ftle = c.finiteTimeSeries && k > 0
-        if ftle { defines["FTLE"] = "1" }
-        let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
-        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(ftle ? ".ftle" : "")", spirv: spirv,
-                                           bindings: ftle ? 10 : 9,
-                                           pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
-
-        let vectors = AnalysisLaneVectors(reviews: reviews, hidden: H, config: c)
-        var xi = [Float](repeating: 0, count: S * n)
-        for s in 0..<S {
-            for j in 0..<H {
-                xi[s * n + j] = Float(vectors.xi[s * H + j])
-                xi[s * n + H + j] = Float(vectors.xiCell[s * H + j])
-            }
-        }
-        func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
-            try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
-        }
-        let tokens = try buffer("analysis.tokens", reviews.tokens.count)
-        let xiBuffer = try buffer("analysis.xi", S * n)
-        let frames = try buffer("analysis.frames", S * k * n)
-        if !reviews.tokens.isEmpty { try tokens.upload(reviews.tokens) }
-        try xiBuffer.upload(xi)
-        if k > 0 { try frames.upload(vectors.frames.map { Float($0) }) }
-        let params = try buffer("analysis.params", group * P)
-        let finalH = try buffer("analysis.final_h", group * S * 3 * H)
-        let logs = try buffer("analysis.log_sums", group * S * 2 * k)
-        let collapsed = try buffer("analysis.collapsed", group * S)
-        let finalQ = try buffer("analysis.final_frame", group * S * k * n)
-        let saved = try buffer("analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
-        let auto = c.autonomousSteps
-        let series = ftle ? try buffer("analysis.first_log_norms", group * S * auto) : nil
-        let sequence = try CommandSequence(context)
         let totalSteps = c.steps, perDispatch = try dispatchSteps(hidden: H, embed: shape.embed, config: c)
+        let auto = c.autonomousSteps
 
         var push = LyapPush(layout: layout)
         push.B = UInt32(S)
@@ -200,42 +170,146 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         push.renorm = UInt32(c.effectiveRenormEvery)
         push.tangents = UInt32(k)
 
-        var out: [[LaneOutput]] = []
-        out.reserveCapacity(checkpoints.count)
-        for start in stride(from: 0, to: checkpoints.count, by: group) {
-            let chunk = checkpoints[start..<min(checkpoints.count, start + group)]
-            let M = chunk.count
-            try params.upload(chunk.flatMap(\.values))
-            push.M = UInt32(M)
-            try sequence.reset()
-            sequence.beginLabel("stability analysis")
-            for begin in stride(from: 0, to: totalSteps, by: perDispatch) {
-                push.chunkBegin = UInt32(begin)
-                push.chunkEnd = UInt32(min(totalSteps, begin + perDispatch))
-                try sequence.dispatch(pipeline, buffers: [params, tokens, xiBuffer, frames, finalH, logs, collapsed, finalQ, saved]
-                                        + (series.map { [$0] } ?? []),
-                                      push: push, groups: (S, M, 1))
-                sequence.barrier()
+        return try lock.withLock { () throws -> [[LaneOutput]] in
+            let plan = try plan(for: Plan.Key(layout: layout, reviews: reviews, config: c), group: group)
+            let out = plan.outputs, sequence = plan.sequence, bindings = plan.bindings
+            var result: [[LaneOutput]] = []
+            result.reserveCapacity(checkpoints.count)
+            for start in stride(from: 0, to: checkpoints.count, by: group) {
+                let chunk = checkpoints[start..<min(checkpoints.count, start + group)]
+                let M = chunk.count
+                try out.params.upload(chunk.flatMap(\.values))
+                push.M = UInt32(M)
+                try sequence.reset()
+                sequence.beginLabel("stability analysis")
+                if let series = out.series {
+                    // The kernel writes the renormalisation steps only; the rest would be old memory.
+                    try sequence.fill(series)
+                    sequence.barrier()
+                }
+                for begin in stride(from: 0, to: totalSteps, by: perDispatch) {
+                    push.chunkBegin = UInt32(begin)
+                    push.chunkEnd = UInt32(min(totalSteps, begin + perDispatch))
+                    try sequence.dispatch(plan.pipeline, buffers: bindings, push: push, groups: (S, M, 1))
+                    sequence.barrier()
+                }
+                sequence.endLabel()
+                try sequence.submitAndWait()
+                let h = try out.finalH.download(Float.self, count: M * S * 3 * H)
+                let lg = k > 0 ? try out.logs.download(Float.self, count: M * S * 2 * k) : []
+                let q = k > 0 ? try out.finalQ.download(Float.self, count: M * S * k * n) : []
+                let lost = try out.collapsed.download(UInt32.self, count: M * S)
+                let firsts = try out.series?.download(Float.self, count: M * S * auto) ?? []
+                for m in 0..<M {
+                    result.append((0..<S).map { s in
+                        let lane = m * S + s
+                        return LaneOutput(
+                            finalHidden: Array(h[(lane * 3 * H)..<((lane + 1) * 3 * H)]),
+                            logSums: (0..<k).map { Double(lg[lane * 2 * k + $0]) - Double(lg[lane * 2 * k + k + $0]) },
+                            finalFrame: Array(q[(lane * k * n)..<((lane + 1) * k * n)]),
+                            collapsedRows: Int(lost[lane]),
+                            firstLogNorms: firsts.isEmpty ? [] : Array(firsts[(lane * auto)..<((lane + 1) * auto)]))
+                    })
+                }
             }
-            sequence.endLabel()
-            try sequence.submitAndWait()
-            let h = try finalH.download(Float.self, count: M * S * 3 * H)
-            let lg = k > 0 ? try logs.download(Float.self, count: M * S * 2 * k) : []
-            let q = k > 0 ? try finalQ.download(Float.self, count: M * S * k * n) : []
-            let lost = try collapsed.download(UInt32.self, count: M * S)
-            let firsts = try series?.download(Float.self, count: M * S * auto) ?? []
-            for m in 0..<M {
-                out.append((0..<S).map { s in
-                    let lane = m * S + s
-                    return LaneOutput(
-                        finalHidden: Array(h[(lane * 3 * H)..<((lane + 1) * 3 * H)]),
-                        logSums: (0..<k).map { Double(lg[lane * 2 * k + $0]) - Double(lg[lane * 2 * k + k + $0]) },
-                        finalFrame: Array(q[(lane * k * n)..<((lane + 1) * k * n)]),
-                        collapsedRows: Int(lost[lane]),
-                        firstLogNorms: firsts.isEmpty ? [] : Array(firsts[(lane * auto)..<((lane + 1) * auto)]))
-                })
+            return result
+        }
+    }
+
+    /// Plans built so far (tests check that repeated calls with one key build one).
+    var planBuilds: Int { lock.withLock { builds } }
+
+    /// The plan for `key` with room for `group` checkpoints: the cached one, grown if it is too small, or a
+    /// new one. Call with `lock` held.
+    private func plan(for key: Plan.Key, group: Int) throws -> Plan {
+        if let p = cached, p.key == key {
+            if p.outputs.capacity < group { p.outputs = try Plan.Outputs(context, key: key, capacity: group) }
+            return p
+        }
+        cached = nil  // frees the old plan's buffers before the new ones are allocated
+        let H = key.layout.shape.hidden, k = key.config.exponents, size = workgroupSize(hidden: H)
+        var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
+        if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
+        if key.ftle { defines["FTLE"] = "1" }
+        let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
+        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(key.ftle ? ".ftle" : "")", spirv: spirv,
+                                           bindings: key.ftle ? 10 : 9,
+                                           pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
+        let p = try Plan(context, key: key, pipeline: pipeline, capacity: group)
+        cached = p
+        builds += 1
+        return p
+    }
+
+    /// What `run` builds for one key and reuses while the key stays the same: the pipeline, the review
+    /// set's tokens, ξ and initial frames on the device, the per-checkpoint buffers and a command sequence
+    /// (the dispatches are recorded again on every call, so the steps per dispatch are not in the key).
+    private final class Plan {
+        struct Key: Equatable {
+            let layout: ParameterLayout
+            let reviews: ReviewSet
+            /// The whole config: more than the kernel and the lane vectors read, but callers keep one
+            /// config for all their calls, and a field left out by mistake would reuse stale inputs.
+            let config: AnalysisConfig
+
+            var ftle: Bool { config.finiteTimeSeries && config.exponents > 0 }
+        }
+
+        /// The buffers indexed by checkpoint, with room for `capacity` of them.
+        struct Outputs {
+            let capacity: Int
+            let params, finalH, logs, collapsed, finalQ, saved: DeviceBuffer
+            let series: DeviceBuffer?
+
+            init(_ ctx: VulkanContext, key: Key, capacity group: Int) throws(VulkanError) {
+                let H = key.layout.shape.hidden, k = key.config.exponents, S = key.reviews.count, n = 2 * H
+                capacity = group
+                params = try buffer(ctx, "analysis.params", group * key.layout.count)
+                finalH = try buffer(ctx, "analysis.final_h", group * S * 3 * H)
+                logs = try buffer(ctx, "analysis.log_sums", group * S * 2 * k)
+                collapsed = try buffer(ctx, "analysis.collapsed", group * S)
+                finalQ = try buffer(ctx, "analysis.final_frame", group * S * k * n)
+                saved = try buffer(ctx, "analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
+                series = key.ftle ? try buffer(ctx, "analysis.first_log_norms", group * S * key.config.autonomousSteps) : nil
             }
         }
-        return out
+
+        let key: Key
+        let pipeline: ComputePipeline
+        let tokens, xi, frames: DeviceBuffer
+        var outputs: Outputs
+        let sequence: CommandSequence
+
+        init(_ ctx: VulkanContext, key: Key, pipeline: ComputePipeline, capacity: Int) throws(VulkanError) {
+            let H = key.layout.shape.hidden, k = key.config.exponents, S = key.reviews.count, n = 2 * H
+            self.key = key
+            self.pipeline = pipeline
+            let vectors = AnalysisLaneVectors(reviews: key.reviews, hidden: H, config: key.config)
+            var xiValues = [Float](repeating: 0, count: S * n)
+            for s in 0..<S {
+                for j in 0..<H {
+                    xiValues[s * n + j] = Float(vectors.xi[s * H + j])
+                    xiValues[s * n + H + j] = Float(vectors.xiCell[s * H + j])
+                }
+            }
+            tokens = try buffer(ctx, "analysis.tokens", key.reviews.tokens.count)
+            xi = try buffer(ctx, "analysis.xi", S * n)
+            frames = try buffer(ctx, "analysis.frames", S * k * n)
+            if !key.reviews.tokens.isEmpty { try tokens.upload(key.reviews.tokens) }
+            try xi.upload(xiValues)
+            if k > 0 { try frames.upload(vectors.frames.map { Float($0) }) }
+            outputs = try Outputs(ctx, key: key, capacity: capacity)
+            sequence = try CommandSequence(ctx)
+        }
+
+        var bindings: [DeviceBuffer] {
+            [outputs.params, tokens, xi, frames, outputs.finalH, outputs.logs, outputs.collapsed, outputs.finalQ, outputs.saved]
+                + (outputs.series.map { [$0] } ?? [])
+        }
     }
+}
+
+/// A buffer of `count` 32-bit values (at least one).
+private func buffer(_ ctx: VulkanContext, _ name: String, _ count: Int) throws(VulkanError) -> DeviceBuffer {
+    try DeviceBuffer(ctx, bytes: max(count, 1) * 4, name: name)
 }
