@@ -73,7 +73,7 @@ stage_parity() {
     lyap eval --checkpoint "$run/checkpoints/epoch-0002.safetensors" --backend vulkan --validate
     lyap eval --checkpoint "$run/checkpoints/epoch-0002.safetensors" --backend cpu --precision float64
     local reviews=${PARITY_REVIEWS:-100}
-    lyap analyze --checkpoint "$run" --exponents 8 --reviews "$reviews" --backend vulkan --validate --json "$run/gpu.json"
+    lyap analyze --checkpoint "$run" --exponents 8 --reviews "$reviews" --backend vulkan --validate --profile --json "$run/gpu.json"
     lyap analyze --checkpoint "$run" --exponents 8 --reviews "$reviews" --backend vulkan --steps-per-dispatch 64 --json "$run/gpu64.json"
     lyap analyze --checkpoint "$run" --exponents 8 --reviews "$reviews" --backend cpu --precision float64 --json "$run/cpu.json"
     python3 - "$run/gpu.json" "$run/cpu.json" "$run/gpu64.json" <<'EOF'

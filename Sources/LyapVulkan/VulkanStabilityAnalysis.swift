@@ -37,16 +37,24 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     /// (tested).
     public var stepsPerDispatch: Int?
 
-    /// Guards `cached` and `builds`: one call runs at a time, since calls share the plan's buffers.
+    /// Times every dispatch with timestamp queries (`kernelProfile`).
+    public let profile: Bool
+
+    /// Guards `cached`, `builds` and `timings`: one call runs at a time, since calls share the plan's buffers.
     private let lock = Lock()
     private var cached: Plan?
     private var builds = 0
+    private var timings = KernelProfile()
 
-    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil) {
+    public init(context: VulkanContext, compiler: ShaderCompiler, stepsPerDispatch: Int? = nil, profile: Bool = false) {
         self.context = context
         self.compiler = compiler
         self.stepsPerDispatch = stepsPerDispatch
+        self.profile = profile
     }
+
+    /// Every dispatch's GPU time and work so far (with `profile`).
+    public var kernelProfile: KernelProfile { lock.withLock { timings } }
 
     /// Bytes of shared memory the kernel needs for width H and k tangents.
     public static func sharedBytes(hidden H: Int, tangents k: Int) -> Int {
@@ -180,6 +188,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
                 let M = chunk.count
                 try out.params.upload(chunk.flatMap(\.values))
                 push.M = UInt32(M)
+                let work = TangentWork(H: H, E: shape.embed, P: layout.count, k: k, models: M, reviews: S, drive: reviews.drive,
+                                       schedule: c.renormSchedule, ftle: plan.key.ftle)
                 try sequence.reset()
                 sequence.beginLabel("stability analysis")
                 if let series = out.series {
@@ -190,11 +200,13 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
                 for begin in stride(from: 0, to: totalSteps, by: perDispatch) {
                     push.chunkBegin = UInt32(begin)
                     push.chunkEnd = UInt32(min(totalSteps, begin + perDispatch))
-                    try sequence.dispatch(plan.pipeline, buffers: bindings, push: push, groups: (S, M, 1))
+                    try sequence.dispatch(plan.pipeline, buffers: bindings, push: push, groups: (S, M, 1),
+                                          work: work.dispatch(begin: Int(push.chunkBegin), end: Int(push.chunkEnd)))
                     sequence.barrier()
                 }
                 sequence.endLabel()
                 try sequence.submitAndWait()
+                timings.add(sequence.timings)
                 let h = try out.finalH.download(Float.self, count: M * S * 3 * H)
                 let lg = k > 0 ? try out.logs.download(Float.self, count: M * S * 2 * k) : []
                 let q = k > 0 ? try out.finalQ.download(Float.self, count: M * S * k * n) : []
@@ -235,7 +247,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(key.ftle ? ".ftle" : "")", spirv: spirv,
                                            bindings: key.ftle ? 10 : 9,
                                            pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
-        let p = try Plan(context, key: key, pipeline: pipeline, capacity: group)
+        let p = try Plan(context, key: key, pipeline: pipeline, capacity: group, profile: profile)
         cached = p
         builds += 1
         return p
@@ -280,7 +292,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         var outputs: Outputs
         let sequence: CommandSequence
 
-        init(_ ctx: VulkanContext, key: Key, pipeline: ComputePipeline, capacity: Int) throws(VulkanError) {
+        init(_ ctx: VulkanContext, key: Key, pipeline: ComputePipeline, capacity: Int, profile: Bool) throws(VulkanError) {
             let H = key.layout.shape.hidden, k = key.config.exponents, S = key.reviews.count, n = 2 * H
             self.key = key
             self.pipeline = pipeline
@@ -299,7 +311,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             try xi.upload(xiValues)
             if k > 0 { try frames.upload(vectors.frames.map { Float($0) }) }
             outputs = try Outputs(ctx, key: key, capacity: capacity)
-            sequence = try CommandSequence(ctx)
+            sequence = try CommandSequence(ctx, profile: profile)
         }
 
         var bindings: [DeviceBuffer] {

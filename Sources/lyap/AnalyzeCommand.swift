@@ -86,15 +86,18 @@ struct AnalyzeCommand: ParsableCommand {
             let needsCPU = precision == .float64 || jacobianNorm > 0
             let choice = try BackendChoice.choose(compute.backend ?? (needsCPU ? "cpu" : "auto"), device: compute.device,
                                                   validate: compute.validate)
+            let peaks = try compute.profilePeaks(choice)
             var gpu: VulkanStabilityAnalysis?
             if case .vulkan(let ctx) = choice {
                 if let n = stepsPerDispatch, n < 1 { throw ConfigError("--steps-per-dispatch \(n) must be at least 1") }
-                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler(), stepsPerDispatch: stepsPerDispatch)
+                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler(), stepsPerDispatch: stepsPerDispatch,
+                                                profile: compute.profile)
                 try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
                 gpu = g
             }
             info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
+            let capture = try compute.startCapture(choice)
             // The GPU takes many checkpoints per dispatch (a whole run at once, up to 64 per group).
             let group = gpu == nil ? 4 : 64
             for start in stride(from: 0, to: files.count, by: group) {
@@ -119,7 +122,9 @@ struct AnalyzeCommand: ParsableCommand {
                     info("\(f.name) (\(entries.count)/\(files.count)): \(Self.oneLine(r)), \(String(format: "%.1f", seconds)) s")
                 }
             }
+            try capture?.endCapture()
             printSummary(entries)
+            if let g = gpu, g.profile { say(g.kernelProfile.table(peaks: peaks)) }
             try BackendChoice.checkValidation(choice)
             let isDirectory = Self.isDirectory(checkpoint)
             let transitions = isDirectory ? Self.transitions(entries, hysteresis: hysteresis) : nil

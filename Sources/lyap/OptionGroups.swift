@@ -54,7 +54,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "auto (a GPU when there is one, else the CPU), cpu, or vulkan (default auto).") var backend: String?
     @Option(help: "Vulkan device index from `lyap devices`.") var device: Int?
     @Flag(help: "Turn on VK_LAYER_KHRONOS_validation (also LYAP_VALIDATE=1); any message fails the command.") var validate = false
-    @Flag(help: "Print GPU time per kernel (timestamp queries) at the end, with achieved GFLOP/s and GB/s and, given the device's peaks, each kernel's floor.") var profile = false
+    @Flag(help: "Vulkan: print GPU time per kernel (timestamp queries) at the end, with achieved GFLOP/s and GB/s and, given the device's peaks, each kernel's floor.") var profile = false
     @Option(name: .customLong("peak-gflops"), help: "With --profile: the device's peak float32 GFLOP/s for the floors (default: the datasheet value of known GPUs).")
     var peakGflops: Double?
     @Option(name: .customLong("peak-gbps"), help: "With --profile: the device's peak memory bandwidth in GB/s for the floors (give both or neither).")
@@ -74,7 +74,7 @@ struct BackendOptions: ParsableArguments {
     func refuseProfiling(_ command: String) throws {
         let given = [("--profile", profile), ("--capture", capture != nil), ("--peak-gflops", peakGflops != nil), ("--peak-gbps", peakGbps != nil)]
         if let flag = given.first(where: \.1)?.0 {
-            throw ConfigError("\(flag) applies to lyap train and lyap eval, not \(command)")
+            throw ConfigError("\(flag) applies to lyap train, eval and analyze, not \(command)")
         }
     }
 

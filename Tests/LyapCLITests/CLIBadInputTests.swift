@@ -107,7 +107,7 @@ struct CLIBadInputTests {
 }
 
 extension CLIBadInputTests {
-    /// Only train and eval profile kernels; the other computing commands refuse the flags in one line.
+    /// Only train, eval and analyze profile kernels; the other computing commands refuse the flags in one line.
     @Test func profilingFlagsOutsideTrainAndEvalAreRefused() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -85,8 +85,9 @@ struct CLIVulkanTests {
         var values: [String: Double] = [:]
         for b in ["cpu", "vulkan"] {
             let json = s.dir + "/\(b).json"
-            let r = try CLI.run(common + ["--backend", b, "--json", json] + (b == "vulkan" ? ["--validate"] : []))
+            let r = try CLI.run(common + ["--backend", b, "--json", json] + (b == "vulkan" ? ["--validate", "--profile"] : []))
             #expect(r.status == 0, "\(b): \(r.stderr)")
+            if b == "vulkan" { #expect(r.stdout.contains("lstm_tangent") && r.stdout.contains("GFLOP/s"), "no --profile table") }
             let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
             values[b] = try #require(obj["max_exponent"] as? Double)
         }
