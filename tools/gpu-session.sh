@@ -15,6 +15,8 @@
 #   step      lyap-bench train-step on Vulkan vs PyTorch cuDNN, one model at H 8..512 and 32 models at H=60
 #   sweep     tools/bench-sweep/run.sh on Vulkan vs PyTorch on the GPU, per width and with --pad-widths
 #   dynamics  lyap-bench-dynamics with --vulkan --checkpoints 200 next to the CPU and the JAX/PyTorch peers
+#   lab       the kernel lab (lyap-bench train-step --configs) at H=60 and H=256: workgroup sizes and ROWREG,
+#             each checked against the CPU float64 backend, then timed, with the per-kernel table (--profile)
 # Every number is a median after warm-up (see each tool); copy the tables into BENCHMARKS.md with the
 # device line that `lyap devices` printed.
 set -euo pipefail
@@ -46,7 +48,7 @@ prepare() {
     (cd .gl && apt-get $o download libvulkan1 >/dev/null)
     for d in /.gpu/ /.gl/; do grep -qxF "$d" .git/info/exclude 2>/dev/null || echo "$d" >>.git/info/exclude; done
     du -sh .gpu/bundle.tar.xz .gl
-    echo "carry [\".gpu\", \".gl\"] and run: bash tools/gpu-session.sh run parity step   (then: sweep dynamics)"
+    echo "carry [\".gpu\", \".gl\"] and run: bash tools/gpu-session.sh run parity step   (then: sweep dynamics lab)"
 }
 
 unpack() {
@@ -94,6 +96,11 @@ stage_step() {
     lyap-bench train-step --backend vulkan --models 32 --widths 60 --torch-device cuda
 }
 
+stage_lab() {
+    lyap-bench train-step --backend vulkan --widths 60,256 --profile \
+        --configs "flat=64,128,256;persistent=auto,64,128,256;rowreg=auto,off"
+}
+
 stage_sweep() {
     local bin=/tmp/lyap-gpu/bin
     # run.sh builds with swift when it can; on the GPU machine it uses the carried binary.
@@ -112,13 +119,13 @@ case "${1:-}" in
     prepare) prepare ;;
     run)
         shift
-        [ $# -gt 0 ] || { echo "gpu-session: name the stages: parity step sweep dynamics" >&2; exit 2; }
+        [ $# -gt 0 ] || { echo "gpu-session: name the stages: parity step sweep dynamics lab" >&2; exit 2; }
         unpack
         log="${OUT:-.}/gpu-session.log"
         for s in "$@"; do
             case "$s" in
-                parity|step|sweep|dynamics) ;;
-                *) echo "gpu-session: unknown stage $s (parity step sweep dynamics)" >&2; exit 2 ;;
+                parity|step|sweep|dynamics|lab) ;;
+                *) echo "gpu-session: unknown stage $s (parity step sweep dynamics lab)" >&2; exit 2 ;;
             esac
             echo "== stage $s ($(date -u +%FT%TZ))" | tee -a "$log"
             "stage_$s" 2>&1 | tee -a "$log"

@@ -19,15 +19,18 @@ public enum LoopBudget {
     private static func ceilDiv(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
 
     /// Items each invocation of a grid-stride kernel handles (groups of `size`, at most 65 535 groups).
-    private static func perInvocation(_ n: Int, size: Int = 64) -> Int {
+    private static func gridStride(_ n: Int, size: Int) -> Int {
         let groups = max(1, min(ceilDiv(n, size), 65_535))
         return ceilDiv(n, groups * size)
     }
 
-    /// The training kernels' largest estimate: (kernel, iterations per invocation).
-    public static func training(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, workgroup ls: Int,
-                         rowsInRegisters: Bool) -> (kernel: String, iterations: Int) {
+    /// The training kernels' largest estimate with the given launch configuration: (kernel, iterations per
+    /// invocation).
+    public static func training(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int,
+                                kernels: KernelConfig.Resolved) -> (kernel: String, iterations: Int) {
         let H = shape.hidden, G = 4 * H, E = shape.embed, V = shape.vocab
+        let ls = kernels.persistentWorkgroup, rowsInRegisters = kernels.rowsInRegisters
+        func perInvocation(_ n: Int) -> Int { gridStride(n, size: kernels.flatWorkgroup) }
         let units = ceilDiv(H, ls)
         let forward = units + L * (ceilDiv(G, ls) * (H + 1) + units + 1) + (rowsInRegisters ? H : 0)
         let backward = units + L * (units + (rowsInRegisters ? (H + 1) + units : units * (G + 1)) + 1) + (rowsInRegisters ? H : 0)

@@ -6,9 +6,9 @@ public final class VulkanBackend: LSTMBackend, @unchecked Sendable {
     public let ensemble: VulkanLSTMEnsemble
 
     public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, batch: Int, seqLen: Int,
-                stepsPerSubmit: Int = 16, profile: Bool = false) throws {
+                stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
         ensemble = try VulkanLSTMEnsemble(context: context, compiler: compiler, shape: shape, models: 1, batch: batch,
-                                          seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, profile: profile)
+                                          seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, profile: profile, kernelConfig: kernelConfig)
     }
 
     public var shape: ModelShape { ensemble.shape }

@@ -32,6 +32,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     }
     public let layout: ParameterLayout
     private let kernels: LSTMKernels
+    /// The workgroup sizes and ROWREG choice the pipelines were built with.
+    public var resolvedKernelConfig: KernelConfig.Resolved { kernels.config }
+    /// Every pipeline's name, e.g. "lstm_forward.H60.wg256.rowreg" (the --profile table's rows).
+    public var pipelineNames: [String] { kernels.pipelines.map(\.name) }
     private let sequence: CommandSequence
     private let params, grads, adamM, adamV, gates, cell, tanhCell, hidden, dA, dX, dz: DeviceBuffer
     /// Scratch of the split-K gradient reductions (SplitK): per-chunk partial sums [m][c][output] of dWh,
@@ -46,8 +50,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public var frozenEmbedding = false { didSet { embeddingGradientsZeroed = false } }
     private var embeddingGradientsZeroed = false
 
+    /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
+    /// a ConfigError where it is not possible at this width on this device.
     public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
-                stepsPerSubmit: Int = 16, profile: Bool = false) throws {
+                stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
         precondition(models >= 1 && batch >= 1 && seqLen >= 1)
         guard stepsPerSubmit >= 1 else { throw ConfigError("steps per submission must be at least 1, got \(stepsPerSubmit)") }
         self.context = context
@@ -57,15 +63,14 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         batchCapacity = batch
         self.seqLen = seqLen
         layout = ParameterLayout(shape)
+        let launch = try kernelConfig.resolved(hidden: shape.hidden, device: context.info)
         if LoopBudget.applies(to: context.info) {
-            let size = LSTMKernels.persistentSize(hidden: shape.hidden, device: context.info)
-            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, workgroup: size,
-                                            rowsInRegisters: LSTMKernels.rowsInRegisters(hidden: shape.hidden, workgroup: size))
+            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch)
             if worst.iterations > LoopBudget.iterations {
                 throw ConfigError("\(context.info.name): H=\(shape.hidden), L=\(seqLen), B=\(batch) needs about \(worst.iterations) loop iterations per invocation in \(worst.kernel); llvmpipe silently stops shader loops after 65535 (Mesa's loop limiter), so the results would be wrong. Use --backend cpu (faster on this machine anyway), a GPU, or a smaller --seq-len/--hidden/--batch")
             }
         }
-        kernels = try LSTMKernels(context, compiler: compiler, hidden: shape.hidden)
+        kernels = try LSTMKernels(context, compiler: compiler, hidden: shape.hidden, config: launch)
         sequence = try CommandSequence(context, profile: profile)
         let M = models, P = layout.count, rows = models * seqLen * batch, H = shape.hidden, G = 4 * H
         var total = 0

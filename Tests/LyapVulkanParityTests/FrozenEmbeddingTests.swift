@@ -12,8 +12,8 @@ struct FrozenEmbeddingTests {
 
     @Test func gradientsOfOtherTensorsAreTheOrdinaryOnes() throws {
         let p = ParityTests.problem(c, seed: 31)
-        let ordinary = try ParityTests().ensemble(c, p)
-        let frozen = try ParityTests().ensemble(c, p)
+        let ordinary = try ParityTests.ensemble(c, p)
+        let frozen = try ParityTests.ensemble(c, p)
         frozen.frozenEmbedding = true
         let a = try ordinary.gradients(p.batches), b = try frozen.gradients(p.batches)
         #expect(a == b)
@@ -31,7 +31,7 @@ struct FrozenEmbeddingTests {
 
     @Test func embeddingIsBitwiseUnchangedAfterTraining() throws {
         let p = ParityTests.problem(c, seed: 32)
-        let e = try ParityTests().ensemble(c, p)
+        let e = try ParityTests.ensemble(c, p)
         e.frozenEmbedding = true
         let start = try e.states()
         for _ in 0..<4 { _ = try e.trainStep(p.batches, adam: [AdamConfig(lr: 1e-2), AdamConfig(lr: 1e-2)]) }

@@ -13,8 +13,9 @@ struct LoopBudgetTests {
     @Test func estimatesSeparateWhatWorkedFromWhatBrokeOnLlvmpipe() {
         func training(_ H: Int, _ L: Int, _ B: Int) -> Int {
             let size = min(256, max(32, (4 * H + 31) / 32 * 32))
+            let kernels = KernelConfig.Resolved(flatWorkgroup: 64, persistentWorkgroup: size, rowsInRegisters: H <= 64 && 4 * H <= size)
             return LoopBudget.training(shape: ModelShape(vocab: 10_000, embed: 32, hidden: H), models: 1, batch: B, seqLen: L,
-                                       workgroup: size, rowsInRegisters: H <= 64 && 4 * H <= size).iterations
+                                       kernels: kernels).iterations
         }
         // The paper's shape runs on llvmpipe (its gradients matched the CPU to 1e-7 at L=500).
         #expect(training(60, 500, 32) <= LoopBudget.iterations)
@@ -30,6 +31,38 @@ struct LoopBudgetTests {
         #expect(LoopBudget.tangentSteps(hidden: 60, embed: 32, tangents: 32, renorm: 1, workgroup: 256, rowsInRegisters: true, total: 1600) == nil)
         // k = 1 renormalised every 5 steps at H=60: long dispatches are fine.
         #expect(LoopBudget.tangentSteps(hidden: 60, embed: 32, tangents: 1, renorm: 5, workgroup: 256, rowsInRegisters: true, total: 1600)! >= 150)
+    }
+
+    /// The estimate follows the launch configuration: a smaller persistent workgroup without ROWREG loops over
+    /// several rows per step, a smaller flat workgroup hits the 65535-group cap sooner.
+    @Test func trainingEstimatesFollowTheKernelConfiguration() {
+        let shape = ModelShape(vocab: 10_000, embed: 32, hidden: 60)
+        func iterations(_ L: Int, _ B: Int, _ flat: Int, _ persistent: Int, _ rowreg: Bool) -> Int {
+            LoopBudget.training(shape: shape, models: 1, batch: B, seqLen: L,
+                                kernels: KernelConfig.Resolved(flatWorkgroup: flat, persistentWorkgroup: persistent, rowsInRegisters: rowreg)).iterations
+        }
+        #expect(iterations(120, 2, 64, 256, true) < 10_000)
+        #expect(iterations(120, 2, 64, 256, false) < 40_000)
+        // ceil(240/32) = 8 gate rows of 61 steps per invocation per time step.
+        #expect(iterations(120, 2, 64, 32, false) > LoopBudget.iterations)
+        // grad_embedding over V*E = 320 000 items: 1 per invocation at 64, 5 at 1 (65535 groups of 1), each
+        // over the L*B + 1 = 3201 positions.
+        let one = LoopBudget.training(shape: shape, models: 1, batch: 32, seqLen: 100,
+                                      kernels: KernelConfig.Resolved(flatWorkgroup: 1, persistentWorkgroup: 256, rowsInRegisters: true))
+        #expect(one.kernel == "grad_embedding" && one.iterations == 5 * 3201)
+        #expect(iterations(100, 32, 64, 256, true) < one.iterations)
+    }
+
+    /// The ensemble checks the budget with the configuration it was given, not the default one.
+    @Test(.enabled(if: GPUTestEnvironment.available && LoopBudget.applies(to: GPUTestEnvironment.context!.info), "not llvmpipe"))
+    func llvmpipeChecksTheConfiguredKernels() throws {
+        let shape = ModelShape(vocab: 20, embed: 3, hidden: 60)
+        func ensemble(_ k: KernelConfig) throws {
+            _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                       models: 1, batch: 2, seqLen: 120, kernelConfig: k)
+        }
+        try ensemble(KernelConfig())
+        #expect { try ensemble(KernelConfig(persistentWorkgroup: 32)) } throws: { "\($0)".contains("65535") && "\($0)".contains("lstm_forward") }
     }
 
     /// Exponents of a paper-width model with k = 8 on the device match the Double engine; with 64 steps per

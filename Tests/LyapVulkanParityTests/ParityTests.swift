@@ -52,9 +52,9 @@ struct ParityTests {
         return Problem(shape: shape, params: params, batches: batches)
     }
 
-    func ensemble(_ c: Case, _ p: Problem) throws -> VulkanLSTMEnsemble {
+    static func ensemble(_ c: Case, _ p: Problem, kernels: KernelConfig = KernelConfig()) throws -> VulkanLSTMEnsemble {
         let e = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler,
-                                       shape: p.shape, models: c.models, batch: c.batch, seqLen: c.seqLen)
+                                       shape: p.shape, models: c.models, batch: c.batch, seqLen: c.seqLen, kernelConfig: kernels)
         try e.load(p.params.map { TrainingState(params: $0.converted(to: Float.self)) })
         return e
     }
@@ -62,7 +62,14 @@ struct ParityTests {
     @Test(arguments: cases)
     func logitsLossAndGradientsMatchTheReference(_ c: Case) throws {
         let p = Self.problem(c, seed: 7)
-        let e = try ensemble(c, p)
+        try Self.checkGradients(c, p, Self.ensemble(c, p))
+        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
+        #expect(GPUTestEnvironment.context!.validationWarnings == 0, "\(GPUTestEnvironment.context!.validationMessages)")
+    }
+
+    /// Logits, loss and every gradient of `e` (loaded with `p`) against the CPU Double reference.
+    static func checkGradients(_ c: Case, _ p: Problem, _ e: VulkanLSTMEnsemble,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
         let gpu = try e.gradients(p.batches)
         let gpuGrads = try e.gradientValues()
         let gpuLogits = try e.evaluate(p.batches)
@@ -72,18 +79,24 @@ struct ParityTests {
             var refGrad = [Double](repeating: 0, count: p.params[k].values.count)
             _ = ref.lossAndGradient(p.params[k], p.batches[k], into: &refGrad)
             let report = Compare(layout: ParameterLayout(p.shape), model: k)
-            report.check("logits", gpuLogits[k].logits.map(Double.init), refLogits.map(Double.init), atol: 1e-5, rtol: 1e-4)
-            report.check("loss", [gpu[k].lossSum], [refTotals.lossSum], atol: 1e-5, rtol: 1e-4)
-            report.checkParameters("gradient", gpuGrads[k].map(Double.init), refGrad, atol: 1e-6, rtol: 1e-4)
+            report.check("logits", gpuLogits[k].logits.map(Double.init), refLogits.map(Double.init), atol: 1e-5, rtol: 1e-4,
+                         sourceLocation: sourceLocation)
+            report.check("loss", [gpu[k].lossSum], [refTotals.lossSum], atol: 1e-5, rtol: 1e-4, sourceLocation: sourceLocation)
+            report.checkParameters("gradient", gpuGrads[k].map(Double.init), refGrad, atol: 1e-6, rtol: 1e-4,
+                                   sourceLocation: sourceLocation)
         }
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
-        #expect(GPUTestEnvironment.context!.validationWarnings == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 
     @Test(arguments: cases)
     func weightsAfterFiveAdamStepsMatchTheReference(_ c: Case) throws {
         let p = Self.problem(c, seed: 11)
-        let e = try ensemble(c, p)
+        try Self.checkFiveAdamSteps(c, p, Self.ensemble(c, p))
+        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
+    }
+
+    /// All weights of `e` (loaded with `p`) after 5 Adam steps against the CPU Double reference.
+    static func checkFiveAdamSteps(_ c: Case, _ p: Problem, _ e: VulkanLSTMEnsemble,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
         // Different learning rates per model: the ensemble carries them in its per-model hyper buffer.
         let adam = (0..<c.models).map { AdamConfig(lr: 1e-3 * Double($0 + 1)) }
         for _ in 0..<5 { _ = try e.trainStep(p.batches, adam: adam) }
@@ -101,17 +114,16 @@ struct ParityTests {
             // gradient test above checks the signal-carrying values at rtol 1e-4.
             let report = Compare(layout: ParameterLayout(p.shape), model: k)
             report.checkParameters("weights after 5 Adam steps", gpu[k].params.values.map(Double.init), r.params.values,
-                                   atol: 1e-4, rtol: 1e-4)
-            #expect(gpu[k].step == 5)
+                                   atol: 1e-4, rtol: 1e-4, sourceLocation: sourceLocation)
+            #expect(gpu[k].step == 5, sourceLocation: sourceLocation)
         }
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 
     @Test func twoRunsAreBitwiseIdentical() throws {
         let c = Case(hidden: 9, batch: 5, seqLen: 13, embed: 4, models: 2)
         let p = Self.problem(c, seed: 3)
         func run() throws -> [[Float]] {
-            let e = try ensemble(c, p)
+            let e = try Self.ensemble(c, p)
             for _ in 0..<3 { _ = try e.trainStep(p.batches, adam: [AdamConfig(), AdamConfig()]) }
             return try e.states().map(\.params.values)
         }

@@ -4,6 +4,8 @@
 // `--backend vulkan [--device N] [--models M] [--steps-per-submit S]` times the Vulkan backend instead
 // (M models per step, S steps recorded into each submission; the time per step is a submission's / S);
 // `--torch-device cuda` runs the PyTorch peer (cuDNN) on the GPU, one model after another.
+// `--configs SPEC` (with --backend vulkan) is the kernel lab (KernelLab.swift): each kernel configuration
+// checked against the CPU float64 backend, then timed; `--profile` adds the per-kernel GPU times.
 import Foundation
 import LyapCore
 import LyapCPU
@@ -19,6 +21,8 @@ struct Options {
     var models = 1
     var stepsPerSubmit = 16
     var torchDevice = "cpu"
+    var configs: [KernelConfig]?
+    var profile = false
 }
 
 func parse() -> Options {
@@ -54,13 +58,31 @@ func parse() -> Options {
         case "--torch-device":
             o.torchDevice = value()
             guard ["cpu", "cuda"].contains(o.torchDevice) else { fail("--torch-device \(o.torchDevice): use cpu or cuda") }
+        case "--configs":
+            let v = value()
+            do { o.configs = try LabSpec.parse(v) } catch { fail("--configs \(v): \(error)") }
+        case "--profile": o.profile = true
         case "-h", "--help":
-            print("usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]")
-            print("                             [--backend cpu|vulkan] [--device N] [--models M] [--steps-per-submit S]")
-            print("                             [--torch-device cpu|cuda]")
+            print("""
+                usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]
+                                             [--backend cpu|vulkan] [--device N] [--models M] [--steps-per-submit S]
+                                             [--torch-device cpu|cuda] [--profile] [--configs SPEC]
+                  --profile        (vulkan) GPU time per kernel, from timestamp queries, after the table
+                  --configs SPEC   (vulkan) the kernel lab: every combination of the listed kernel configurations,
+                                   e.g. "flat=64,128,256;persistent=auto,128,256;rowreg=auto,off" (flat: the
+                                   grid-stride kernels' workgroup size; persistent: lstm_forward/lstm_backward's,
+                                   auto = one invocation per gate row up to 256; rowreg: rows of Wh in registers,
+                                   auto/on/off; a key left out stays automatic). At each width, each configuration
+                                   first trains 2 steps next to the CPU float64 backend (a FAILED one is not timed),
+                                   then is timed like --backend vulkan. No PyTorch peer.
+                """)
             exit(0)
         default: fail("unknown argument \(a)")
         }
+    }
+    if o.backend != "vulkan" {
+        if o.configs != nil { fail("--configs times Vulkan kernel configurations: add --backend vulkan") }
+        if o.profile { fail("--profile times Vulkan kernels: add --backend vulkan") }
     }
     return o
 }
@@ -70,42 +92,18 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-/// Median wall milliseconds of one training step (of all `models` models together on Vulkan).
-func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompiler)?) throws -> Double {
-    let shape = ModelShape(vocab: o.vocab, embed: o.embed, hidden: hidden)
-    let params = InitPreset.keras.initialize(ParameterLayout(shape), seed: 1).converted(to: Float.self)
-    var rng = LabRNG(seed: 2)
-    let batch = Batch(tokens: (0..<(o.batch * o.seqLen)).map { _ in Int32(rng.below(o.vocab)) },
-                      labels: (0..<o.batch).map { _ in UInt8(rng.below(2)) }, seqLen: o.seqLen)
-    let step: () throws -> Void
-    var stepsPerCall = 1
-    if let (ctx, compiler) = vulkan {
-        let e = try VulkanLSTMEnsemble(context: ctx, compiler: compiler, shape: shape, models: o.models, batch: o.batch, seqLen: o.seqLen,
-                                       stepsPerSubmit: o.stepsPerSubmit)
-        try e.load([TrainingState<Float>](repeating: TrainingState(params: params), count: o.models))
-        let batches = [Batch](repeating: batch, count: o.models), adam = [AdamConfig](repeating: AdamConfig(), count: o.models)
-        let steps = [[Batch]](repeating: batches, count: o.stepsPerSubmit)
-        stepsPerCall = o.stepsPerSubmit
-        step = { _ = try e.trainSteps(steps, adam: adam) }
-    } else {
-        let backend = CPUBackend<Float>(shape: shape, threads: o.threads)
-        try backend.load(TrainingState(params: params))
-        step = { _ = try backend.trainStep(batch, adam: AdamConfig()) }
+/// Median wall milliseconds of one training step (of all `models` models together on Vulkan), and on
+/// Vulkan with --profile the per-kernel table.
+func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompiler)?) throws -> (ms: Double, profile: String?) {
+    let p = BenchProblem(hidden: hidden, o)
+    if let vulkan {
+        let e = try benchEnsemble(p, o, vulkan)
+        let ms = try vulkanStepMs(e, p.batch, o)
+        return (ms, o.profile ? KernelTable.render(e.kernelTimes) : nil)
     }
-    let reps = hidden >= 256 ? 5 : 20
-    for _ in 0..<2 { try step() }
-    var times: [Double] = []
-    for _ in 0..<reps {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try step()
-        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(stepsPerCall))
-    }
-    return median(times)
+    let backend = CPUBackend<Float>(shape: p.shape, threads: o.threads)
+    try backend.load(TrainingState(params: p.params))
+    return (try medianMs(hidden: hidden, stepsPerCall: 1) { _ = try backend.trainStep(p.batch, adam: AdamConfig()) }, nil)
 }
 
 /// Runs the PyTorch peer; nil (with the reason on stderr) when torch is not importable.
@@ -147,10 +145,14 @@ if o.backend == "vulkan" {
         print("device: \(ctx.info.name), driver \(ctx.info.driverName) \(ctx.info.driverInfo), Vulkan \(ctx.info.apiVersion)")
     } catch { fail("\(error)") }
 }
+if let configs = o.configs, let vulkan {
+    KernelLab(o: o, vulkan: vulkan, configs: configs).run()
+    exit(0)
+}
 print("train step: B=\(o.batch) L=\(o.seqLen) E=\(o.embed) V=\(o.vocab), \(o.backend == "vulkan" ? "\(o.models) model(s) per step" : "\(o.threads) threads"), median of 20 steps (5 for H>=256) after 2 warm-up")
-var lyapMs: [Int: Double] = [:]
+var lyapMs: [Int: Double] = [:], profiles: [Int: String] = [:]
 for h in o.widths {
-    do { lyapMs[h] = try lyapStepMs(hidden: h, o, vulkan: vulkan) } catch { fail("H=\(h): \(error)") }
+    do { (lyapMs[h], profiles[h]) = try lyapStepMs(hidden: h, o, vulkan: vulkan) } catch { fail("H=\(h): \(error)") }
 }
 let peer = o.torch ? torchStepMs(o) : nil
 let peerRuns = o.backend == "vulkan" ? o.models : 1
@@ -164,6 +166,9 @@ for h in o.widths {
     let tCol = t.map { String(format: "%.1f", $0) } ?? "n/a"
     let ratio = t.map { String(format: "%.2fx", $0 / ms) } ?? "n/a"
     print(String(format: "| %d | %.1f | %.0f | %@ | %@ |", h, ms, tps, tCol, ratio))
+}
+for h in o.widths {
+    if let table = profiles[h] { print("\nGPU time per kernel at H=\(h) (timestamp queries, warm-up and timed steps):\n" + table, terminator: "") }
 }
 
 /// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),
