@@ -44,7 +44,7 @@ struct KernelLab {
                     let ms = check.passed ? try vulkanStepMs(e, p.batch, o) : nil
                     row(h, requested, r, check.text, ms)
                     if o.profile && check.passed {
-                        profiles.append("GPU time per kernel at H=\(h), \(r) (check, warm-up and timed steps):\n" + KernelTable.render(e.kernelTimes))
+                        profiles.append("GPU time per kernel at H=\(h), \(r) (check, warm-up and timed steps):\n" + e.kernelProfile.table(peaks: DevicePeaks.datasheet(deviceName: info.name)))
                     }
                 } catch { row(h, requested, r, "not run: \(error)", nil) }
             }

@@ -99,7 +99,7 @@ func lyapStepMs(hidden: Int, _ o: Options, vulkan: (VulkanContext, ShaderCompile
     if let vulkan {
         let e = try benchEnsemble(p, o, vulkan)
         let ms = try vulkanStepMs(e, p.batch, o)
-        return (ms, o.profile ? KernelTable.render(e.kernelTimes) : nil)
+        return (ms, o.profile ? e.kernelProfile.table(peaks: DevicePeaks.datasheet(deviceName: vulkan.0.info.name)) : nil)
     }
     let backend = CPUBackend<Float>(shape: p.shape, threads: o.threads)
     try backend.load(TrainingState(params: p.params))
