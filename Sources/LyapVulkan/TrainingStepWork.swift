@@ -51,3 +51,26 @@ struct TrainingStepWork {
     var gradEmbedding: KernelWork { .operations(rows * E) + .floats(rows * E + 2 * rows + M * V * (E + 1)) }
     var adam: KernelWork { .operations(M * P * 12) + .floats(7 * M * P + 2 * M) }
 }
+
+extension VulkanLSTMEnsemble {
+    /// The work of every dispatch of one training step, by kernel name (`Shaders/NAME.comp`), in recording
+    /// order: what a profiled step records, available without a device (for `lyap-bench floors`).
+    public static func stepWork(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int,
+                                frozenEmbedding: Bool = false) -> [(kernel: String, work: KernelWork)] {
+        let w = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: L)
+        let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: L)
+        let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: L)
+        let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: L)
+        let G = 4 * shape.hidden
+        var out: [(kernel: String, work: KernelWork)] = [
+            ("input_projection", w.inputProjection), ("lstm_forward", w.forward), ("head_loss", w.headLoss),
+            ("lstm_backward", w.backward), ("grad_recurrent_part", w.gradRecurrentPart(wh)), ("grad_input_part", w.gradInputPart(wx)),
+            ("grad_bias_part", w.gradBiasPart(bias)), ("grad_head", w.gradHead), ("input_delta", w.inputDelta),
+            ("grad_sum_parts", w.gradSumParts(wh, outputs: G * shape.hidden)), ("grad_sum_parts", w.gradSumParts(wx, outputs: G * shape.embed)),
+            ("grad_sum_parts", w.gradSumParts(bias, outputs: G)),
+        ]
+        if !frozenEmbedding { out.append(("grad_embedding", w.gradEmbedding)) }
+        out.append(("adam", w.adam))
+        return out
+    }
+}

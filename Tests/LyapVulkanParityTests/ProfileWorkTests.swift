@@ -50,6 +50,14 @@ struct ProfileWorkTests {
         #expect(try perCall("input_projection").bytes >= Double(4 * rowsAll * G))
         #expect(try perCall("lstm_forward").bytes >= Double(4 * rowsAll * (G + 3 * H)))
         #expect(try perCall("adam").bytes >= Double(4 * 3 * M * ParameterLayout(shape).count))
+        // What `stepWork` predicts without a device is what the step recorded (2 steps of full batches).
+        var predicted: [String: KernelWork] = [:]
+        for d in VulkanLSTMEnsemble.stepWork(shape: shape, models: M, batch: B, seqLen: L) {
+            predicted[d.kernel, default: .none] = predicted[d.kernel, default: .none] + d.work + d.work
+        }
+        for r in rows {
+            #expect(predicted[String(r.pipeline.prefix { $0 != "." })] == r.work, "\(r.pipeline): recorded \(r.work)")
+        }
         print("LyapVulkanParityTests: profile of 2 training steps on \(GPUTestEnvironment.context!.info.name):\n\(e.kernelProfile.table)")
     }
 }

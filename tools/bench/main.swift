@@ -6,6 +6,7 @@
 // `--torch-device cuda` runs the PyTorch peer (cuDNN) on the GPU, one model after another.
 // `--configs SPEC` (with --backend vulkan) is the kernel lab (KernelLab.swift): each kernel configuration
 // checked against the CPU float64 backend, then timed; `--profile` adds the per-kernel GPU times.
+// `lyap-bench floors` prints one epoch's arithmetic and memory floors on a GPU (Floors.swift), no device needed.
 import Foundation
 import LyapCore
 import LyapCPU
@@ -134,6 +135,10 @@ func torchStepMs(_ o: Options) -> (ms: [Int: Double], version: String)? {
     return (ms, version)
 }
 
+if CommandLine.arguments.dropFirst().first == "floors" {
+    Floors.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
 let o = parse()
 var vulkan: (VulkanContext, ShaderCompiler)?
 var lyapName = "lyap cpu-f32"
