@@ -24,6 +24,8 @@ extension StabilityParityTests {
             rows.append(row)
         }
         #expect(rows[0].work.flops == rows[1].work.flops)
+        // What `lyap-bench floors` predicts without a device is what one dispatch recorded.
+        #expect(rows[0].work == VulkanStabilityAnalysis.work(shape: models[0].layout.shape, checkpoints: 2, config: c))
         #expect(rows[1].work.bytes > rows[0].work.bytes)  // the state carried between dispatches
         // At least the zero-input phase's recurrent products: 2 models x 3 reviews x 100 steps x (3 + k) rows.
         let G = 28, H = 7

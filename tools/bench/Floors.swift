@@ -1,5 +1,6 @@
 import Foundation
 import LyapCore
+import LyapDynamics
 import LyapVulkan
 
 /// `lyap-bench floors`: the arithmetic and memory floors of one training epoch on a GPU, from the kernels'
@@ -11,6 +12,7 @@ enum Floors {
         var widths = [8, 16, 32, 60, 128, 256, 512], models = [1]
         var batch = 32, seqLen = 500, embed = 32, vocab = 10000, trainSize = 25000, testSize = 25000
         var deviceName = "NVIDIA H100 80GB HBM3", gflops: Double?, gbps: Double?
+        var checkpoints = 300, exponents = [1, 8]
         var args = arguments[...]
         while let a = args.popFirst() {
             func value() -> String {
@@ -35,6 +37,8 @@ enum Floors {
             case "--train-size": trainSize = ints()[0]
             case "--test-size": testSize = ints()[0]
             case "--device-name": deviceName = value()
+            case "--checkpoints": checkpoints = ints()[0]
+            case "--exponents": exponents = ints()
             case "--peak-gflops": gflops = positive()
             case "--peak-gbps": gbps = positive()
             case "-h", "--help":
@@ -42,8 +46,10 @@ enum Floors {
                     usage: lyap-bench floors [--widths 8,...,512] [--models 1,32] [--batch 32] [--seq-len 500]
                                              [--train-size 25000] [--test-size 25000]
                                              [--device-name NAME | --peak-gflops G --peak-gbps B]
+                                             [--checkpoints 300] [--exponents 1,8]
                       the floors of one epoch (training steps plus the test set's forward passes) from the datasheet
-                      peaks of NAME (default NVIDIA H100 80GB HBM3; known: H100, H200, A100) or the given peaks
+                      peaks of NAME (default NVIDIA H100 80GB HBM3; known: H100, H200, A100) or the given peaks, and of
+                      the stability analysis of a run's checkpoints (the paper's protocol: 500 reviews, 1600 steps)
                     """)
                 exit(0)
             default: fail("floors: unknown argument \(a)")
@@ -85,6 +91,22 @@ enum Floors {
                 print(String(format: "| %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %@ %.0f%% | %d |", h, m, total.flops / 1e9, total.bytes / 1e9,
                              1e3 * total.flops / (peaks.gflops * 1e9), 1e3 * total.bytes / (peaks.gigabytesPerSecond * 1e9),
                              1e3 * floor, top.key, 100 * top.value / floor, serial))
+            }
+        }
+        analysis(widths: widths, embed: embed, vocab: vocab, checkpoints: checkpoints, exponents: exponents, peaks: peaks)
+    }
+
+    /// The analysis floors next to the training epoch's (issue 4: a run's checkpoints in less than an epoch).
+    static func analysis(widths: [Int], embed: Int, vocab: Int, checkpoints: Int, exponents: [Int], peaks: DevicePeaks) {
+        print("\nthe stability analysis of \(checkpoints) checkpoints with the paper's protocol (\(AnalysisConfig().reviews) reviews, \(AnalysisConfig().steps) cell updates each)")
+        print("| H | k | GFLOP | GB | floor ms | dependent cell updates |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for h in widths {
+            for k in exponents {
+                var c = AnalysisConfig()
+                c.exponents = k
+                let w = VulkanStabilityAnalysis.work(shape: ModelShape(vocab: vocab, embed: embed, hidden: h), checkpoints: checkpoints, config: c)
+                print(String(format: "| %d | %d | %.0f | %.2f | %.1f | %d |", h, k, w.flops / 1e9, w.bytes / 1e9, 1e3 * w.floorSeconds(peaks), c.steps))
             }
         }
     }
