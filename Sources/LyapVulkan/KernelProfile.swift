@@ -46,8 +46,6 @@ public struct KernelProfile: Sendable {
         add(timings)
     }
 
-    public var isEmpty: Bool { order.isEmpty }
-
     public mutating func add(_ timings: [DispatchTiming]) {
         for t in timings {
             if samples[t.pipeline] == nil { order.append(t.pipeline) }

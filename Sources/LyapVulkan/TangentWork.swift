@@ -35,7 +35,7 @@ extension VulkanStabilityAnalysis {
     /// The work of analysing `checkpoints` checkpoints of one shape under `config` (one dispatch per
     /// checkpoint group, the whole loop in each): what a profiled analysis records, without a device.
     public static func work(shape: ModelShape, checkpoints: Int, config c: AnalysisConfig) -> KernelWork {
-        TangentWork(H: shape.hidden, E: shape.embed, P: ParameterLayout(shape).count, k: c.exponents, models: checkpoints,
+        TangentWork(H: shape.hidden, E: shape.embed, P: shape.parameterCount, k: c.exponents, models: checkpoints,
                     reviews: c.reviews, drive: c.drive, schedule: c.renormSchedule, ftle: c.finiteTimeSeries && c.exponents > 0)
             .dispatch(begin: 0, end: c.steps)
     }

@@ -21,7 +21,7 @@ struct TrainingStepWork {
         H = shape.hidden
         E = shape.embed
         V = shape.vocab
-        P = ParameterLayout(shape).count
+        P = shape.parameterCount
     }
 
     var inputProjection: KernelWork {
