@@ -14,7 +14,7 @@
 #             split into 64-step dispatches (the two must be bitwise equal; PARITY_REVIEWS, default 100)
 #   step      lyap-bench train-step on Vulkan vs PyTorch cuDNN, one model at H 8..512 and 32 models at H=60;
 #             then per-kernel times against their floors (--profile) at H=60 and 512, and lyap-bench floors
-#   sweep     tools/bench-sweep/run.sh on Vulkan vs PyTorch on the GPU, per width and with --pad-widths
+#   sweep     tools/bench-sweep/run.sh on Vulkan vs PyTorch on the GPU: per width, --pad-widths, --interleave-widths
 #   dynamics  lyap-bench-dynamics with --vulkan --checkpoints 200 next to the CPU and the JAX/PyTorch peers
 #   lab       the kernel lab (lyap-bench train-step --configs) at H=60 and H=256: workgroup sizes and ROWREG,
 #             each checked against the CPU float64 backend, then timed, with the per-kernel table (--profile)
@@ -111,6 +111,7 @@ stage_sweep() {
     # run.sh builds with swift when it can; on the GPU machine it uses the carried binary.
     LYAP_BIN=$bin/lyap tools/bench-sweep/run.sh --backend vulkan --torch-device cuda
     LYAP_BIN=$bin/lyap SWEEP_FLAGS=--pad-widths tools/bench-sweep/run.sh --backend vulkan --torch-device cuda
+    LYAP_BIN=$bin/lyap SWEEP_FLAGS=--interleave-widths tools/bench-sweep/run.sh --backend vulkan --torch-device cuda
 }
 
 stage_dynamics() {

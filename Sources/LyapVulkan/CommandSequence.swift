@@ -52,6 +52,10 @@ public final class CommandSequence: @unchecked Sendable {
     var descriptorPoolCount: Int { descriptorPools.count }
     /// Dispatches recorded since the last reset.
     public var dispatchCount: Int { dispatchNames.count }
+    /// Barriers recorded since the last reset.
+    public private(set) var barrierCount = 0
+    /// The pipeline name of every dispatch recorded since the last reset, in order.
+    public var dispatchedPipelines: [String] { dispatchNames }
 
     public init(_ ctx: VulkanContext, profile: Bool = false) throws(VulkanError) {
         context = ctx
@@ -93,6 +97,7 @@ public final class CommandSequence: @unchecked Sendable {
         currentPool = 0
         dispatchNames.removeAll(keepingCapacity: true)
         dispatchWork.removeAll(keepingCapacity: true)
+        barrierCount = 0
         retainedBuffers.removeAll(keepingCapacity: true)
         retainedPipelines.removeAll(keepingCapacity: true)
         openLabels.removeAll()
@@ -244,6 +249,7 @@ public final class CommandSequence: @unchecked Sendable {
             return
         }
         let stages = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        barrierCount += 1
         context.calls.cmdMemoryBarrier(
             commands, srcStage: stages, dstStage: stages,
             srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue,

@@ -36,7 +36,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public var resolvedKernelConfig: KernelConfig.Resolved { kernels.config }
     /// Every pipeline's name, e.g. "lstm_forward.H60.wg256.rowreg" (the --profile table's rows).
     public var pipelineNames: [String] { kernels.pipelines.map(\.name) }
-    private let sequence: CommandSequence
+    let sequence: CommandSequence
     private let params, grads, adamM, adamV, gates, cell, tanhCell, hidden, dA, dX, dz: DeviceBuffer
     /// Scratch of the split-K gradient reductions (SplitK): per-chunk partial sums [m][c][output] of dWh,
     /// dWx and the gate bias.
@@ -52,9 +52,17 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
     /// a ConfigError where it is not possible at this width on this device.
-    public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
-                stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
+    public convenience init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
+                            stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
+        try self.init(context: context, compiler: compiler, shape: shape, models: models, batch: batch, seqLen: seqLen,
+                      stepsPerSubmit: stepsPerSubmit, sequence: try CommandSequence(context, profile: profile), kernelConfig: kernelConfig)
+    }
+
+    /// Records into `sequence`, which a `VulkanEnsembleSet` shares among its ensembles.
+    init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
+         stepsPerSubmit: Int, sequence: CommandSequence, kernelConfig: KernelConfig) throws {
         precondition(models >= 1 && batch >= 1 && seqLen >= 1)
+        precondition(sequence.context === context)
         guard stepsPerSubmit >= 1 else { throw ConfigError("steps per submission must be at least 1, got \(stepsPerSubmit)") }
         self.context = context
         self.stepsPerSubmit = stepsPerSubmit
@@ -71,7 +79,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             }
         }
         kernels = try LSTMKernels(context, compiler: compiler, hidden: shape.hidden, config: launch)
-        sequence = try CommandSequence(context, profile: profile)
+        self.sequence = sequence
         let M = models, P = layout.count, rows = models * seqLen * batch, H = shape.hidden, G = 4 * H
         var total = 0
         func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
@@ -168,7 +176,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         push.M = UInt32(models)
         setAdamConstants(&push, adam)
         try sequence.reset()
-        try recordAdam(push, step: 0)
+        try record(adamPhases(push, step: 0))
         try submit()
     }
 
@@ -205,7 +213,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         for chunk in chunks(steps) {
             let push = try stage(chunk, backward: false)
             try sequence.reset()
-            for (s, p) in push.enumerated() { try recordForward(p, step: s) }
+            for (s, p) in push.enumerated() { try record(forwardPhases(p, step: s)) }
             try submit()
             out += try results(chunk)
         }
@@ -216,8 +224,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public func gradients(_ batches: [Batch]) throws -> [LossTotals] {
         let push = try stage([batches], backward: true)[0]
         try sequence.reset()
-        try recordForward(push, step: 0)
-        try recordBackward(push, step: 0)
+        try record(forwardPhases(push, step: 0) + backwardPhases(push, step: 0))
         try submit()
         return try results([batches])[0].map(\.totals)
     }
@@ -234,15 +241,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         precondition(adam.count == models)
         var out: [[LossTotals]] = []
         for chunk in chunks(steps) {
-            var push = try stage(chunk, backward: true)
-            try hyper.upload(chunk.map { _ in advanceSteps(adam) })
+            let push = try prepareTraining(chunk, adam: adam)
             try sequence.reset()
-            for s in push.indices {
-                setAdamConstants(&push[s], adam)
-                try recordForward(push[s], step: s)
-                try recordBackward(push[s], step: s)
-                try recordAdam(push[s], step: s)
-            }
+            for s in push.indices { try record(trainingPhases(push[s], step: s)) }
             try submit()
             out += try results(chunk).map { $0.map(\.totals) }
         }
@@ -257,15 +258,25 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         kernelProfile.add(sequence.timings)
     }
 
-    private func chunks(_ steps: [[Batch]]) -> [ArraySlice<[Batch]>] {
+    func chunks(_ steps: [[Batch]]) -> [ArraySlice<[Batch]>] {
         stride(from: 0, to: steps.count, by: stepsPerSubmit).map { steps[$0..<min($0 + stepsPerSubmit, steps.count)] }
     }
 
     // MARK: recording
 
+    /// Stages up to `stepsPerSubmit` training steps: their inputs uploaded, every model's step count
+    /// advanced, one push-constant block per step with the Adam constants.
+    func prepareTraining(_ chunk: ArraySlice<[Batch]>, adam: [AdamConfig]) throws -> [LyapPush] {
+        precondition(adam.count == models)
+        var push = try stage(chunk, backward: true)
+        try hyper.upload(chunk.map { _ in advanceSteps(adam) })
+        for s in push.indices { setAdamConstants(&push[s], adam) }
+        return push
+    }
+
     /// Checks and uploads the inputs of up to `stepsPerSubmit` steps into their slots; one push-constant
     /// block per step.
-    private func stage(_ chunk: ArraySlice<[Batch]>, backward: Bool) throws -> [LyapPush] {
+    func stage(_ chunk: ArraySlice<[Batch]>, backward: Bool) throws -> [LyapPush] {
         precondition(chunk.count <= stepsPerSubmit)
         let v = Int32(shape.vocab)
         var tok: [[Int32]] = [], lab: [[Float]] = [], pushes: [LyapPush] = []
@@ -325,32 +336,50 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     private func bytes(_ p: LyapPush) -> [UInt8] { withUnsafeBytes(of: p) { Array($0) } }
 
-    private func recordForward(_ p: LyapPush, step s: Int) throws {
+    /// Records phases with a barrier after each, and one debug label around each run of phases of the
+    /// same section.
+    private func record(_ phases: [StepPhase]) throws {
+        for (i, phase) in phases.enumerated() {
+            if i == 0 || phases[i - 1].section != phase.section { sequence.beginLabel(phase.section) }
+            try phase.record()
+            sequence.barrier()
+            if i == phases.count - 1 || phases[i + 1].section != phase.section { sequence.endLabel() }
+        }
+    }
+
+    /// One training step: forward, backward, Adam.
+    func trainingPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
+        forwardPhases(p, step: s) + backwardPhases(p, step: s) + adamPhases(p, step: s)
+    }
+
+    func forwardPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden
         let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
-        sequence.beginLabel("forward")
-        try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
-                               groups: kernels.groups(M * seqLen * B * 4 * H), work: work.inputProjection)
-        sequence.barrier()
-        try sequence.dispatch(kernels.forward, buffers: [params, gates, cell, tanhCell, hidden], push: b, groups: (M * B, 1, 1),
-                              work: work.forward)
-        sequence.barrier()
-        try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
-                               push: b, groups: kernels.groups(M * B), work: work.headLoss)
-        sequence.barrier()
-        sequence.endLabel()
+        return [
+            StepPhase(section: "forward") { [self] in
+                try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
+                                      groups: kernels.groups(M * seqLen * B * 4 * H), work: work.inputProjection)
+            },
+            StepPhase(section: "forward") { [self] in
+                try sequence.dispatch(kernels.forward, buffers: [params, gates, cell, tanhCell, hidden], push: b, groups: (M * B, 1, 1),
+                                      work: work.forward)
+            },
+            StepPhase(section: "forward") { [self] in
+                try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
+                                      push: b, groups: kernels.groups(M * B), work: work.headLoss)
+            },
+        ]
     }
 
-    private func recordAdam(_ p: LyapPush, step s: Int) throws {
-        sequence.beginLabel("adam")
+    func adamPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
         let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen)
-        try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
-                              push: bytes(p), groups: kernels.groups(models * layout.count), work: work.adam)
-        sequence.endLabel()
-        sequence.barrier()
+        return [StepPhase(section: "adam") { [self] in
+            try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
+                                  push: bytes(p), groups: kernels.groups(models * layout.count), work: work.adam)
+        }]
     }
 
-    private func recordBackward(_ p: LyapPush, step s: Int) throws {
+    func backwardPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden, G = 4 * H, E = shape.embed
         let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: seqLen)
         let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: seqLen)
@@ -372,34 +401,37 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             try sequence.dispatch(kernels.gradSumParts, buffers: [parts, grads], push: bytes(q), groups: kernels.groups(M * outputs),
                                   work: work.gradSumParts(split, outputs: outputs))
         }
-        sequence.beginLabel("backward")
-        try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1),
-                              work: work.backward)
-        sequence.barrier()
-        try sequence.dispatch(kernels.gradRecurrentPart, buffers: [dA, hidden, whParts], push: part(wh),
-                               groups: kernels.groups(M * wh.chunks * G * H), work: work.gradRecurrentPart(wh))
-        try sequence.dispatch(kernels.gradInputPart, slices: [params.whole, tokens.slot(s), dA.whole, wxParts.whole], push: part(wx),
-                               groups: kernels.groups(M * wx.chunks * G * E), work: work.gradInputPart(wx))
-        try sequence.dispatch(kernels.gradBiasPart, buffers: [dA, biasParts], push: part(bias), groups: kernels.groups(M * bias.chunks * G),
-                              work: work.gradBiasPart(bias))
-        try sequence.dispatch(kernels.gradHead, buffers: [hidden, dz, grads], push: b, groups: kernels.groups(M * (H + 1)),
-                              work: work.gradHead)
-        try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E),
-                              work: work.inputDelta)
-        sequence.barrier()
-        try sum(whParts, wh, outputs: G * H, at: layout.wh.offset)
-        try sum(wxParts, wx, outputs: G * E, at: layout.wx.offset)
-        try sum(biasParts, bias, outputs: G, at: layout.bias.offset)
-        if !frozenEmbedding {
-            try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
-                                   push: b, groups: kernels.groups(M * shape.vocab * E), work: work.gradEmbedding)
-        }
-        sequence.barrier()
-        sequence.endLabel()
+        return [
+            StepPhase(section: "backward") { [self] in
+                try sequence.dispatch(kernels.backward, buffers: [params, gates, cell, tanhCell, dz, dA], push: b, groups: (M * B, 1, 1),
+                                      work: work.backward)
+            },
+            StepPhase(section: "backward") { [self] in
+                try sequence.dispatch(kernels.gradRecurrentPart, buffers: [dA, hidden, whParts], push: part(wh),
+                                      groups: kernels.groups(M * wh.chunks * G * H), work: work.gradRecurrentPart(wh))
+                try sequence.dispatch(kernels.gradInputPart, slices: [params.whole, tokens.slot(s), dA.whole, wxParts.whole], push: part(wx),
+                                      groups: kernels.groups(M * wx.chunks * G * E), work: work.gradInputPart(wx))
+                try sequence.dispatch(kernels.gradBiasPart, buffers: [dA, biasParts], push: part(bias), groups: kernels.groups(M * bias.chunks * G),
+                                      work: work.gradBiasPart(bias))
+                try sequence.dispatch(kernels.gradHead, buffers: [hidden, dz, grads], push: b, groups: kernels.groups(M * (H + 1)),
+                                      work: work.gradHead)
+                try sequence.dispatch(kernels.inputDelta, buffers: [params, dA, dX], push: b, groups: kernels.groups(M * seqLen * B * E),
+                                      work: work.inputDelta)
+            },
+            StepPhase(section: "backward") { [self] in
+                try sum(whParts, wh, outputs: G * H, at: layout.wh.offset)
+                try sum(wxParts, wx, outputs: G * E, at: layout.wx.offset)
+                try sum(biasParts, bias, outputs: G, at: layout.bias.offset)
+                if !frozenEmbedding {
+                    try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
+                                          push: b, groups: kernels.groups(M * shape.vocab * E), work: work.gradEmbedding)
+                }
+            },
+        ]
     }
 
     /// Each step's totals and logits per model, from one download of the loss and logit slots.
-    private func results(_ chunk: ArraySlice<[Batch]>) throws -> [[(totals: LossTotals, logits: [Float])]] {
+    func results(_ chunk: ArraySlice<[Batch]>) throws -> [[(totals: LossTotals, logits: [Float])]] {
         let cap = models * batchCapacity
         let z = try logits.download(Float.self, count: cap, used: chunk.count)
         let l = try loss.download(Float.self, count: cap, used: chunk.count)
@@ -418,5 +450,17 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 return (t, zs)
             }
         }
+    }
+}
+
+/// Dispatches with no barrier between them: one phase of a step. The recording puts a barrier after every
+/// phase; `VulkanEnsembleSet` records the same phase of several ensembles before that barrier.
+struct StepPhase {
+    /// The debug label ("forward", "backward", "adam").
+    let section: String
+    let record: () throws -> Void
+    init(section: String, _ record: @escaping () throws -> Void) {
+        self.section = section
+        self.record = record
     }
 }

@@ -19,8 +19,9 @@ struct SweepCommand: ParsableCommand {
             lyap train), DIR/sweep.json (settings, shard, H*(p) = smallest width ending with train error 0, null if
             none) and DIR/configs/ID.csv (one per finished configuration; --resume skips those and continues
             the others from DIR/partial, saved every --checkpoint-every epochs). On Vulkan the configurations of
-            one variant and width train
-            together as one ensemble. Example (a few minutes on 2 cores):
+            one variant and width train together as one ensemble; --interleave-widths trains all widths of a
+            variant at once (one ensemble per width, recorded side by side), --pad-widths as one ensemble
+            zero-padded to the widest. Example (a few minutes on 2 cores):
               lyap sweep --out runs/sweep --widths 1,2,4,8 --seeds 0,1 --label-noise 0,0.2 --epochs 20 \\
                 --seq-len 100 --train-size 500 --test-size 500
             """)
@@ -50,6 +51,8 @@ struct SweepCommand: ParsableCommand {
     var maxModels: Int?
     @Flag(help: "Vulkan: train all widths of a variant in one ensemble, each model zero-padded to the widest (exact up to rounding; more work per model, far fewer sequential passes on a GPU).")
     var padWidths = false
+    @Flag(help: "Vulkan: train all widths of a variant together, each width its own ensemble, their kernels recorded side by side in one command buffer so a GPU runs the widths at once (bitwise the results of training them apart).")
+    var interleaveWidths = false
     @Option(help: "Save each training group's state every K epochs (DIR/partial), so --resume continues inside it (default 10; 0: never).")
     var checkpointEvery: Int = 10
     @Flag(help: "Continue the sweep in --out: skip finished configurations, continue a group from its last checkpoint.") var resume = false
@@ -58,6 +61,9 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             _ = try compute.stepsPerSubmit  // checked before anything is written
+            if padWidths && interleaveWidths {
+                throw ConfigError("--pad-widths and --interleave-widths are two ways to train widths together; give one")
+            }
             let plan = try SweepPlan(self)
             try SweepRunner(plan: plan, command: self).run()
         }

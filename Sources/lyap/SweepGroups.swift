@@ -44,34 +44,34 @@ final class EnsembleGroup: ModelGroup {
     }
 }
 
-enum SweepGroups {
-    /// Which configurations train together: on the CPU each alone, in grid order; on Vulkan those of one
-    /// variant and width (one shape, one training-set size, one frozen setting), at most `maxModels` each.
-    /// With `padWidths`, all widths of one variant share an ensemble (zero-padded to the widest).
-    /// `fit(width)`, when given, is how many models of that width the device's memory holds; groups are cut
-    /// to it as well.
-    static func split(_ todo: [SweepConfiguration], ensemble: Bool, maxModels: Int?, padWidths: Bool = false,
-                      fit: ((Int) -> Int)? = nil) -> [[SweepConfiguration]] {
-        guard ensemble else { return todo.map { [$0] } }
-        var keys: [String] = []
-        var members: [String: [SweepConfiguration]] = [:]
-        for c in todo {
-            let key = padWidths ? "\(c.variant)" : "\(c.variant)/\(c.width)"
-            if members[key] == nil { keys.append(key) }
-            members[key, default: []].append(c)
-        }
-        return keys.flatMap { k in
-            let group = members[k]!
-            let cap = max(1, min(maxModels ?? Int.max, fit?(group.map(\.width).max()!) ?? Int.max))
-            return stride(from: 0, to: group.count, by: cap).map { Array(group[$0..<min($0 + cap, group.count)]) }
-        }
-    }
+/// All widths of a variant as one `VulkanEnsembleSet` (`--interleave-widths`): one ensemble per width, their
+/// kernels recorded phase by phase into one command buffer. Model k of the group is model k of the set;
+/// consecutive configurations of one width share an ensemble (`SweepGrouping.split` puts each width's together).
+final class EnsembleSetGroup: ModelGroup {
+    let ensembles: VulkanEnsembleSet
+    init(_ ensembles: VulkanEnsembleSet) { self.ensembles = ensembles }
+    var models: Int { ensembles.models }
+    var stepsPerCall: Int { ensembles.stepsPerSubmit }
 
-    /// The backend for one group of configurations (all of one width and variant).
+    func load(_ initial: [ParameterStore<Double>]) throws {
+        try ensembles.load(initial.map { TrainingState(params: $0.converted(to: Float.self)) })
+    }
+    func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
+        try ensembles.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
+    }
+    func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensembles.evaluate(steps: steps).map { $0.map(\.totals) } }
+    func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
+    func states() throws -> [TrainingState<Double>] { try ensembles.states().map { $0.converted(to: Double.self) } }
+    func load(states: [TrainingState<Double>]) throws { try ensembles.load(states.map { $0.converted(to: Float.self) }) }
+}
+
+enum SweepGroups {
+    /// The backend for one group of configurations (all of one variant; of one width unless padded or
+    /// interleaved).
     static func make(_ group: [SweepConfiguration], plan: SweepPlan, choice: BackendChoice, stepsPerSubmit: Int,
-                     compiler: () throws -> ShaderCompiler) throws -> ModelGroup {
+                     interleave: Bool = false, compiler: () throws -> ShaderCompiler) throws -> ModelGroup {
         let s = plan.settings, frozen = group[0].variant.frozenEmbedding
-        let widths = group.map(\.width), padded = Set(widths).count > 1
+        let widths = group.map(\.width), padded = Set(widths).count > 1 && !interleave
         let shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: widths.max()!)
         switch choice {
         case .cpu:
@@ -86,6 +86,17 @@ enum SweepGroups {
                 for x in b { x.frozenEmbedding = frozen }
                 return BackendGroup(b)
             }
+        case .vulkan(let ctx) where interleave:
+            var shapes: [ModelShape] = [], counts: [Int] = []
+            for c in group {
+                if shapes.last?.hidden == c.width { counts[counts.count - 1] += 1; continue }
+                shapes.append(ModelShape(vocab: s.vocab, embed: s.embed, hidden: c.width))
+                counts.append(1)
+            }
+            let set = try VulkanEnsembleSet(context: ctx, compiler: try compiler(), shapes: shapes, models: counts, batch: s.batch,
+                                            seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
+            set.frozenEmbedding = frozen
+            return EnsembleSetGroup(set)
         case .vulkan(let ctx):
             let e = try VulkanLSTMEnsemble(context: ctx, compiler: try compiler(), shape: shape, models: group.count,
                                            batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)

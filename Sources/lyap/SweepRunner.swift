@@ -33,6 +33,9 @@ struct SweepRunner {
         if command.padWidths, case .cpu = choice {
             throw ConfigError("--pad-widths groups widths into one Vulkan ensemble; it needs --backend vulkan (the CPU trains each width at its own size)")
         }
+        if command.interleaveWidths, case .cpu = choice {
+            throw ConfigError("--interleave-widths records the widths' Vulkan kernels side by side; it needs --backend vulkan (the CPU trains one configuration at a time)")
+        }
         try dir.create()
         backends.append(choice.recordName)
         let mine = plan.configurations
@@ -54,7 +57,8 @@ struct SweepRunner {
             let per = try command.compute.stepsPerSubmit
             fit = { SweepGroups.modelsThatFit(width: $0, plan: plan, device: ctx.info, stepsPerSubmit: per) }
         }
-        for group in SweepGroups.split(todo, ensemble: isVulkan, maxModels: command.maxModels, padWidths: command.padWidths, fit: fit) {
+        let widthMode: SweepGrouping.WidthMode = command.padWidths ? .padded : command.interleaveWidths ? .interleaved : .separate
+        for group in SweepGrouping.split(todo, ensemble: isVulkan, maxModels: command.maxModels, widths: widthMode, fit: fit) {
             let label = group.count == 1
                 ? "configuration \(started + 1)/\(mine.count) \(group[0].id)"
                 : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(Set(group.map(\.width)).sorted().map(String.init).joined(separator: ",")))"
@@ -92,7 +96,7 @@ struct SweepRunner {
                                        analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
         }
         let models = try SweepGroups.make(group, plan: plan, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit,
-                                          compiler: compiler)
+                                          interleave: command.interleaveWidths, compiler: compiler)
         let ids = group.map(\.id), dir = plan.dir
         let layouts = group.map { ParameterLayout(plan.runConfig($0).model) }
         var rows = [[[String]]](repeating: [], count: group.count)

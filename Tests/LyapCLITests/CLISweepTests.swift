@@ -93,6 +93,8 @@ struct CLISweepTests {
         (["--widths", "2", "--hidden", "4"], "--hidden: a sweep sets the width with --widths"),
         (["--widths", "2", "--backend", "gpu"], "--backend gpu"),
         (["--widths", "2", "--steps-per-submit", "0"], "--steps-per-submit 0 must be at least 1"),
+        (["--widths", "2,3", "--pad-widths", "--interleave-widths"], "--pad-widths and --interleave-widths"),
+        (["--widths", "2,3", "--backend", "cpu", "--interleave-widths"], "--interleave-widths records"),
     ])
     func badFlagsGiveOneLine(_ args: [String], _ expected: String) throws {
         let s = try Scratch()
@@ -105,8 +107,8 @@ struct CLISweepTests {
 
     /// A sweep killed inside a group continues from the group's last checkpoint with --resume and ends
     /// with exactly the sweep.csv of an uninterrupted run (CPU: groups of one; Vulkan: one ensemble per
-    /// width, and one padded ensemble for all widths).
-    @Test(arguments: [[], ["--backend", "vulkan"], ["--backend", "vulkan", "--pad-widths"]])
+    /// width, one padded ensemble for all widths, and all widths interleaved in one command buffer).
+    @Test(arguments: [[], ["--backend", "vulkan"], ["--backend", "vulkan", "--pad-widths"], ["--backend", "vulkan", "--interleave-widths"]])
     func anInterruptedSweepContinuesInsideItsGroups(_ backend: [String]) throws {
         if backend.contains("vulkan") && !CLIVulkanTests.vulkanAvailable { return }
         let s = try Scratch()
@@ -140,8 +142,12 @@ struct CLISweepTests {
         _ = try sweep(s.dir + "/cpu", grid(s) + ["--backend", "cpu", "--threads", "1"])
         let padded = try sweep(s.dir + "/pad", grid(s) + ["--backend", "vulkan", "--pad-widths"])
         #expect(padded.stdout.contains("H=3,5"), "both widths in one ensemble: \(padded.stdout)")
-        // Models in an ensemble are independent: grouped and one-by-one are bitwise the same.
+        let interleaved = try sweep(s.dir + "/mix", grid(s) + ["--backend", "vulkan", "--interleave-widths", "--validate"])
+        #expect(interleaved.stdout.contains("configurations 1-8/16 (trainable, H=3,5)"), "both widths in one group: \(interleaved.stdout)")
+        // Models in an ensemble are independent: grouped and one-by-one are bitwise the same, and so are
+        // widths recorded side by side.
         #expect(try read(s.dir + "/vk/sweep.csv") == read(s.dir + "/vk1/sweep.csv"))
+        #expect(try read(s.dir + "/mix/sweep.csv") == read(s.dir + "/vk/sweep.csv"))
         // float32 on both sides, different summation orders: losses within 1e-5 relative; errors equal
         // unless a logit sits at 0 (not the case for these seeds). Zero-padded widths are exact up to the
         // same rounding.

@@ -4,7 +4,7 @@
 #   tools/bench-sweep/run.sh [--backend cpu|vulkan] [--torch-device cpu|cuda]
 # Sizes are environment variables (defaults: 8 widths x 4 seeds, 2 epochs on 1000/500 embedded
 # reviews of length 500, the paper's): WIDTHS SEEDS EPOCHS TRAIN TEST SEQ_LEN BATCH THREADS; SWEEP_FLAGS
-# adds flags to lyap sweep (e.g. --pad-widths on Vulkan).
+# adds flags to lyap sweep (e.g. --pad-widths or --interleave-widths on Vulkan).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 backend=cpu
