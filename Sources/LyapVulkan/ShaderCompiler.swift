@@ -50,7 +50,7 @@ extension Substring {
 /// performance optimisation. Sources and their `#include`s come from one table of named texts;
 /// `#include "x"` is looked up relative to the including file's folder first, then from the table's
 /// root. Results are cached in memory and, with a cache directory, on disk as `<sha256>.spv`, keyed by
-/// the kernel text, every file it may include, the defines, the shaderc SPIR-V version and the options.
+/// the kernel text, every file it may include, the defines, the compiler (`Shaderc.identity`) and the options.
 ///
 /// One shaderc compiler serves the whole process (creating one costs ~100 ms); compiles are serialised.
 public final class ShaderCompiler: @unchecked Sendable {
@@ -67,6 +67,8 @@ public final class ShaderCompiler: @unchecked Sendable {
 
     public let sources: [String: String]
     public let cacheDirectory: String?
+    /// What the cache key records about the compiler (`Shaderc.identity`; tests put another here).
+    var compilerIdentity = Shaderc.identity
     /// Emit debug information (for RenderDoc or Nsight source mapping). Part of the cache key.
     public let debugInfo: Bool
 
@@ -142,7 +144,7 @@ public final class ShaderCompiler: @unchecked Sendable {
             record.append(10)
         }
         field("format", "lyap-spirv-cache 1")
-        field("compiler", Shaderc.versionString)
+        field("compiler", compilerIdentity)
         field("options", "target vulkan1.2; optimization performance; stage compute; debug \(debugInfo)")
         field("kernel", kernel)
         field("text", text)
@@ -256,12 +258,38 @@ final class Shaderc: @unchecked Sendable {
     static let shared = Shaderc()
 
     /// e.g. "shaderc spv 0x10600 rev 1": shaderc's C API reports no library version, only the SPIR-V
-    /// version it produces; the binary links shaderc statically, so this changes with the binary.
+    /// version it produces.
     static let versionString: String = {
         var version: UInt32 = 0, revision: UInt32 = 0
         shaderc_get_spv_version(&version, &revision)
         return "shaderc spv 0x\(String(version, radix: 16)) rev \(revision)"
     }()
+
+    /// The compiler as the SPIR-V cache key records it: `versionString` plus the size and modification time
+    /// of the running executable. shaderc is linked statically into it (vulkan-notes.md), so a binary built
+    /// against another shaderc or glslang never reads SPIR-V that an older one cached. A rebuilt binary
+    /// recompiles once (a second or so).
+    static let identity: String = versionString + "; " + (binaryIdentity(path: executablePath) ?? "binary unknown")
+
+    static var executablePath: String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
+        }
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : CommandLine.arguments.first
+    }
+
+    /// "binary SIZE MTIME" of the file at `path`.
+    static func binaryIdentity(path: String?) -> String? {
+        var st = stat()
+        guard let path, stat(path, &st) == 0 else { return nil }
+        #if canImport(Darwin)
+        let mtime = st.st_mtimespec
+        #else
+        let mtime = st.st_mtim
+        #endif
+        return "binary \(st.st_size) \(mtime.tv_sec).\(mtime.tv_nsec)"
+    }
 
     private let lock = Lock()
     private var compiler: shaderc_compiler_t?

@@ -70,6 +70,17 @@ extension LyapVulkanSuite {
             #expect(ShaderIncludes.directives(in: "  #  include \"a.glsl\"\n#include <b/c.glsl> // x\n#define include\n") == ["a.glsl", "b/c.glsl"])
         }
 
+        /// The compiler's identity names the binary that holds shaderc: this test executable (linked statically).
+        @Test func compilerIdentityIsTheBinaryHoldingShaderc() throws {
+            let id = Shaderc.identity
+            #expect(id.hasPrefix(Shaderc.versionString + "; binary "), "\(id)")
+            let exe = try #require(Shaderc.executablePath)
+            #expect(exe.hasSuffix(".xctest") || exe.contains("PackageTests"), "\(exe)")
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: exe)[.size] as? Int)
+            #expect(id.contains("binary \(size) "), "\(id) is not this executable (\(size) bytes)")
+            #expect(Shaderc.binaryIdentity(path: "/nonexistent/lyap") == nil)
+        }
+
         @Test func spirvCacheOnDisk() throws {
             let dir = try temporaryDirectory("spv") + "/nested/cache"
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -111,6 +122,10 @@ extension LyapVulkanSuite {
             #expect(ShaderCompiler(sources: unrelated, cacheDirectory: dir).cachePath("scaled.comp", defines: ["SCALE": "2"]) == path)
             #expect(ShaderCompiler(sources: TestShaders.sources, cacheDirectory: dir, debugInfo: true)
                 .cachePath("scaled.comp", defines: ["SCALE": "2"]) != path)
+            // ... and the compiler: another build of shaderc (another binary) does not read this file.
+            let rebuilt = ShaderCompiler(sources: TestShaders.sources, cacheDirectory: dir)
+            rebuilt.compilerIdentity = Shaderc.versionString + "; binary 1 2.3"
+            #expect(rebuilt.cachePath("scaled.comp", defines: ["SCALE": "2"]) != path)
             let files = try FileManager.default.contentsOfDirectory(atPath: dir)
             #expect(files.filter { $0.hasSuffix(".spv") }.count == 1 && files.allSatisfy { !$0.contains(".tmp") }, "\(files)")
         }
