@@ -1,11 +1,13 @@
 #version 450
 // Backpropagation through time, all L steps in one dispatch: one workgroup per (model, sequence)
 // keeps eps_h and eps_c in shared memory, writes the gate deltas dA[t] of every step (methods.md 3)
-// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. Define HID = H. With ROWREG (4H <=
+// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. HID = H is specialization constant 1. With ROWREG (4H <=
 // workgroup size, H <= 64) invocation (q, k) keeps column k of gate block q of Wh in registers and
 // forms the partial sum over that block; unit k then adds the four partials in gate order (a fixed
 // order, so runs stay bitwise reproducible). Otherwise invocation k sums all 4H rows from global memory.
 #include "include/common.glsl"
+
+layout(constant_id = 1) const uint HID = 1u;  // H: sizes shared memory and the register rows
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Gates { float gates[]; };     // i, f, g, o

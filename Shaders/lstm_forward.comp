@@ -2,11 +2,13 @@
 // The recurrence, all L steps in one dispatch (a persistent kernel): one workgroup per (model,
 // sequence) keeps h and c in shared memory; each step forms the 4H pre-activations (input part from
 // input_projection plus Wh h), then the cell update. Stores i, f, g, o in place of the
-// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H; define
-// ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
+// pre-activations, and c, tanh(c), h of every step for the backward pass. HID = H is specialization
+// constant 1. Define ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
 // for a row of Wh to live in registers: then each invocation loads its row once and the L steps read no
 // weights from memory (the persistent-RNN layout). Otherwise rows are read from global memory each step.
 #include "include/common.glsl"
+
+layout(constant_id = 1) const uint HID = 1u;  // H: sizes shared memory and the register rows
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
 layout(std430, set = 0, binding = 1) buffer Gates { float gates[]; };            // [m][t][b][4H]

@@ -15,20 +15,18 @@
 //   (as GramSchmidt does on the CPU).
 // Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
-// row count and the final frame (and with FTLE the ln R_11 of every renormalisation). Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
-// two >= 2H (reduction width), and ROWREG when each gate row has its own invocation (4H <= workgroup size)
+// row count and the final frame (and with FTLE the ln R_11 of every renormalisation). Specialization
+// constants: the workgroup size (0), HID = H (1), KT = tangent capacity (2), RED = reduction width (3).
+// Define FTLE for the series, and ROWREG when each gate row has its own invocation (4H <= workgroup size)
 // and H <= 64: the invocation's row of U stays in registers for the whole loop instead of being read from
 // global memory for every row of every step.
 #include "include/common.glsl"
 
-#ifndef KT
-#define KT 1
-#endif
-#ifndef RED
-#define RED 16
-#endif
-#define K1 (KT > 0 ? KT : 1)
-#define ROWS (3 + KT)
+layout(constant_id = 1) const uint HID = 1u;   // H
+layout(constant_id = 2) const uint KT = 1u;    // tangent capacity (>= pc.tangents)
+layout(constant_id = 3) const uint RED = 16u;  // reduction width: a power of two >= 2H
+const uint K1 = KT > 0u ? KT : 1u;
+const uint ROWS = 3u + KT;
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };   // [m][P]
 layout(std430, set = 0, binding = 1) readonly buffer Tokens { int tokens[]; };     // [s][drive]

@@ -1,8 +1,10 @@
 import CLyapShared
 import LyapCore
 
-/// The compiled kernel set for one model shape: one pipeline per Shaders/*.comp, with H baked in as
-/// a define (it sizes shared memory) and the workgroup size as specialization constant 0.
+/// The compiled kernel set for one model shape: one pipeline per Shaders/*.comp. Sizes are specialization
+/// constants (the workgroup size is 0; H, which sizes the persistent kernels' shared memory and register
+/// rows, is 1), so each kernel compiles to one SPIR-V for every width; the ROWREG define picks the
+/// persistent kernels' code path.
 final class LSTMKernels: @unchecked Sendable {
     let inputProjection, forward, headLoss, backward: ComputePipeline
     /// The split-K weight-gradient reductions (SplitK): pass 1 per reduction, and the shared pass 2.
@@ -16,16 +18,15 @@ final class LSTMKernels: @unchecked Sendable {
     init(_ ctx: VulkanContext, compiler: ShaderCompiler, hidden H: Int, config: KernelConfig.Resolved) throws {
         self.config = config
         let flat = config.flatWorkgroup
-        var defines = ["HID": "\(H)"]
-        if config.rowsInRegisters { defines["ROWREG"] = "1" }
         let push = MemoryLayout<LyapPush>.size
         // Named by what they were built with (e.g. lstm_forward.H60.wg256.rowreg), so --profile tables tell
         // configurations apart.
         func make(_ kernel: String, _ bindings: Int, _ size: Int, persistent: Bool = false) throws -> ComputePipeline {
-            let spirv = try compiler.compile(kernel + ".comp", defines: defines)
-            let name = "\(kernel).H\(H).wg\(size)" + (persistent && config.rowsInRegisters ? ".rowreg" : "")
-            return try ComputePipeline(ctx, name: name, spirv: spirv, bindings: bindings,
-                                       pushConstantBytes: push, specialization: [UInt32(size)])
+            let rowreg = persistent && config.rowsInRegisters
+            let spirv = try compiler.compile(kernel + ".comp", defines: rowreg ? ["ROWREG": "1"] : [:])
+            let name = "\(kernel).H\(H).wg\(size)" + (rowreg ? ".rowreg" : "")
+            return try ComputePipeline(ctx, name: name, spirv: spirv, bindings: bindings, pushConstantBytes: push,
+                                       specialization: persistent ? [UInt32(size), UInt32(H)] : [UInt32(size)])
         }
         inputProjection = try make("input_projection", 3, flat)
         forward = try make("lstm_forward", 5, config.persistentWorkgroup, persistent: true)

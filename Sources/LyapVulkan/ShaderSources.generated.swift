@@ -348,11 +348,13 @@ void main() {
 #version 450
 // Backpropagation through time, all L steps in one dispatch: one workgroup per (model, sequence)
 // keeps eps_h and eps_c in shared memory, writes the gate deltas dA[t] of every step (methods.md 3)
-// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. Define HID = H. With ROWREG (4H <=
+// and forms eps_h <- Wh^T dA[t] with the deltas in shared memory. HID = H is specialization constant 1. With ROWREG (4H <=
 // workgroup size, H <= 64) invocation (q, k) keeps column k of gate block q of Wh in registers and
 // forms the partial sum over that block; unit k then adds the four partials in gate order (a fixed
 // order, so runs stay bitwise reproducible). Otherwise invocation k sums all 4H rows from global memory.
 #include "include/common.glsl"
+
+layout(constant_id = 1) const uint HID = 1u;  // H: sizes shared memory and the register rows
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Gates { float gates[]; };     // i, f, g, o
@@ -436,11 +438,13 @@ void main() {
 // The recurrence, all L steps in one dispatch (a persistent kernel): one workgroup per (model,
 // sequence) keeps h and c in shared memory; each step forms the 4H pre-activations (input part from
 // input_projection plus Wh h), then the cell update. Stores i, f, g, o in place of the
-// pre-activations, and c, tanh(c), h of every step for the backward pass. Define HID = H; define
-// ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
+// pre-activations, and c, tanh(c), h of every step for the backward pass. HID = H is specialization
+// constant 1. Define ROWREG when the workgroup has an invocation per gate row (4H <= size) and H is small enough (<= 64)
 // for a row of Wh to live in registers: then each invocation loads its row once and the L steps read no
 // weights from memory (the persistent-RNN layout). Otherwise rows are read from global memory each step.
 #include "include/common.glsl"
+
+layout(constant_id = 1) const uint HID = 1u;  // H: sizes shared memory and the register rows
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };
 layout(std430, set = 0, binding = 1) buffer Gates { float gates[]; };            // [m][t][b][4H]
@@ -516,20 +520,18 @@ void main() {
 //   (as GramSchmidt does on the CPU).
 // Dispatches may cover part of the loop (chunkBegin/chunkEnd; state in `saved` between them).
 // Writes per (m, s): h_T of the three trajectories, the k log sums with their compensations, the collapsed
-// row count and the final frame (and with FTLE the ln R_11 of every renormalisation). Defines: HID = H, KT = tangent capacity (>= pc.tangents), RED = a power of
-// two >= 2H (reduction width), and ROWREG when each gate row has its own invocation (4H <= workgroup size)
+// row count and the final frame (and with FTLE the ln R_11 of every renormalisation). Specialization
+// constants: the workgroup size (0), HID = H (1), KT = tangent capacity (2), RED = reduction width (3).
+// Define FTLE for the series, and ROWREG when each gate row has its own invocation (4H <= workgroup size)
 // and H <= 64: the invocation's row of U stays in registers for the whole loop instead of being read from
 // global memory for every row of every step.
 #include "include/common.glsl"
 
-#ifndef KT
-#define KT 1
-#endif
-#ifndef RED
-#define RED 16
-#endif
-#define K1 (KT > 0 ? KT : 1)
-#define ROWS (3 + KT)
+layout(constant_id = 1) const uint HID = 1u;   // H
+layout(constant_id = 2) const uint KT = 1u;    // tangent capacity (>= pc.tangents)
+layout(constant_id = 3) const uint RED = 16u;  // reduction width: a power of two >= 2H
+const uint K1 = KT > 0u ? KT : 1u;
+const uint ROWS = 3u + KT;
 
 layout(std430, set = 0, binding = 0) readonly buffer Params { float params[]; };   // [m][P]
 layout(std430, set = 0, binding = 1) readonly buffer Tokens { int tokens[]; };     // [s][drive]

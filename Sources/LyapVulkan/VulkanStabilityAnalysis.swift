@@ -240,13 +240,14 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         }
         cached = nil  // frees the old plan's buffers before the new ones are allocated
         let H = key.layout.shape.hidden, k = key.config.exponents, size = workgroupSize(hidden: H)
-        var defines = ["HID": "\(H)", "KT": "\(k)", "RED": "\(Self.reductionWidth(H))"]
+        var defines: [String: String] = [:]
         if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
         if key.ftle { defines["FTLE"] = "1" }
         let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
         let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(key.ftle ? ".ftle" : "")", spirv: spirv,
                                            bindings: key.ftle ? 10 : 9,
-                                           pushConstantBytes: MemoryLayout<LyapPush>.size, specialization: [UInt32(size)])
+                                           pushConstantBytes: MemoryLayout<LyapPush>.size,
+                                           specialization: [size, H, k, Self.reductionWidth(H)].map { UInt32($0) })
         let p = try Plan(context, key: key, pipeline: pipeline, capacity: group, profile: profile)
         cached = p
         builds += 1

@@ -153,13 +153,17 @@ struct CLIVulkanTests {
         let shaders = ShaderSetTestsPath.shaders
         let broken = s.dir + "/shaders"
         try FileManager.default.copyItem(atPath: shaders, toPath: broken)
-        let k = broken + "/head_loss.comp"
-        try (try String(contentsOfFile: k, encoding: .utf8)).replacingOccurrences(of: "float y = labels[i];", with: "float y = labels[i]")
+        let k = broken + "/lstm_forward.comp"
+        try (try String(contentsOfFile: k, encoding: .utf8)).replacingOccurrences(of: "shared float cS[HID];", with: "shared float cS[HID]")
             .write(toFile: k, atomically: true, encoding: .utf8)
         let r = try CLI.run(["train", "--out", s.dir + "/y", "--epochs", "1", "--backend", "vulkan"] + s.small,
                             environment: ["LYAP_SHADER_DIR": broken])
         #expect(r.status != 0 && r.stderrLines.count == 1, "\(r.stderr)")
-        #expect(r.stderr.contains("head_loss.comp") && r.stderr.contains("HID=5"), "\(r.stderr)")
+        // The kernel, its defines (H=5 keeps rows of Wh in registers) and the line.
+        #expect(r.stderr.contains("shader lstm_forward.comp (ROWREG=1): lstm_forward.comp:"), "\(r.stderr)")
+        let line = try String(contentsOfFile: ShaderSetTestsPath.shaders + "/lstm_forward.comp", encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("shared float aS") }.map { $0 + 1 }
+        #expect(line.map { r.stderr.contains("lstm_forward.comp:\($0):") } == true, "the error names line \(line ?? 0): \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/y"))
     }
 }

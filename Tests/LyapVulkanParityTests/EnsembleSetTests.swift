@@ -104,3 +104,21 @@ struct EnsembleSetTests {
         }
     }
 }
+
+/// Sizes are specialization constants: a second width compiles nothing new, only new pipelines.
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+struct SpecializedWidthTests {
+    @Test func aSecondWidthReusesEveryCompiledKernel() throws {
+        let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: nil)
+        func ensemble(_ h: Int) throws {
+            _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: compiler,
+                                       shape: ModelShape(vocab: 11, embed: 3, hidden: h), models: 1, batch: 2, seqLen: 3)
+        }
+        try ensemble(5)
+        let first = compiler.stats.compiled
+        #expect(first == 12, "one SPIR-V per training kernel: \(compiler.stats)")
+        try ensemble(9)
+        try ensemble(13)
+        #expect(compiler.stats.compiled == first, "another width compiled again: \(compiler.stats)")
+    }
+}
