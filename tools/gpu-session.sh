@@ -12,7 +12,8 @@
 #   parity    lyap devices; train on Vulkan with validation, evaluate the checkpoint on Vulkan and with the CPU
 #             float64 oracle; the stability analysis of a run on Vulkan against the CPU, in one dispatch and
 #             split into 64-step dispatches (the two must be bitwise equal; PARITY_REVIEWS, default 100)
-#   step      lyap-bench train-step on Vulkan vs PyTorch cuDNN, one model at H 8..512 and 32 models at H=60;
+#   step      lyap-bench train-step on Vulkan vs PyTorch cuDNN, one model at H 8..512, 32 models at H=60, and
+#             8 widths x 4 models interleaved (--interleave);
 #             then per-kernel times against their floors (--profile) at H=60 and 512, and lyap-bench floors
 #   sweep     tools/bench-sweep/run.sh on Vulkan vs PyTorch on the GPU: per width, --pad-widths, --interleave-widths
 #   dynamics  lyap-bench-dynamics with --vulkan --checkpoints 200 next to the CPU and the JAX/PyTorch peers
@@ -95,6 +96,8 @@ EOF
 stage_step() {
     lyap-bench train-step --backend vulkan --models 1 --torch-device cuda
     lyap-bench train-step --backend vulkan --models 32 --widths 60 --torch-device cuda
+    # Issue 3's second target at step level: 8 widths x 4 seeds together vs PyTorch's 32 models in turn.
+    lyap-bench train-step --backend vulkan --models 4 --widths 1,2,4,8,16,32,64,128 --interleave --torch-device cuda
     # Per-kernel times against their floors, separately: timestamp queries must not touch the timings above.
     lyap-bench train-step --backend vulkan --widths 60,512 --no-torch --profile
     # The floors the measured times sit above, for this GPU's datasheet peaks.

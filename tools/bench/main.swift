@@ -6,6 +6,7 @@
 // `--torch-device cuda` runs the PyTorch peer (cuDNN) on the GPU, one model after another.
 // `--configs SPEC` (with --backend vulkan) is the kernel lab (KernelLab.swift): each kernel configuration
 // checked against the CPU float64 backend, then timed; `--profile` adds the per-kernel GPU times.
+// `--interleave` (with --backend vulkan) also times every width's ensemble in one step (InterleavedStep.swift).
 // `lyap-bench floors` prints one epoch's arithmetic and memory floors on a GPU (Floors.swift), no device needed.
 import Foundation
 import LyapCore
@@ -24,6 +25,7 @@ struct Options {
     var torchDevice = "cpu"
     var configs: [KernelConfig]?
     var profile = false
+    var interleave = false
 }
 
 func parse() -> Options {
@@ -63,12 +65,16 @@ func parse() -> Options {
             let v = value()
             do { o.configs = try LabSpec.parse(v) } catch { fail("--configs \(v): \(error)") }
         case "--profile": o.profile = true
+        case "--interleave": o.interleave = true
         case "-h", "--help":
             print("""
                 usage: lyap-bench train-step [--widths 8,16,...] [--batch 32] [--seq-len 500] [--threads N] [--no-torch]
                                              [--backend cpu|vulkan] [--device N] [--models M] [--steps-per-submit S]
-                                             [--torch-device cpu|cuda] [--profile] [--configs SPEC]
+                                             [--torch-device cpu|cuda] [--profile] [--configs SPEC] [--interleave]
                   --profile        (vulkan) GPU time per kernel, from timestamp queries, after the table
+                  --interleave     (vulkan) also time one step of every width's ensemble together, recorded side by
+                                   side in one command buffer (lyap sweep --interleave-widths), against the widths
+                                   one after another and PyTorch's models one after another
                   --configs SPEC   (vulkan) the kernel lab: every combination of the listed kernel configurations,
                                    e.g. "flat=64,128,256;persistent=auto,128,256;rowreg=auto,off" (flat: the
                                    grid-stride kernels' workgroup size; persistent: lstm_forward/lstm_backward's,
@@ -84,7 +90,9 @@ func parse() -> Options {
     if o.backend != "vulkan" {
         if o.configs != nil { fail("--configs times Vulkan kernel configurations: add --backend vulkan") }
         if o.profile { fail("--profile times Vulkan kernels: add --backend vulkan") }
+        if o.interleave { fail("--interleave times Vulkan ensembles side by side: add --backend vulkan") }
     }
+    if o.interleave && o.configs != nil { fail("--interleave and --configs are separate benchmarks: give one") }
     return o
 }
 
@@ -159,6 +167,10 @@ var lyapMs: [Int: Double] = [:], profiles: [Int: String] = [:]
 for h in o.widths {
     do { (lyapMs[h], profiles[h]) = try lyapStepMs(hidden: h, o, vulkan: vulkan) } catch { fail("H=\(h): \(error)") }
 }
+var interleaved: (ms: Double, profile: String?)?
+if o.interleave, let vulkan {
+    do { interleaved = try interleavedStepMs(o, vulkan) } catch { fail("--interleave: \(error)") }
+}
 let peer = o.torch ? torchStepMs(o) : nil
 let peerRuns = o.backend == "vulkan" ? o.models : 1
 if let peer { print("peer: PyTorch \(peer.version) nn.LSTM on \(o.torchDevice), \(peerRuns) model(s) one after another") }
@@ -172,9 +184,11 @@ for h in o.widths {
     let ratio = t.map { String(format: "%.2fx", $0 / ms) } ?? "n/a"
     print(String(format: "| %d | %.1f | %.0f | %@ | %@ |", h, ms, tps, tCol, ratio))
 }
+if let interleaved { print(interleavedSummary(ms: interleaved.ms, perWidth: lyapMs, torch: peer?.ms, o)) }
 for h in o.widths {
     if let table = profiles[h] { print("\nGPU time per kernel at H=\(h) (timestamp queries, warm-up and timed steps):\n" + table, terminator: "") }
 }
+if let table = interleaved?.profile { print("\nGPU time per kernel, all widths interleaved:\n" + table, terminator: "") }
 
 /// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),
 /// the same path under the current directory.
