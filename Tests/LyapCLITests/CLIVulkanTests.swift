@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The Vulkan backend through the CLI, on whatever Vulkan device the machine has (lavapipe in CI),
-/// with validation on: training, evaluation against the CPU backend, determinism, and the fallbacks.
+/// with validation on (CLI.defaultEnvironment sets LYAP_VALIDATE=1 for every command): training,
+/// evaluation against the CPU backend, determinism, and the fallbacks.
 @Suite(.serialized)
 struct CLIVulkanTests {
     static let vulkanAvailable: Bool = {
@@ -98,6 +99,32 @@ struct CLIVulkanTests {
         let a = try String(contentsOfFile: s.dir + "/vulkan.json", encoding: .utf8)
         let b = try String(contentsOfFile: s.dir + "/split.json", encoding: .utf8)
         #expect(a.replacingOccurrences(of: "vulkan.json", with: "") == b.replacingOccurrences(of: "split.json", with: ""))
+    }
+
+    /// Any validation message fails the command with one line naming the counts and the first message,
+    /// before a run directory is written, whether --validate or LYAP_VALIDATE=1 turned validation on. It comes from
+    /// the test hook LYAP_TEST_VALIDATION_MESSAGE (sent through the messenger when the context is created).
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func aValidationMessageFailsTheCommand() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let train = ["train", "--epochs", "1", "--backend", "vulkan"] + s.small
+        let hook = ["LYAP_TEST_VALIDATION_MESSAGE": "deliberate message from the test"]
+        let flag = try CLI.run(train + ["--out", s.dir + "/flag", "--validate"], environment: hook.merging(["LYAP_VALIDATE": "0"]) { $1 })
+        #expect(flag.status != 0 && flag.stderrLines.count == 1, "\(flag.stderr)")
+        #expect(flag.stderr.hasPrefix("lyap: error: Vulkan validation reported 1 error and 0 warnings; first: LYAP-test-message: deliberate message from the test"),
+                "\(flag.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/flag"), "a failed command left a run directory")
+        let env = try CLI.run(train + ["--out", s.dir + "/env"], environment: hook)
+        #expect(env.status != 0 && env.stderr == flag.stderr, "\(env.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/env"))
+        // Without validation there is no messenger: the hook does nothing and the same command trains.
+        let off = try CLI.run(train + ["--out", s.dir + "/off"], environment: hook.merging(["LYAP_VALIDATE": "0"]) { $1 })
+        #expect(off.status == 0, "\(off.stderr)")
+        // eval goes through the same check.
+        let ckpt = s.dir + "/off/checkpoints/epoch-0001.safetensors"
+        let eval = try CLI.run(["eval", "--checkpoint", ckpt, "--backend", "vulkan"], environment: hook)
+        #expect(eval.status != 0 && eval.stderr.contains("Vulkan validation reported 1 error"), "\(eval.stderr)")
     }
 
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
