@@ -6,7 +6,7 @@ import LyapVulkan
 
 /// Every kernel against the CPU Double reference on random data with odd shapes: logits, loss, every
 /// gradient, and all weights after 5 Adam steps, within |a-b| <= atol + rtol*|ref|, rtol = 1e-4.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
 struct ParityTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let hidden: Int, batch: Int, seqLen: Int, embed: Int, models: Int
@@ -63,8 +63,6 @@ struct ParityTests {
     func logitsLossAndGradientsMatchTheReference(_ c: Case) throws {
         let p = Self.problem(c, seed: 7)
         try Self.checkGradients(c, p, Self.ensemble(c, p))
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
-        #expect(GPUTestEnvironment.context!.validationWarnings == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 
     /// Logits, loss and every gradient of `e` (loaded with `p`) against the CPU Double reference.
@@ -91,7 +89,6 @@ struct ParityTests {
     func weightsAfterFiveAdamStepsMatchTheReference(_ c: Case) throws {
         let p = Self.problem(c, seed: 11)
         try Self.checkFiveAdamSteps(c, p, Self.ensemble(c, p))
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 
     /// All weights of `e` (loaded with `p`) after 5 Adam steps against the CPU Double reference.
