@@ -68,7 +68,7 @@ struct KernelConfigTests {
         }
         let on = try run(.on), off = try run(.off)
         let report = Compare(layout: ParameterLayout(p.shape), model: 0)
-        report.check("logits", on.logits.map(Double.init), off.logits.map(Double.init), atol: 1e-6, rtol: 1e-6)
+        report.checkPerSequence("logits", on.logits.map(Double.init), off.logits.map(Double.init), atol: 1e-6, rtol: 1e-6)
         let scale = Double(off.gradient.map { abs($0) }.max()!)
         report.checkParameters("gradient", on.gradient.map(Double.init), off.gradient.map(Double.init), atol: 1e-6 * scale, rtol: 1e-5)
     }
