@@ -174,6 +174,7 @@ struct InstanceCalls: @unchecked Sendable {
     private let vkSetDebugUtilsObjectNameEXT: PFN_vkSetDebugUtilsObjectNameEXT?
     private let vkCmdBeginDebugUtilsLabelEXT: PFN_vkCmdBeginDebugUtilsLabelEXT?
     private let vkCmdEndDebugUtilsLabelEXT: PFN_vkCmdEndDebugUtilsLabelEXT?
+    private let vkSubmitDebugUtilsMessageEXT: PFN_vkSubmitDebugUtilsMessageEXT?
 
     /// `debugUtils`: VK_EXT_debug_utils was enabled on this instance.
     init(_ gipa: PFN_vkGetInstanceProcAddr, instance: VkInstance, debugUtils: Bool) throws(VulkanError) {
@@ -193,12 +194,14 @@ struct InstanceCalls: @unchecked Sendable {
             vkSetDebugUtilsObjectNameEXT = fetchOptional("vkSetDebugUtilsObjectNameEXT", get)
             vkCmdBeginDebugUtilsLabelEXT = fetchOptional("vkCmdBeginDebugUtilsLabelEXT", get)
             vkCmdEndDebugUtilsLabelEXT = fetchOptional("vkCmdEndDebugUtilsLabelEXT", get)
+            vkSubmitDebugUtilsMessageEXT = fetchOptional("vkSubmitDebugUtilsMessageEXT", get)
         } else {
             vkCreateDebugUtilsMessengerEXT = nil
             vkDestroyDebugUtilsMessengerEXT = nil
             vkSetDebugUtilsObjectNameEXT = nil
             vkCmdBeginDebugUtilsLabelEXT = nil
             vkCmdEndDebugUtilsLabelEXT = nil
+            vkSubmitDebugUtilsMessageEXT = nil
         }
     }
 
@@ -269,6 +272,21 @@ struct InstanceCalls: @unchecked Sendable {
 
     func destroyMessenger(_ instance: VkInstance, _ m: VkDebugUtilsMessengerEXT) {
         vkDestroyDebugUtilsMessengerEXT?(instance, m, nil)
+    }
+
+    /// Sends an ERROR-severity validation message through the instance's messengers; a no-op without
+    /// VK_EXT_debug_utils.
+    func submitErrorMessage(_ instance: VkInstance, id: String, _ text: String) {
+        guard let f = vkSubmitDebugUtilsMessageEXT else { return }
+        id.withCString { cID in
+            text.withCString { cText in
+                var data = VkDebugUtilsMessengerCallbackDataEXT()
+                data.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CALLBACK_DATA_EXT
+                data.pMessageIdName = cID
+                data.pMessage = cText
+                f(instance, VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT, VkDebugUtilsMessageTypeFlagsEXT(VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT.rawValue), &data)
+            }
+        }
     }
 
     /// Names an object for validation messages and capture tools; a no-op without VK_EXT_debug_utils.

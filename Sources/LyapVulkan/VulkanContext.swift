@@ -53,6 +53,11 @@ public final class VulkanContext: @unchecked Sendable {
         self.options = options
         let instance = try VulkanInstance(options)
         self.instance = instance
+        // Test hook, not a user setting: with validation on, LYAP_TEST_VALIDATION_MESSAGE=text sends one
+        // ERROR message through the messenger, so tests can show that any message fails a command.
+        if options.validation, let text = getenv("LYAP_TEST_VALIDATION_MESSAGE").map({ String(cString: $0) }), !text.isEmpty {
+            instance.calls.submitErrorMessage(instance.handle, id: "LYAP-test-message", text)
+        }
         let list = try instance.physicalDevices()
         let queries = list.enumerated().map { i, pd in instance.query(pd, index: i) }
         let chosen: Int

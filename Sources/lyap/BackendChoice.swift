@@ -16,7 +16,15 @@ enum BackendChoice {
 
     /// auto: a real GPU when there is one, otherwise the CPU backend (a CPU-type Vulkan device such as
     /// lavapipe is slower than the CPU backend, so auto never takes one); says which it took.
+    /// With validation on, a message while the context is created fails here, before the command writes
+    /// anything; `checkValidation` at the end of the command catches the ones that come later.
     static func choose(_ requested: String, device: Int?, validate: Bool) throws -> BackendChoice {
+        let choice = try chooseUnchecked(requested, device: device, validate: validate)
+        try checkValidation(choice)
+        return choice
+    }
+
+    private static func chooseUnchecked(_ requested: String, device: Int?, validate: Bool) throws -> BackendChoice {
         let options = VulkanOptions(validation: validate || VulkanOptions.fromEnvironment().validation)
         switch requested {
         case "cpu":
@@ -70,6 +78,7 @@ enum BackendChoice {
     /// Fails the command when validation reported anything.
     static func checkValidation(_ c: BackendChoice) throws {
         guard case .vulkan(let ctx) = c, ctx.validationErrors + ctx.validationWarnings > 0 else { return }
-        throw ConfigError("Vulkan validation reported \(ctx.validationErrors) errors and \(ctx.validationWarnings) warnings; first: \(ctx.validationMessages.first ?? "")")
+        func count(_ n: Int, _ what: String) -> String { "\(n) \(what)\(n == 1 ? "" : "s")" }
+        throw ConfigError("Vulkan validation reported \(count(ctx.validationErrors, "error")) and \(count(ctx.validationWarnings, "warning")); first: \((ctx.validationMessages.first ?? "").replacingOccurrences(of: "\n", with: " "))")
     }
 }

@@ -19,11 +19,16 @@ struct CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }()
 
+    /// The environment every command starts with: the Vulkan validation layer on (LYAP_VALIDATE=1), so
+    /// any command that computes on Vulkan fails on any validation message (`BackendChoice.checkValidation`).
+    /// A test that wants it off passes `"LYAP_VALIDATE": "0"`.
+    static let defaultEnvironment = ["LYAP_VALIDATE": "1"]
+
     static func run(_ args: [String], environment extra: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        if !extra.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
+        p.environment = ProcessInfo.processInfo.environment.merging(defaultEnvironment) { $1 }.merging(extra) { $1 }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

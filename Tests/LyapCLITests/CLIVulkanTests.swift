@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The Vulkan backend through the CLI, on whatever Vulkan device the machine has (lavapipe in CI),
-/// with validation on: training, evaluation against the CPU backend, determinism, and the fallbacks.
+/// with validation on (CLI.defaultEnvironment sets LYAP_VALIDATE=1 for every command): training,
+/// evaluation against the CPU backend, determinism, and the fallbacks.
 @Suite(.serialized)
 struct CLIVulkanTests {
     static let vulkanAvailable: Bool = {
@@ -100,6 +101,32 @@ struct CLIVulkanTests {
         #expect(a.replacingOccurrences(of: "vulkan.json", with: "") == b.replacingOccurrences(of: "split.json", with: ""))
     }
 
+    /// Any validation message fails the command with one line naming the counts and the first message,
+    /// before a run directory is written, whether --validate or LYAP_VALIDATE=1 turned validation on. It comes from
+    /// the test hook LYAP_TEST_VALIDATION_MESSAGE (sent through the messenger when the context is created).
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func aValidationMessageFailsTheCommand() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let train = ["train", "--epochs", "1", "--backend", "vulkan"] + s.small
+        let hook = ["LYAP_TEST_VALIDATION_MESSAGE": "deliberate message from the test"]
+        let flag = try CLI.run(train + ["--out", s.dir + "/flag", "--validate"], environment: hook.merging(["LYAP_VALIDATE": "0"]) { $1 })
+        #expect(flag.status != 0 && flag.stderrLines.count == 1, "\(flag.stderr)")
+        #expect(flag.stderr.hasPrefix("lyap: error: Vulkan validation reported 1 error and 0 warnings; first: LYAP-test-message: deliberate message from the test"),
+                "\(flag.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/flag"), "a failed command left a run directory")
+        let env = try CLI.run(train + ["--out", s.dir + "/env"], environment: hook)
+        #expect(env.status != 0 && env.stderr == flag.stderr, "\(env.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/env"))
+        // Without validation there is no messenger: the hook does nothing and the same command trains.
+        let off = try CLI.run(train + ["--out", s.dir + "/off"], environment: hook.merging(["LYAP_VALIDATE": "0"]) { $1 })
+        #expect(off.status == 0, "\(off.stderr)")
+        // eval goes through the same check.
+        let ckpt = s.dir + "/off/checkpoints/epoch-0001.safetensors"
+        let eval = try CLI.run(["eval", "--checkpoint", ckpt, "--backend", "vulkan"], environment: hook)
+        #expect(eval.status != 0 && eval.stderr.contains("Vulkan validation reported 1 error"), "\(eval.stderr)")
+    }
+
     @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
     func autoNeverPicksACPUTypeDevice() throws {
         let s = try Scratch()
@@ -165,6 +192,62 @@ struct CLIVulkanTests {
             .split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("shared float aS") }.map { $0 + 1 }
         #expect(line.map { r.stderr.contains("lstm_forward.comp:\($0):") } == true, "the error names line \(line ?? 0): \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/y"))
+    }
+}
+
+/// What `lyap devices` says, and what the binary links: no test here needs a Vulkan device to run the
+/// binary, but the listing is checked field by field when there is one.
+@Suite struct CLIDevicesTests {
+    /// `vulkan   --device N: NAME [TYPE], driver DRIVER, Vulkan X.Y.Z, subgroup S, M GiB device memory[ (CPU device: ...)]`
+    static let deviceLine = #"^vulkan   --device (\d+): (.+) \[(\w+)\], driver (.+), Vulkan (\d+\.\d+\.\d+), subgroup (\d+), (\d+\.\d) GiB device memory( \(CPU device: auto does not pick it\))?$"#
+    static let lavapipeInstalled = FileManager.default.fileExists(atPath: "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json")
+
+    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    func devicesListsTypeDriverSubgroupAndMemory() throws {
+        let r = try CLI.run(["devices"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("vulkan ") }
+        #expect(!lines.isEmpty, "\(r.stdout)")
+        let pattern = try Regex(Self.deviceLine)
+        var lavapipe: [String] = []
+        for (i, line) in lines.enumerated() {
+            let m = try #require(try pattern.wholeMatch(in: line), "not a device line: \(line)")
+            func field(_ k: Int) -> String { m.output[k].substring.map(String.init) ?? "" }
+            #expect(field(1) == "\(i)", "devices are numbered 0, 1, ... as --device takes them: \(line)")
+            #expect(["discreteGPU", "integratedGPU", "virtualGPU", "cpu", "other"].contains(field(3)), "\(line)")
+            #expect(!field(4).isEmpty, "\(line)")
+            let subgroup = try #require(Int(field(6)))
+            #expect(subgroup > 0 && subgroup & (subgroup - 1) == 0, "subgroup size \(subgroup) is not a power of two: \(line)")
+            #expect(try #require(Double(field(7))) > 0, "no device memory: \(line)")
+            #expect((field(3) == "cpu") == !field(8).isEmpty, "only CPU-type devices carry the auto note: \(line)")
+            if field(2).hasPrefix("llvmpipe") {
+                lavapipe.append(line)
+                #expect(field(3) == "cpu" && field(4).hasPrefix("llvmpipe Mesa "), "\(line)")
+                // llvmpipe's subgroup is one SIMD register of 32-bit lanes: "(LLVM 15.0.6, 256 bits)" -> 8.
+                let bits = try #require(field(2).split(separator: " ").firstIndex(of: "bits)").map { field(2).split(separator: " ")[$0 - 1] })
+                #expect(subgroup == (Int(bits) ?? 0) / 32, "\(line)")
+            }
+        }
+        if Self.lavapipeInstalled { #expect(lavapipe.count == 1, "lavapipe is installed but not listed once: \(r.stdout)") }
+    }
+
+    /// The Vulkan loader is opened at run time, and shaderc is linked statically: the binary starts on
+    /// a machine without libvulkan.so.1.
+    @Test func lyapIsNotLinkedAgainstVulkanOrShaderc() throws {
+        #if os(Linux)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        p.arguments = [CLI.binary]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && text.contains("libc.so"), "ldd \(CLI.binary): \(text)")
+        #expect(!text.contains("libvulkan"), "\(text)")
+        #expect(!text.contains("libshaderc"), "\(text)")
+        #expect(!text.contains("not found"), "\(text)")
+        #endif
     }
 }
 

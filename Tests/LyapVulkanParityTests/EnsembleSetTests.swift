@@ -6,7 +6,7 @@ import LyapVulkan
 /// Ensembles of different widths trained through one command buffer, phase by phase, must give bitwise
 /// what each gives trained alone; and the recording must really be interleaved (one barrier per phase for
 /// all of them, the same kernel of every width between two barriers).
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
 struct EnsembleSetTests {
     let widths = [7, 13, 2], modelsPerWidth = [2, 1, 3]
     let batch = 5, seqLen = 9, vocab = 41, embed = 5
@@ -74,7 +74,6 @@ struct EnsembleSetTests {
         // The weights really changed and the steps really trained.
         #expect(states[0].params.values != start[0].params.values)
         #expect(together[0][0] != together[5][0])
-        #expect(ctx.validationErrors == 0 && ctx.validationWarnings == 0, "\(ctx.validationMessages)")
     }
 
     @Test func eachPhaseOfEveryWidthSharesOneBarrier() throws {

@@ -6,7 +6,7 @@ import LyapVulkan
 /// `VulkanLSTMEnsemble.frozenEmbedding`: no embedding-gradient dispatch, the embedding part of the
 /// gradients zero and every other gradient identical to the ordinary ensemble's; after Adam steps the
 /// table is bitwise the initial one while the other weights train.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
 struct FrozenEmbeddingTests {
     let c = ParityTests.Case(hidden: 5, batch: 3, seqLen: 11, embed: 4, models: 2)
 
@@ -26,7 +26,6 @@ struct FrozenEmbeddingTests {
                 #expect(Array(gb[k][slot.range]) == Array(ga[k][slot.range]), "model \(k) \(slot.name)")
             }
         }
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 
     @Test func embeddingIsBitwiseUnchangedAfterTraining() throws {
@@ -41,6 +40,5 @@ struct FrozenEmbeddingTests {
             #expect(end[k].params[lay.embedding].map(\.bitPattern) == start[k].params[lay.embedding].map(\.bitPattern))
             #expect(end[k].params[lay.wh] != start[k].params[lay.wh], "the other weights still train")
         }
-        #expect(GPUTestEnvironment.context!.validationErrors == 0, "\(GPUTestEnvironment.context!.validationMessages)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import LyapCore
 import LyapVulkan
 
@@ -17,4 +18,34 @@ enum GPUTestEnvironment {
         guard let c = context else { return "no Vulkan device" }
         return "\(c.info.name) (\(c.info.driverName))"
     }
+
+    /// Fails when the shared context's validation layer has reported anything so far. The counts are
+    /// never cleared: suites run in parallel on this one context, so a message fails every test that
+    /// ends after it (the messages name the objects involved).
+    static func expectNoValidationMessages(after test: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let ctx = context else { return }
+        #expect(ctx.validationErrors == 0 && ctx.validationWarnings == 0,
+                "validation after \(test): \(ctx.validationErrors) errors, \(ctx.validationWarnings) warnings: \(ctx.validationMessages.joined(separator: " | "))",
+                sourceLocation: sourceLocation)
+    }
+}
+
+/// `@Suite(.noValidationMessages)`: after every test (every argument of a parameterized one), whether
+/// it passed or threw, the shared context must have reported no validation warning or error.
+struct NoValidationMessages: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        do {
+            try await function()
+        } catch {
+            GPUTestEnvironment.expectNoValidationMessages(after: test.name, sourceLocation: test.sourceLocation)
+            throw error
+        }
+        GPUTestEnvironment.expectNoValidationMessages(after: test.name, sourceLocation: test.sourceLocation)
+    }
+}
+
+extension Trait where Self == NoValidationMessages {
+    static var noValidationMessages: Self { Self() }
 }

@@ -8,7 +8,7 @@ import LyapVulkan
 /// llvmpipe ends a shader's loops after 65535 iterations per invocation and returns wrong values
 /// (`LoopBudget`). These tests pin the estimates and check, on whatever Vulkan device CI has, that runs
 /// which used to cross the limit are now split or refused instead of silently wrong.
-@Suite(.serialized)
+@Suite(.serialized, .noValidationMessages)
 struct LoopBudgetTests {
     @Test func estimatesSeparateWhatWorkedFromWhatBrokeOnLlvmpipe() {
         func training(_ H: Int, _ L: Int, _ B: Int) -> Int {

@@ -3,6 +3,7 @@ import Testing
 
 /// The offline path CMakeLists.txt uses (glslc, then spirv-val) accepts every kernel, with and
 /// without debug info. Skipped with a message where glslc or spirv-val is not installed.
+@Suite(.noValidationMessages)
 struct OfflineShaderTests {
     static func which(_ tool: String) -> String? {
         for dir in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + tool) {

@@ -3,6 +3,7 @@ import Testing
 import CLyapShared
 @testable import LyapVulkan
 
+@Suite(.noValidationMessages)
 struct ShaderSetTests {
     static let shadersDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Shaders").path

@@ -3,6 +3,7 @@ import LyapCore
 import LyapVulkan
 
 /// The chunk rule of the split-K gradient reductions (SplitK): a function of the shapes alone.
+@Suite(.noValidationMessages)
 struct SplitKTests {
     static func splits(_ H: Int, _ E: Int, _ B: Int, _ L: Int, _ M: Int) -> [SplitK] {
         let shape = ModelShape(vocab: 53, embed: E, hidden: H)
