@@ -99,7 +99,7 @@ struct CLIBadInputTests {
         let e = FileManager.default.enumerator(atPath: dir)!
         while let rel = e.nextObject() as? String {
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir)
             if !isDir.boolValue { m[rel] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + rel)) }
         }
         return m

@@ -105,7 +105,7 @@ struct EnsembleSetTests {
 }
 
 /// Sizes are specialization constants: a second width compiles nothing new, only new pipelines.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
 struct SpecializedWidthTests {
     @Test func aSecondWidthReusesEveryCompiledKernel() throws {
         let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: nil)
