@@ -204,9 +204,12 @@ struct EngineTests {
         }
         #expect(contracting.phase == PhaseLabels(byDistance: .order, byExponent: .order, lab: .order))
         let expanding = try StabilityAnalysis.analyze(Self.chaotic, reviews: reviews, config: c)
-        let d = expanding.distance(.endOfDrive)
-        #expect(d.logMean > expanding.chaosThreshold, "\(d.logMean) vs ln(ε√H) = \(expanding.chaosThreshold)")
-        #expect(d.floorFraction == 0)
+        // Both placements: a perturbation of h_-1 grows through the driven steps as well.
+        for p in PerturbationPlacement.allCases {
+            let d = expanding.distance(p)
+            #expect(d.logMean > expanding.chaosThreshold, "\(p): \(d.logMean) vs ln(ε√H) = \(expanding.chaosThreshold)")
+            #expect(d.floorFraction == 0, "\(p)")
+        }
         #expect(expanding.phase == PhaseLabels(byDistance: .chaos, byExponent: .chaos, lab: .chaos))
         // Reduced sums are per review and bounded by H.
         #expect(expanding.perReview.allSatisfy { abs($0.reducedSum) < 8 })

@@ -46,6 +46,23 @@ struct ProtocolTests {
         #expect(a != nil && a!.maxExponent == nil && a!.phase.byExponent == nil)
     }
 
+    /// The paper's protocol (methods.md §4.4, §4.6, §5.2) is the default of every number: drive 500, 1600 cell
+    /// updates (T = 1599, 1100 zero-input steps), a 500-step transient (600 averaged steps), 500 reviews,
+    /// ε = 1e-3, k = 8, Gram–Schmidt every step for spectra and every 5 steps for λ1 alone, float32, seed 0.
+    @Test func defaultsAreThePapersProtocol() {
+        let c = AnalysisConfig()
+        #expect(c.drive == 500 && c.steps == 1600 && c.transient == 500 && c.reviews == 500)
+        #expect(c.epsilon == 1e-3 && c.exponents == 8 && c.renormEvery == nil && c.seed == 0)
+        #expect(c.precision == .float32 && !c.perturbCell && c.jacobianNormIterations == 0)
+        #expect(c.autonomousSteps == 1100 && c.accumulatedSteps == 600)
+        #expect(c.effectiveRenormEvery == 1)
+        var one = c
+        one.exponents = 1
+        #expect(one.effectiveRenormEvery == 5)
+        #expect(one.renormSchedule == RenormSchedule(every: 5, transient: 500, total: 1100))
+        #expect(abs(c.chaosThreshold(hidden: 60) - log(1e-3 * 60.0.squareRoot())) < 1e-15)
+    }
+
     @Test func tokensOutsideTheVocabularyAreAMismatch() {
         let big = ReviewSet(drive: 20, tokens: [Int32](repeating: 3, count: 19) + [40], indices: [17], labels: [1])
         expectError(TestModels.config(drive: 20, steps: 100, transient: 30, k: 1, reviews: 1), reviews: big,
