@@ -7,7 +7,7 @@ import Testing
 /// k = 16 tangent vectors on the device (issue 4: the Vulkan kernel supports k up to at least 16) against the
 /// CPU Double engine, on the ordered models of StabilityParityTests: H = 8 (k = 2H, the whole spectrum) and
 /// H = 12 (a partial one), with Gram–Schmidt every step.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"))
+@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
 struct WideFrameParityTests {
     /// Every one of the 16 exponents of every review within 2e-3 of Double, the tolerance of the k = 8 test
     /// (LoopBudgetTests.paperWidthSpectrumMatchesTheDoubleEngine); the spectrum spans several nats per step
