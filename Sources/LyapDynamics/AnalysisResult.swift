@@ -98,6 +98,21 @@ public struct CheckpointAnalysis: Sendable, Equatable {
 
     public var chaosThreshold: Double { config.chaosThreshold(hidden: hidden) }
 
+    /// Mean, median and fraction > 0 over reviews of each exponent λ_j.
+    public var exponentAggregates: [ReviewAggregate?] {
+        (0..<config.exponents).map { j in ReviewAggregate(perReview.map { $0.exponents[j] }) }
+    }
+
+    /// Mean, median and fraction > 0 of a per-review quantity over the reviews where it is defined.
+    public func aggregate(_ value: (ReviewDynamics) -> Double?) -> ReviewAggregate? {
+        ReviewAggregate(perReview.compactMap(value))
+    }
+
+    /// The same for ln(d + e^-15), the paper's per-review distance term.
+    public func logDistanceAggregate(_ p: PerturbationPlacement) -> ReviewAggregate? {
+        aggregate { $0.distance[p].map { log($0 + Self.distanceFloor) } }
+    }
+
     public func distance(_ p: PerturbationPlacement) -> DistanceSummary {
         let d = perReview.map { $0.distance[p] ?? .nan }
         return DistanceSummary(logMean: mean(d.map { log($0 + Self.distanceFloor) }),
@@ -180,5 +195,21 @@ public struct PhaseTransition: Sendable, Codable, Equatable {
             i += 1
         }
         return out
+    }
+}
+
+/// Mean, median and fraction of values > 0 of one per-review quantity, over the reviews where it is finite
+/// (`count` of them); nil when there are none.
+public struct ReviewAggregate: Sendable, Equatable {
+    public var mean: Double, median: Double, positiveFraction: Double, count: Int
+
+    public init?(_ values: [Double]) {
+        let v = values.filter(\.isFinite).sorted()
+        guard !v.isEmpty else { return nil }
+        let n = v.count
+        mean = v.reduce(0, +) / Double(n)
+        median = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2
+        positiveFraction = Double(v.filter { $0 > 0 }.count) / Double(n)
+        count = n
     }
 }

@@ -21,6 +21,24 @@ struct AnalysisReport: Encodable {
         var lab_rule: String
     }
 
+    /// Over reviews (those where the quantity is defined and finite: `reviews` of them).
+    struct Aggregate: Encodable {
+        var mean: Double, median: Double, positive_fraction: Double, reviews: Int
+        init?(_ a: ReviewAggregate?) {
+            guard let a else { return nil }
+            (mean, median, positive_fraction, reviews) = (a.mean, a.median, a.positiveFraction, a.count)
+        }
+    }
+
+    /// Every per-review quantity aggregated the same way.
+    struct Aggregates: Encodable {
+        var exponents: [Aggregate?]
+        var ks_entropy: Aggregate?, kaplan_yorke: Aggregate?, jacobian_norm: Aggregate?
+        /// Of ln(d + e^-15), per placement: the mean is `asymptotic_distance`.
+        var log_distance: [String: Aggregate?]
+        var reduced_sum: Aggregate?
+    }
+
     struct Review: Encodable {
         var index: Int?, label: UInt8?
         var exponents: [Double?]
@@ -54,6 +72,8 @@ struct AnalysisReport: Encodable {
     var phase: String
     var phases: Phase
     var reduced_sums: [Double?]
+    /// Mean, median and fraction > 0 over reviews of every per-review quantity.
+    var aggregates: Aggregates
     /// Zero-input steps (1-based, after the drive) that end each finite-time window (with --ftle).
     var ftle_steps: [Int]?
     var per_review: [Review]
@@ -83,6 +103,11 @@ struct AnalysisReport: Encodable {
         phase = p.byDistance.rawValue
         phases = Phase(distance_rule: p.byDistance.rawValue, exponent_rule: p.byExponent?.rawValue, lab_rule: p.lab.rawValue)
         reduced_sums = r.perReview.map { finite($0.reducedSum) }
+        aggregates = Aggregates(
+            exponents: r.exponentAggregates.map(Aggregate.init), ks_entropy: Aggregate(r.aggregate(\.ksEntropy)),
+            kaplan_yorke: Aggregate(r.aggregate(\.kaplanYorke)), jacobian_norm: Aggregate(r.aggregate(\.jacobianNorm)),
+            log_distance: ["initial": Aggregate(r.logDistanceAggregate(.initial)), "end_of_drive": Aggregate(r.logDistanceAggregate(.endOfDrive))],
+            reduced_sum: Aggregate(r.aggregate(\.reducedSum)))
         ftle_steps = c.finiteTimeSeries && c.exponents > 0 ? c.renormSchedule.renormalizationSteps : nil
         per_review = r.perReview.map { v in
             Review(index: v.index, label: v.label, exponents: v.exponents.map(finite), max_exponent: finite(v.exponents.first),

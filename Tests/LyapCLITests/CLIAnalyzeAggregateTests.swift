@@ -20,6 +20,42 @@ struct CLIAnalyzeAggregateTests {
         #expect(abs(try #require(j["max_exponent"] as? Double) - mean) < 1e-12, "epoch \(e)", sourceLocation: sourceLocation)
         #expect(abs(try #require(j["max_exponent_median"] as? Double) - median) < 1e-12, "epoch \(e): \(s)", sourceLocation: sourceLocation)
         #expect(try #require(j["max_exponent_positive_fraction"] as? Double) == positive, "epoch \(e): \(s)", sourceLocation: sourceLocation)
+        try expectAggregatesObject(c, sourceLocation: sourceLocation)
+    }
+
+    /// `aggregates` holds mean, median and fraction > 0 of every per-review quantity, recomputed here from
+    /// per_review; its means are the top-level figures.
+    func expectAggregatesObject(_ c: AnalyzeRuns.Checkpoint, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let j = c.json, e = c.epoch ?? -1
+        let a = try #require(j["aggregates"] as? [String: Any], sourceLocation: sourceLocation)
+        func expectSummary(_ got: Any?, of values: [Double], _ what: String) {
+            guard let g = got as? [String: Any] else { Issue.record("epoch \(e): no aggregate for \(what)", sourceLocation: sourceLocation); return }
+            let s = values.sorted(), n = s.count
+            let median = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+            #expect(g["reviews"] as? Int == n, "epoch \(e) \(what)", sourceLocation: sourceLocation)
+            #expect(abs((g["mean"] as? Double ?? .nan) - values.reduce(0, +) / Double(n)) < 1e-12, "epoch \(e) \(what) mean", sourceLocation: sourceLocation)
+            #expect(abs((g["median"] as? Double ?? .nan) - median) < 1e-12, "epoch \(e) \(what) median", sourceLocation: sourceLocation)
+            #expect(g["positive_fraction"] as? Double == Double(values.filter { $0 > 0 }.count) / Double(n),
+                    "epoch \(e) \(what) fraction > 0", sourceLocation: sourceLocation)
+        }
+        let spectra = c.reviews.map { ($0["exponents"] as? [Any] ?? []).compactMap { $0 as? Double } }
+        let k = spectra.first?.count ?? 0
+        let exponents = a["exponents"] as? [Any] ?? []
+        #expect(k > 1 && exponents.count == k, "epoch \(e)", sourceLocation: sourceLocation)
+        for (i, x) in exponents.enumerated() { expectSummary(x, of: spectra.map { $0[i] }, "exponent \(i + 1)") }
+        for q in ["ks_entropy", "kaplan_yorke"] {
+            let v = c.reviews.compactMap { $0[q] as? Double }
+            if v.isEmpty { #expect(a[q] == nil || a[q] is NSNull, sourceLocation: sourceLocation) } else { expectSummary(a[q], of: v, q) }
+        }
+        expectSummary(a["reduced_sum"], of: c.reviews.compactMap { $0["reduced_sum"] as? Double }, "reduced_sum")
+        let logD = a["log_distance"] as? [String: Any] ?? [:]
+        for p in ["initial", "end_of_drive"] {
+            expectSummary(logD[p], of: c.reviewDistances(p).map { log($0 + exp(-15.0)) }, "log distance \(p)")
+            let top = (j["asymptotic_distance"] as? [String: Any])?[p] as? Double
+            #expect(abs(((logD[p] as? [String: Any])?["mean"] as? Double ?? .nan) - (top ?? .nan)) < 1e-12, sourceLocation: sourceLocation)
+        }
+        #expect(abs(((exponents.first as? [String: Any])?["mean"] as? Double ?? .nan) - (j["max_exponent"] as? Double ?? .nan)) < 1e-12,
+                sourceLocation: sourceLocation)
     }
 
     /// A trained run whose checkpoints have λ1 of both signs among the reviews (init scale 5: positive
