@@ -39,7 +39,7 @@ start=$(date +%s.%N)
     --epochs "$EPOCHS" --train-size "$TRAIN" --test-size "$TEST" --seq-len "$SEQ_LEN" --batch "$BATCH" \
     --threads "$THREADS" ${SWEEP_FLAGS:-} >/dev/null
 end=$(date +%s.%N)
-lyap_s=$(echo "$end - $start" | bc)
+lyap_s=$(printf "%.2f" "$(echo "$end - $start" | bc)")
 rows=$(($(wc -l < "$out/sweep/sweep.csv") - 1))
 echo "lyap sweep ($backend): ${lyap_s} s for $rows configuration-epochs"
 if python3 -c 'import torch' 2>/dev/null; then
