@@ -1,3 +1,4 @@
+import CLyapShared
 import LyapCore
 
 /// Ensembles of different shapes (a width sweep's widths) trained in lockstep through one command buffer per
@@ -68,35 +69,31 @@ public final class VulkanEnsembleSet: @unchecked Sendable {
     public func trainSteps(_ steps: [[Batch]], adam: [AdamConfig]) throws -> [[LossTotals]] {
         precondition(adam.count == models)
         let ranges = ranges
-        var out: [[LossTotals]] = []
-        for chunk in members[0].chunks(steps) {
-            let parts = ranges.map { r in chunk.map { Array($0[r]) }[...] }
-            let pushes = try members.indices.map { try members[$0].prepareTraining(parts[$0], adam: Array(adam[ranges[$0]])) }
-            try sequence.reset()
-            for s in chunk.indices.map({ $0 - chunk.startIndex }) {
-                try record(members.indices.map { members[$0].trainingPhases(pushes[$0][s], step: s) })
-            }
-            try submit()
-            let totals = try members.indices.map { try members[$0].results(parts[$0]) }
-            out += chunk.indices.map { $0 - chunk.startIndex }.map { s in totals.flatMap { $0[s].map(\.totals) } }
-        }
-        return out
+        return try submissions(steps,
+                               stage: { m, part in try members[m].prepareTraining(part, adam: Array(adam[ranges[m]])) },
+                               phases: { m, push, s in members[m].trainingPhases(push, step: s) }).map { $0.map { $0.totals } }
     }
 
     /// Forward passes for several batches per model (`steps[s][model]`): totals and logits per model.
     public func evaluate(steps: [[Batch]]) throws -> [[(totals: LossTotals, logits: [Float])]] {
+        try submissions(steps, stage: { m, part in try members[m].stage(part, backward: false) },
+                        phases: { m, push, s in members[m].forwardPhases(push, step: s) })
+    }
+
+    /// Each chunk of `stepsPerSubmit` steps: every member stages its models' part, the steps are recorded
+    /// phase by phase into one command buffer and submitted once; then each step's results, per model.
+    private func submissions(_ steps: [[Batch]], stage: (Int, ArraySlice<[Batch]>) throws -> [LyapPush],
+                             phases: (Int, LyapPush, Int) -> [StepPhase]) throws -> [[(totals: LossTotals, logits: [Float])]] {
         let ranges = ranges
         var out: [[(totals: LossTotals, logits: [Float])]] = []
         for chunk in members[0].chunks(steps) {
             let parts = ranges.map { r in chunk.map { Array($0[r]) }[...] }
-            let pushes = try members.indices.map { try members[$0].stage(parts[$0], backward: false) }
+            let pushes = try members.indices.map { try stage($0, parts[$0]) }
             try sequence.reset()
-            for s in chunk.indices.map({ $0 - chunk.startIndex }) {
-                try record(members.indices.map { members[$0].forwardPhases(pushes[$0][s], step: s) })
-            }
+            for s in 0..<chunk.count { try record(members.indices.map { phases($0, pushes[$0][s], s) }) }
             try submit()
             let results = try members.indices.map { try members[$0].results(parts[$0]) }
-            out += chunk.indices.map { $0 - chunk.startIndex }.map { s in results.flatMap { $0[s] } }
+            out += (0..<chunk.count).map { s in results.flatMap { $0[s] } }
         }
         return out
     }
