@@ -96,4 +96,4 @@ for _ in range(REPS):
 lam = np.asarray(logs)[:, 0] / (A - TR)
 dtilde = float(np.mean(np.log(np.asarray(d_end, dtype=np.float64) + np.exp(-15.0))))
 print(json.dumps({"seconds": float(np.median(times)), "cpu_seconds": float(np.median(cpus)), "lambda1": float(lam.mean()), "d_end": dtilde,
-                  "version": jax.__version__}))
+                  "version": f"{jax.__version__} on {jax.default_backend()}"}))

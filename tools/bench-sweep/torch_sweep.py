@@ -2,7 +2,8 @@
 another, as a PyTorch user would run them: per configuration and epoch, Adam steps over the training
 set in shuffled minibatches (Embedding -> nn.LSTM -> Linear, BCE with logits), then a forward pass over
 the test set. Random token ids of the same shapes as lyap's data (the time per step does not depend on
-the ids). Prints one JSON line: total wall seconds and the versions.
+the ids). Prints one JSON line: total wall seconds, the seconds of every epoch (configurations in order,
+each epoch's Adam steps and test pass; the first includes cuDNN's warm-up) and the versions.
 
 argv: widths seeds epochs train test batch seq_len embed vocab threads [cpu|cuda]
 """
@@ -26,6 +27,7 @@ def main():
     y_test = torch.randint(0, 2, (n_test,), generator=gen).float().to(device)
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
     t0 = time.perf_counter()
+    epoch_seconds = []
     for hidden in widths:
         for seed in seeds:
             torch.manual_seed(seed)
@@ -39,6 +41,7 @@ def main():
                 return fc(out[:, -1]).squeeze(1)
 
             for _ in range(epochs):
+                e0 = time.perf_counter()
                 order = torch.randperm(n_train, generator=gen).to(device)
                 train_loss = torch.zeros((), device=device)
                 for start in range(0, n_train, batch):
@@ -52,8 +55,9 @@ def main():
                     test_loss = sum(loss_fn(logits(x_test[s:s + batch]), y_test[s:s + batch])
                                     for s in range(0, n_test, batch))
                 float(train_loss), float(test_loss)  # the per-epoch numbers a sweep logs (and a sync on cuda)
+                epoch_seconds.append(time.perf_counter() - e0)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "configurations": len(widths) * len(seeds), "epochs": epochs,
+    print(json.dumps({"seconds": seconds, "epoch_seconds": [round(e, 4) for e in epoch_seconds], "configurations": len(widths) * len(seeds), "epochs": epochs,
                       "torch": torch.__version__, "threads": threads, "device": device}), flush=True)
 
 

@@ -49,7 +49,7 @@ struct KernelLab {
                 } catch { row(h, requested, r, "not run: \(error)", nil) }
             }
         }
-        for table in profiles { print("\n" + table, terminator: "") }
+        for table in profiles { print("\n" + table) }
     }
 
     private func row(_ h: Int, _ requested: String, _ r: KernelConfig.Resolved?, _ check: String, _ ms: Double?) {

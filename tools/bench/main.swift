@@ -186,9 +186,9 @@ for h in o.widths {
 }
 if let interleaved { print(interleavedSummary(ms: interleaved.ms, perWidth: lyapMs, torch: peer?.ms, o)) }
 for h in o.widths {
-    if let table = profiles[h] { print("\nGPU time per kernel at H=\(h) (timestamp queries, warm-up and timed steps):\n" + table, terminator: "") }
+    if let table = profiles[h] { print("\nGPU time per kernel at H=\(h) (timestamp queries, warm-up and timed steps):\n" + table) }
 }
-if let table = interleaved?.profile { print("\nGPU time per kernel, all widths interleaved:\n" + table, terminator: "") }
+if let table = interleaved?.profile { print("\nGPU time per kernel, all widths interleaved:\n" + table) }
 
 /// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),
 /// the same path under the current directory.
