@@ -27,7 +27,8 @@ public struct KernelConfig: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The sizes and ROWREG choice at width H on a device; a ConfigError naming the setting where one is not
-    /// possible there.
+    /// possible there, or where H needs more shared memory than the device has (a pipeline-creation failure,
+    /// or a crash in some drivers, otherwise).
     public func resolved(hidden H: Int, device: VulkanDeviceInfo) throws -> Resolved {
         let largest = min(device.maxWorkgroupInvocations, device.maxWorkgroupSize.x)
         guard (1...largest).contains(flatWorkgroup) else {
@@ -41,8 +42,12 @@ public struct KernelConfig: Sendable, Equatable, CustomStringConvertible {
         if rowsInRegisters == .on && !fits {
             throw ConfigError("rows in registers (rowreg=on) needs H <= 64 and 4H <= the persistent workgroup; H=\(H), 4H=\(4 * H), workgroup \(persistent)")
         }
-        return Resolved(flatWorkgroup: flatWorkgroup, persistentWorkgroup: persistent,
-                        rowsInRegisters: rowsInRegisters == .auto ? fits : rowsInRegisters == .on)
+        let rowreg = rowsInRegisters == .auto ? fits : rowsInRegisters == .on
+        let shared = LSTMKernels.sharedBytes(hidden: H, rowsInRegisters: rowreg)
+        guard shared <= device.maxComputeSharedMemorySize else {
+            throw ConfigError("H=\(H) needs \(shared) bytes of shared memory per workgroup in lstm_forward/lstm_backward; \(device.name) has \(device.maxComputeSharedMemorySize)")
+        }
+        return Resolved(flatWorkgroup: flatWorkgroup, persistentWorkgroup: persistent, rowsInRegisters: rowreg)
     }
 
     /// A configuration at one width: what the pipelines are built with.

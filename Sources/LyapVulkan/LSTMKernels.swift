@@ -47,6 +47,10 @@ final class LSTMKernels: @unchecked Sendable {
         min(256, max(32, (4 * H + 31) / 32 * 32), device.maxWorkgroupInvocations)
     }
 
+    /// Shared memory of the larger persistent kernel: lstm_forward holds h, c and the 4H pre-activations
+    /// (6H floats), lstm_backward eps_h, eps_c and the 4H deltas, plus 4H partial sums with ROWREG.
+    static func sharedBytes(hidden H: Int, rowsInRegisters: Bool) -> Int { 4 * (rowsInRegisters ? 10 : 6) * H }
+
     /// Whether the persistent kernels keep each invocation's row of Wh in registers: one invocation per
     /// gate row, and a row short enough (H <= 64 floats) not to spill.
     static func rowsInRegisters(hidden H: Int, workgroup: Int) -> Bool { H <= 64 && 4 * H <= workgroup }

@@ -8,12 +8,19 @@ struct SteppedBuffer {
     let stride: Int
 
     init(_ ctx: VulkanContext, name: String, bytesPerStep: Int, steps: Int) throws(VulkanError) {
-        let align = max(ctx.info.minStorageBufferOffsetAlignment, 4)
         self.steps = steps
         self.bytesPerStep = max(bytesPerStep, 4)
-        stride = (self.bytesPerStep + align - 1) / align * align
+        stride = Self.stride(perStep: self.bytesPerStep, device: ctx.info)
         buffer = try DeviceBuffer(ctx, bytes: stride * steps, name: name)
     }
+
+    static func stride(perStep bytes: Int, device: VulkanDeviceInfo) -> Int {
+        let align = max(device.minStorageBufferOffsetAlignment, 4)
+        return (max(bytes, 4) + align - 1) / align * align
+    }
+
+    /// The buffer's size for `steps` slots of `perStep` bytes.
+    static func bytes(perStep: Int, steps: Int, device: VulkanDeviceInfo) -> Int { stride(perStep: perStep, device: device) * steps }
 
     func slot(_ s: Int) -> BufferSlice { buffer.slice(atByte: s * stride, bytes: bytesPerStep) }
 

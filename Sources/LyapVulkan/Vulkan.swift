@@ -57,6 +57,13 @@ public struct VulkanDeviceInfo: Sendable, CustomStringConvertible {
 
     public var isCPU: Bool { type == .cpu }
 
+    /// The most bytes a buffer bound whole to a shader may have: within maxStorageBufferRange and within one
+    /// allocation (maxMemoryAllocationSize). Larger ones fail at binding or allocation.
+    public var largestStorageBuffer: Int {
+        let range = Int(clamping: maxStorageBufferRange)
+        return maxMemoryAllocationSize > 0 ? min(range, Int(clamping: maxMemoryAllocationSize)) : range
+    }
+
     /// One line: "0: llvmpipe (LLVM 15.0.6, 256 bits) [cpu] llvmpipe Mesa 22.3.6 (LLVM 15.0.6), Vulkan 1.3.230, subgroup 8, 2.0 GiB".
     public var description: String {
         let driver = [driverName, driverInfo].filter { !$0.isEmpty }.joined(separator: " ")

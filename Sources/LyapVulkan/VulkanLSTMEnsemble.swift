@@ -15,6 +15,8 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public let stepsPerSubmit: Int
     /// Device memory the ensemble's buffers take (`estimatedBytes` predicts it).
     public private(set) var deviceBytes = 0
+    /// The largest of them (`estimatedLargestBuffer` predicts it).
+    public private(set) var largestBufferBytes = 0
 
     /// Device memory an ensemble of this size takes, without creating one: parameters, gradients and Adam
     /// moments (4 P per model), the activations of every step (11H + E floats per row of L·B), the split-K
@@ -22,13 +24,49 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     /// device (tested against `deviceBytes`).
     public static func estimatedBytes(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int) -> Int {
         let P = ParameterLayout(shape).count, H = shape.hidden, G = 4 * H, E = shape.embed, rows = M * L * B
-        func chunks(_ split: (Int) -> SplitK) -> Int { (1...B).map { split($0).chunks }.max()! }
-        let scratch = M * (G * H * chunks { SplitK.recurrent(shape: shape, models: M, batch: $0, seqLen: L) }
-            + G * E * chunks { SplitK.input(shape: shape, models: M, batch: $0, seqLen: L) }
-            + G * chunks { SplitK.bias(shape: shape, models: M, batch: $0, seqLen: L) })
+        let scratch = scratchFloats(shape: shape, models: M, batch: B, seqLen: L)
         let perStep = M * (2 * L * B + 3 * B + shape.vocab + (L * B + 1) + 2)  // tokens, positions, labels, logits, loss, slot, starts, hyper
-        let floats = 4 * M * P + rows * (2 * G + 3 * H + E) + M * B + scratch + S * perStep
+        let floats = 4 * M * P + rows * (2 * G + 3 * H + E) + M * B + scratch.wh + scratch.wx + scratch.bias + S * perStep
         return 4 * floats + S * 8 * 256  // slot alignment padding, at most 256 bytes per slot
+    }
+
+    /// Floats of the split-K scratch buffers (partial sums of dWh, dWx, the gate bias), sized for the largest
+    /// chunk count any batch size up to B gives.
+    static func scratchFloats(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int) -> (wh: Int, wx: Int, bias: Int) {
+        let G = 4 * shape.hidden
+        func chunks(_ split: (Int) -> SplitK) -> Int { (1...B).map { split($0).chunks }.max()! }
+        return (M * G * shape.hidden * chunks { SplitK.recurrent(shape: shape, models: M, batch: $0, seqLen: L) },
+                M * G * shape.embed * chunks { SplitK.input(shape: shape, models: M, batch: $0, seqLen: L) },
+                M * G * chunks { SplitK.bias(shape: shape, models: M, batch: $0, seqLen: L) })
+    }
+
+    /// The largest single buffer an ensemble of this size allocates on `device` (usually the gate
+    /// pre-activations or deltas, M·L·B·4H floats): it must not exceed `device.largestStorageBuffer`, whatever
+    /// the total memory (`largestBufferBytes` is what an ensemble allocated).
+    public static func estimatedLargestBuffer(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int,
+                                              device: VulkanDeviceInfo) -> Int {
+        let rows = M * L * B, scratch = scratchFloats(shape: shape, models: M, batch: B, seqLen: L)
+        let floats = [M * ParameterLayout(shape).count, rows * 4 * shape.hidden, rows * max(shape.hidden, shape.embed),
+                      scratch.wh, scratch.wx, scratch.bias].max()!
+        let steppedFloats = [rows, M * shape.vocab, M * (L * B + 1)].max()!  // tokens, token slots, segment starts
+        return max(4 * floats, SteppedBuffer.bytes(perStep: 4 * steppedFloats, steps: S, device: device))
+    }
+
+    /// The most models of this shape one ensemble holds on `device` with every buffer within
+    /// `largestStorageBuffer` (0 when not even one fits).
+    public static func maxModels(shape: ModelShape, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int, device: VulkanDeviceInfo) -> Int {
+        func fits(_ m: Int) -> Bool {
+            estimatedLargestBuffer(shape: shape, models: m, batch: B, seqLen: L, stepsPerSubmit: S, device: device) <= device.largestStorageBuffer
+        }
+        guard fits(1) else { return 0 }
+        var lo = 1, hi = 1
+        while fits(hi * 2) { hi *= 2 }
+        hi *= 2
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if fits(mid) { lo = mid } else { hi = mid }
+        }
+        return lo
     }
     public let layout: ParameterLayout
     private let kernels: LSTMKernels
@@ -72,6 +110,13 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         self.seqLen = seqLen
         layout = ParameterLayout(shape)
         let launch = try kernelConfig.resolved(hidden: shape.hidden, device: context.info)
+        let largest = Self.estimatedLargestBuffer(shape: shape, models: models, batch: batch, seqLen: seqLen,
+                                                  stepsPerSubmit: stepsPerSubmit, device: context.info)
+        if largest > context.info.largestStorageBuffer {
+            let most = Self.maxModels(shape: shape, batch: batch, seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, device: context.info)
+            throw ConfigError("\(models) models of H=\(shape.hidden) with B=\(batch), L=\(seqLen) need a \(formatBytes(largest)) buffer; \(context.info.name) binds at most \(formatBytes(context.info.largestStorageBuffer)) (maxStorageBufferRange, maxMemoryAllocationSize): "
+                + (most > 0 ? "at most \(most) such models per ensemble (--max-models \(most))" : "not even one such model fits; use a smaller --batch or --seq-len"))
+        }
         if LoopBudget.applies(to: context.info) {
             let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch)
             if worst.iterations > LoopBudget.iterations {
@@ -82,14 +127,17 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         self.sequence = sequence
         let M = models, P = layout.count, rows = models * seqLen * batch, H = shape.hidden, G = 4 * H
         var total = 0
+        var largestBuffer = 0
         func buffer(_ name: String, _ count: Int) throws -> DeviceBuffer {
             let b = try DeviceBuffer(context, bytes: max(count, 1) * 4, name: name)
             total += b.bytes
+            largestBuffer = max(largestBuffer, b.bytes)
             return b
         }
         func stepped(_ name: String, _ count: Int) throws -> SteppedBuffer {
             let b = try SteppedBuffer(context, name: name, bytesPerStep: count * 4, steps: stepsPerSubmit)
             total += b.buffer.bytes
+            largestBuffer = max(largestBuffer, b.buffer.bytes)
             return b
         }
         params = try buffer("params", M * P)
@@ -107,13 +155,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         logits = try stepped("logits", M * batch)
         loss = try stepped("loss", M * batch)
         dz = try buffer("dz", M * batch)
-        // Sized for the largest chunk count any batch size up to the capacity gives.
-        func parts(_ name: String, _ outputs: Int, _ split: (Int) -> SplitK) throws -> DeviceBuffer {
-            try buffer(name, M * outputs * (1...batch).map { split($0).chunks }.max()!)
-        }
-        whParts = try parts("grad_wh_parts", G * H) { SplitK.recurrent(shape: shape, models: M, batch: $0, seqLen: seqLen) }
-        wxParts = try parts("grad_wx_parts", G * shape.embed) { SplitK.input(shape: shape, models: M, batch: $0, seqLen: seqLen) }
-        biasParts = try parts("grad_bias_parts", G) { SplitK.bias(shape: shape, models: M, batch: $0, seqLen: seqLen) }
+        let scratch = Self.scratchFloats(shape: shape, models: M, batch: batch, seqLen: seqLen)
+        whParts = try buffer("grad_wh_parts", scratch.wh)
+        wxParts = try buffer("grad_wx_parts", scratch.wx)
+        biasParts = try buffer("grad_bias_parts", scratch.bias)
         slot = try stepped("token_slot", M * shape.vocab)
         segStart = try stepped("token_segment_start", M * (seqLen * batch + 1))
         positions = try stepped("token_positions", M * seqLen * batch)
@@ -121,6 +166,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         segments = (0..<M).map { _ in TokenSegments(vocab: shape.vocab, capacity: seqLen * batch) }
         steps = [Int](repeating: 0, count: M)
         deviceBytes = total
+        largestBufferBytes = largestBuffer
     }
 
     // MARK: state

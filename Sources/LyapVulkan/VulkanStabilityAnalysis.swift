@@ -151,7 +151,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     }
 
     /// The kernel's raw outputs per checkpoint and review. Checkpoints go to the device in groups small
-    /// enough for the workgroup-count limit; each group is one dispatch. Repeated calls with the same
+    /// enough for the workgroup-count limit and the largest buffer; each group is one dispatch. Repeated calls with the same
     /// shape, review set and config reuse one `Plan`.
     public func run(_ checkpoints: [ParameterStore<Float>], reviews: ReviewSet, config c: AnalysisConfig) throws -> [[LaneOutput]] {
         guard let first = checkpoints.first else { return [] }
@@ -162,11 +162,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         try StabilityAnalysis.validate(c, reviews: reviews, shape: shape)
         try check(hidden: shape.hidden, embed: shape.embed, config: c)
         let H = shape.hidden, k = c.exponents, S = reviews.count, n = 2 * H
-        let limit = context.info.maxWorkgroupCount
-        guard S <= limit.x else {
-            throw ConfigError("--reviews \(S) exceeds the device's workgroup-count limit (\(limit.x)) for one dispatch")
-        }
-        let group = max(1, min(limit.y, checkpoints.count))
+        let group = try checkpointsPerDispatch(checkpoints.count, layout: layout, reviews: S, config: c)
         let totalSteps = c.steps, perDispatch = try dispatchSteps(hidden: H, embed: shape.embed, config: c)
         let auto = c.autonomousSteps
 
@@ -228,6 +224,39 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         }
     }
 
+    /// Checkpoints per dispatch (the y workgroups) out of `count`: at most the workgroup-count limit, and few
+    /// enough that every per-checkpoint buffer (the saved state, the final frames) stays within the device's
+    /// largest storage buffer. A ConfigError when the reviews do not fit one dispatch even so.
+    func checkpointsPerDispatch(_ count: Int, layout: ParameterLayout, reviews S: Int, config c: AnalysisConfig) throws(ConfigError) -> Int {
+        let info = context.info, limit = info.maxWorkgroupCount
+        guard S <= limit.x else {
+            throw ConfigError("--reviews \(S) exceeds the device's workgroup-count limit (\(limit.x)) for one dispatch")
+        }
+        let bytes = 4 * CheckpointFloats(layout: layout, reviews: S, config: c).largest, most = info.largestStorageBuffer
+        guard bytes <= most else {
+            throw ConfigError("--reviews \(S) with H=\(layout.shape.hidden) and --exponents \(c.exponents) need \(formatBytes(bytes)) of state per checkpoint in one buffer; \(info.name) binds at most \(formatBytes(most)) (maxStorageBufferRange, maxMemoryAllocationSize); use fewer --reviews")
+        }
+        return max(1, min(limit.y, count, most / bytes))
+    }
+
+    /// Floats per checkpoint of each buffer indexed by checkpoint (`Plan.Outputs` holds a group of them).
+    struct CheckpointFloats {
+        let params, finalH, logs, collapsed, finalQ, saved, series: Int
+
+        init(layout: ParameterLayout, reviews S: Int, config c: AnalysisConfig) {
+            let H = layout.shape.hidden, k = c.exponents, n = 2 * H
+            params = layout.count
+            finalH = S * 3 * H
+            logs = S * 2 * k
+            collapsed = S
+            finalQ = S * k * n
+            saved = S * ((3 + k) * n + 2 * k + 1)
+            series = c.finiteTimeSeries && k > 0 ? S * c.autonomousSteps : 0
+        }
+
+        var largest: Int { max(params, finalH, logs, collapsed, finalQ, saved, series) }
+    }
+
     /// Plans built so far (tests check that repeated calls with one key build one).
     var planBuilds: Int { lock.withLock { builds } }
 
@@ -275,15 +304,15 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
             let series: DeviceBuffer?
 
             init(_ ctx: VulkanContext, key: Key, capacity group: Int) throws(VulkanError) {
-                let H = key.layout.shape.hidden, k = key.config.exponents, S = key.reviews.count, n = 2 * H
+                let f = CheckpointFloats(layout: key.layout, reviews: key.reviews.count, config: key.config)
                 capacity = group
-                params = try buffer(ctx, "analysis.params", group * key.layout.count)
-                finalH = try buffer(ctx, "analysis.final_h", group * S * 3 * H)
-                logs = try buffer(ctx, "analysis.log_sums", group * S * 2 * k)
-                collapsed = try buffer(ctx, "analysis.collapsed", group * S)
-                finalQ = try buffer(ctx, "analysis.final_frame", group * S * k * n)
-                saved = try buffer(ctx, "analysis.saved_state", group * S * ((3 + k) * n + 2 * k + 1))
-                series = key.ftle ? try buffer(ctx, "analysis.first_log_norms", group * S * key.config.autonomousSteps) : nil
+                params = try buffer(ctx, "analysis.params", group * f.params)
+                finalH = try buffer(ctx, "analysis.final_h", group * f.finalH)
+                logs = try buffer(ctx, "analysis.log_sums", group * f.logs)
+                collapsed = try buffer(ctx, "analysis.collapsed", group * f.collapsed)
+                finalQ = try buffer(ctx, "analysis.final_frame", group * f.finalQ)
+                saved = try buffer(ctx, "analysis.saved_state", group * f.saved)
+                series = key.ftle ? try buffer(ctx, "analysis.first_log_norms", group * f.series) : nil
             }
         }
 

@@ -105,15 +105,16 @@ enum SweepGroups {
         }
     }
 
-    /// How many models of width `w` fit in `fraction` of the device's local memory (at least 1; a model that
-    /// does not fit at all fails at allocation with the device's out-of-memory error).
+    /// How many models of width `w` fit in `fraction` of the device's local memory and in its largest buffer
+    /// (each ensemble buffer holds every model; a large GPU's memory takes more models than one buffer binds).
+    /// At least 1: a model that does not fit at all fails when its ensemble is created, with the reason.
     static func modelsThatFit(width w: Int, plan: SweepPlan, device: VulkanDeviceInfo, stepsPerSubmit: Int,
                               fraction: Double = 0.75) -> Int {
-        let s = plan.settings
-        let one = VulkanLSTMEnsemble.estimatedBytes(shape: ModelShape(vocab: s.vocab, embed: s.embed, hidden: w), models: 1,
-                                                    batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
-        guard device.deviceLocalMemoryBytes > 0 else { return Int.max }
-        return max(1, Int(fraction * Double(device.deviceLocalMemoryBytes)) / max(one, 1))
+        let s = plan.settings, shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: w)
+        let one = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: 1, batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
+        let inBuffer = VulkanLSTMEnsemble.maxModels(shape: shape, batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit, device: device)
+        guard device.deviceLocalMemoryBytes > 0 else { return max(1, inBuffer) }
+        return max(1, min(inBuffer, Int(fraction * Double(device.deviceLocalMemoryBytes)) / max(one, 1)))
     }
 }
 

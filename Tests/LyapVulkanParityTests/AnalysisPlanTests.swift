@@ -56,4 +56,23 @@ extension StabilityParityTests {
             previous = result
         }
     }
+
+    /// Each per-checkpoint buffer holds a whole group of checkpoints, so the group is cut to what the device's
+    /// largest storage buffer holds (10 000 checkpoints at H=64, 16 exponents, 500 reviews need 49 GB of saved
+    /// state, more than any maxStorageBufferRange); reviews too many for even one checkpoint are refused.
+    @Test func checkpointGroupsStayWithinTheLargestBuffer() throws {
+        let info = GPUTestEnvironment.context!.info, most = info.largestStorageBuffer
+        let layout = ParameterLayout(ModelShape(vocab: 97, embed: 8, hidden: 64))
+        let c = Self.config(drive: 100, steps: 500, transient: 100, k: 16, reviews: 500)
+        let per = 4 * VulkanStabilityAnalysis.CheckpointFloats(layout: layout, reviews: 500, config: c).largest
+        #expect(per == 4 * 500 * (19 * 128 + 33))  // the saved state
+        let g = try Self.gpu.checkpointsPerDispatch(10_000, layout: layout, reviews: 500, config: c)
+        #expect(g < 10_000 && g * per <= most && (g + 1) * per > most, "\(g) checkpoints of \(per) bytes, largest buffer \(most)")
+        #expect(try Self.gpu.checkpointsPerDispatch(3, layout: layout, reviews: 500, config: c) == 3)
+
+        let wide = ParameterLayout(ModelShape(vocab: 97, embed: 8, hidden: 512)), reviews = min(info.maxWorkgroupCount.x, 65_535)
+        #expect { _ = try Self.gpu.checkpointsPerDispatch(1, layout: wide, reviews: reviews, config: c) } throws: {
+            "\($0)".contains("of state per checkpoint in one buffer") && "\($0)".contains("use fewer --reviews")
+        }
+    }
 }

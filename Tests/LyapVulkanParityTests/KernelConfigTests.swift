@@ -101,6 +101,12 @@ struct KernelConfigTests {
         #expect(reason(KernelConfig(rowsInRegisters: .on), hidden: 65).contains("rowreg=on) needs H <= 64"))
         #expect(reason(KernelConfig(persistentWorkgroup: 128, rowsInRegisters: .on), hidden: 60).contains("4H=240, workgroup 128"))
         #expect(reason(KernelConfig(persistentWorkgroup: 64, rowsInRegisters: .on), hidden: 16) == "accepted")
+        // The persistent kernels keep 6H floats in shared memory: the widest H the device holds, and one more
+        // (lavapipe has 32 KiB, NVIDIA GPUs 48 KiB).
+        let widest = info.maxComputeSharedMemorySize / 24
+        #expect(reason(KernelConfig(), hidden: widest) == "accepted")
+        #expect(reason(KernelConfig(), hidden: widest + 1)
+            .contains("H=\(widest + 1) needs \(24 * (widest + 1)) bytes of shared memory per workgroup in lstm_forward/lstm_backward; \(info.name) has \(info.maxComputeSharedMemorySize)"))
         // The ensemble refuses them the same way (no crash).
         let p = ParityTests.problem(Self.h7, seed: 1)
         #expect { _ = try ParityTests.ensemble(Self.h7, p, kernels: KernelConfig(persistentWorkgroup: 8)) } throws: {

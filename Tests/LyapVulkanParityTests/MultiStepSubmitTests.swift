@@ -88,5 +88,25 @@ struct EnsembleMemoryTests {
         let estimate = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: models, batch: batch, seqLen: seqLen, stepsPerSubmit: steps)
         #expect(estimate >= e.deviceBytes, "estimate \(estimate) below the \(e.deviceBytes) allocated")
         #expect(estimate <= e.deviceBytes + e.deviceBytes / 20 + 8 * 256 * steps + 4096, "estimate \(estimate) far above \(e.deviceBytes)")
+        #expect(VulkanLSTMEnsemble.estimatedLargestBuffer(shape: shape, models: models, batch: batch, seqLen: seqLen, stepsPerSubmit: steps,
+                                                          device: GPUTestEnvironment.context!.info) == e.largestBufferBytes)
+    }
+
+    /// A buffer holds every model (the gates: M·L·B·4H floats), so a device's memory may take more models than
+    /// one buffer binds (an H200's 141 GB against a 4 GiB maxStorageBufferRange; lavapipe's 128 MiB range).
+    /// One model more than `maxModels` is refused before anything is allocated, naming the limit.
+    @Test func moreModelsThanOneBufferBindsAreRefusedUpFront() throws {
+        let info = GPUTestEnvironment.context!.info
+        let shape = ModelShape(vocab: 97, embed: 8, hidden: 64), batch = 32, seqLen = 20, steps = 4
+        let most = VulkanLSTMEnsemble.maxModels(shape: shape, batch: batch, seqLen: seqLen, stepsPerSubmit: steps, device: info)
+        func largest(_ m: Int) -> Int {
+            VulkanLSTMEnsemble.estimatedLargestBuffer(shape: shape, models: m, batch: batch, seqLen: seqLen, stepsPerSubmit: steps, device: info)
+        }
+        #expect(most >= 1 && largest(most) <= info.largestStorageBuffer && largest(most + 1) > info.largestStorageBuffer)
+        #expect(largest(most + 1) == 4 * (most + 1) * seqLen * batch * 4 * shape.hidden)  // the gates
+        #expect {
+            _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
+                                       models: most + 1, batch: batch, seqLen: seqLen, stepsPerSubmit: steps)
+        } throws: { "\($0)".contains("at most \(most) such models per ensemble") && "\($0)".contains("maxStorageBufferRange") }
     }
 }
