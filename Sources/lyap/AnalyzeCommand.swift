@@ -92,8 +92,12 @@ struct AnalyzeCommand: ParsableCommand {
                 if let n = stepsPerDispatch, n < 1 { throw ConfigError("--steps-per-dispatch \(n) must be at least 1") }
                 let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler(), stepsPerDispatch: stepsPerDispatch,
                                                 profile: compute.profile)
-                try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
-                gpu = g
+                if compute.backend == "vulkan" {
+                    try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
+                    gpu = g
+                } else {
+                    gpu = try g.checkOrFallBack(hidden: firstShape.hidden, embed: firstShape.embed, config: config) ? g : nil
+                }
             }
             info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []

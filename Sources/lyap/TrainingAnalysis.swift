@@ -8,7 +8,8 @@ import LyapVulkan
 /// `lyap train --analyze-every K`: the asymptotic-distance protocol (and lambda_1) on the current
 /// parameters, with the run's test reviews as drives (drive = L), then the run's zero-input steps. The
 /// same reviews and perturbations every time (seeded by the run seed), so the columns over epochs carry
-/// no sampling noise. Runs on the training backend: the Vulkan analysis when training on Vulkan.
+/// no sampling noise. Runs on the training backend: the Vulkan analysis when training on Vulkan, unless the
+/// width does not fit the tangent kernel's shared memory there (then the CPU engine, with a note).
 enum TrainingAnalysis {
     static func config(_ a: RunConfig.AnalysisSchedule, run c: RunConfig) -> AnalysisConfig {
         var x = AnalysisConfig()
@@ -47,8 +48,7 @@ enum TrainingAnalysis {
         let gpu: VulkanStabilityAnalysis?
         if case .vulkan(let ctx) = choice {
             let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
-            try g.check(hidden: c.model.hidden, embed: c.model.embed, config: config)
-            gpu = g
+            gpu = try g.checkOrFallBack(hidden: c.model.hidden, embed: c.model.embed, config: config) ? g : nil
         } else {
             gpu = nil
         }
