@@ -67,6 +67,13 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         return r
     }
 
+    /// The kernel's shared memory at width H with the config's k and the device's, where the first exceeds
+    /// the second; nil where it fits.
+    public func sharedMemoryShortfall(hidden H: Int, config c: AnalysisConfig) -> (need: Int, have: Int)? {
+        let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
+        return need > have ? (need, have) : nil
+    }
+
     /// Throws a clear error when the shape or the protocol cannot run on this device.
     public func check(hidden H: Int, embed E: Int, config c: AnalysisConfig) throws(ConfigError) {
         if c.jacobianNormIterations > 0 {
@@ -75,8 +82,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         if c.precision == .float64 {
             throw ConfigError("--precision float64: the Vulkan analysis runs in float32 only (use --backend cpu for the float64 oracle)")
         }
-        let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
-        if need > have {
+        if let (need, have) = sharedMemoryShortfall(hidden: H, config: c) {
             var kMax = c.exponents
             while kMax > 0 && Self.sharedBytes(hidden: H, tangents: kMax) > have { kMax -= 1 }
             let hint = Self.sharedBytes(hidden: H, tangents: 0) > have

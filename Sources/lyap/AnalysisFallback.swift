@@ -7,8 +7,7 @@ extension VulkanStabilityAnalysis {
     /// hours (train, sweep, audit, study) or chose the GPU themselves (--backend auto) should not refuse a
     /// width over its analysis: NVIDIA's 48 KiB hold k = 1 only up to H = 375. Other problems still throw.
     func checkOrFallBack(hidden H: Int, embed E: Int, config c: AnalysisConfig) throws -> Bool {
-        let need = Self.sharedBytes(hidden: H, tangents: c.exponents), have = context.info.maxComputeSharedMemorySize
-        guard need > have else {
+        guard let (need, have) = sharedMemoryShortfall(hidden: H, config: c) else {
             try check(hidden: H, embed: E, config: c)
             return true
         }
