@@ -16,6 +16,12 @@ public struct RunMetrics: Sendable, Equatable {
     /// Analysed epochs with a phase label, ascending.
     public var phaseEpochs: [Int] = []
     public var phases: [Phase] = []
+    /// Analysed epochs (those with a phase label) and their continuous read-outs, NaN where a column is
+    /// empty: mean λ1 over reviews (`max_exponent`) and D̃ for both perturbation placements.
+    public var analysedEpochs: [Int] { phaseEpochs }
+    public var maxExponent: [Double] = []
+    public var distanceEndOfDrive: [Double] = []
+    public var distanceInitial: [Double] = []
 
     public init() {}
 
@@ -33,6 +39,8 @@ public struct RunMetrics: Sendable, Equatable {
         let ce = try column("epoch"), cs = try column("step"), ctl = try column("train_loss"),
             cl = try column("test_loss"), ca = try column("test_acc")
         let cp = t.header.firstIndex(of: "phase")
+        let cx = t.header.firstIndex(of: "max_exponent"), cdi = t.header.firstIndex(of: "distance_initial"),
+            cde = t.header.firstIndex(of: "distance_end_of_drive")
         var m = RunMetrics()
         m.hasAnalysisColumns = cp != nil
         for (k, r) in t.rows.enumerated() {
@@ -50,6 +58,10 @@ public struct RunMetrics: Sendable, Equatable {
                     throw ConfigError("\(path): line \(line): phase '\(r[cp])' is not order, edge or chaos")
                 }
                 m.phaseEpochs.append(e); m.phases.append(p)
+                func optional(_ c: Int?) -> Double { c.flatMap { Double(r[$0]) } ?? .nan }
+                m.maxExponent.append(optional(cx))
+                m.distanceEndOfDrive.append(optional(cde))
+                m.distanceInitial.append(optional(cdi))
             }
         }
         guard !m.epochs.isEmpty else { throw ConfigError("\(path): no epochs yet (header only)") }

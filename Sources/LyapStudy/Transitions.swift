@@ -38,18 +38,13 @@ public struct Alignment: Sendable, Codable, Equatable {
             return Pair(minimumEpoch: m, transitionLocation: locs[k], transition: transitions[k].name, distance: Double(m) - locs[k])
         }
         let observed = statistic(mins, locs)
-        let length = Double(rangeEnd - rangeStart + 1)
+        let shift = CyclicShift(start: rangeStart, end: rangeEnd)
         var rng = LabRNG(seed: seed, stream: "alignment-null")
         var count = 0
         var sum = 0.0
         for _ in 0..<draws {
-            let offset = Double(rng.below(rangeEnd - rangeStart + 1))
-            let shifted = locs.map { t -> Double in
-                var u = (t - Double(rangeStart) + offset).truncatingRemainder(dividingBy: length)
-                if u < 0 { u += length }
-                return Double(rangeStart) + u
-            }
-            let s = statistic(mins, shifted)
+            let offset = rng.below(shift.length)
+            let s = statistic(mins, locs.map { shift.apply($0, offset: offset) })
             sum += s
             if s <= observed { count += 1 }
         }

@@ -58,6 +58,40 @@ struct CLIStudyTests {
         #expect(FileManager.default.fileExists(atPath: run + "/cycles-transitions.csv"))
     }
 
+    @Test func cyclesUnderEveryRuleAndPooledOverRuns() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let a = s.dir + "/a", b = s.dir + "/b"
+        try writeMetrics(a, phases: true)
+        try writeMetrics(b, phases: true)
+        let one = try CLI.run(["cycles", a, "--null-draws", "200"])
+        #expect(one.status == 0, "\(one.stderr)")
+        let study = try #require(try json(a + "/cycles.json")["study"] as? [String: Any])
+        let rules = try #require(study["rules"] as? [[String: Any]])
+        #expect(rules.compactMap { $0["rule"] as? String } == ["lab", "distance", "reproduction"])
+        // No config.json: the distance rule cannot know ln(eps sqrt H) and says so; D~ = -3 everywhere is
+        // chaos for the reproduction rule, so it has no transition; the lab rule has the phase column's four.
+        #expect((rules[1]["note"] as? String)?.contains("config.json") == true)
+        #expect((rules[2]["transitions"] as? [Any])?.count == 0)
+        #expect((rules[0]["transitions"] as? [Any])?.count == 4)
+        #expect((study["collapses"] as? [Any])?.count == 3)
+
+        let noJSON = try CLI.run(["cycles", a, b])
+        #expect(noJSON.status != 0 && noJSON.stderrLines.count == 1 && noJSON.stderr.contains("--json"))
+        let out = s.dir + "/pooled.json"
+        let r = try CLI.run(["cycles", a, b, "--json", out, "--null-draws", "200"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("== pooled over 2 runs"))
+        let j = try json(out)
+        #expect((j["runs"] as? [Any])?.count == 2)
+        let pooled = try #require(j["pooled"] as? [String: Any])
+        let lab = try #require((pooled["minima_alignment"] as? [String: Any])?["lab"] as? [String: Any])
+        // Both runs' minima inside the analysed range 5..595 (50, 160, 270, 410 each; the first minimum is
+        // found within a few epochs of 50).
+        #expect(lab["epochsUsed"] as? Int == 8 && lab["runsUsed"] as? Int == 2)
+        #expect((pooled["minima_alignment"] as? [String: Any])?["reproduction"] == nil)
+    }
+
     @Test func cyclesWithoutAnalysisColumnsSaysHowToGetThem() throws {
         let s = try Scratch()
         defer { s.remove() }
