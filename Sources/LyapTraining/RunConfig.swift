@@ -26,6 +26,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var retention: CheckpointRetention?
     /// `--log-steps`: the loss of every optimizer step in DIR/steps.csv (for `lyap stages`).
     public var logSteps: Bool?
+    /// `--early-checkpoints N:E`: epoch 0 and N − 1 points inside each of the first E epochs (nil: none).
+    public var earlyCheckpoints: EarlyCheckpoints?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -110,6 +112,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if let r = retention, r.transitions, analysis == nil {
             throw ConfigError("--keep transitions needs --analyze-every K (the phases come from the analysis)")
         }
+        try earlyCheckpoints?.validate()
         if let a = analysis {
             if a.every < 1 { throw ConfigError("--analyze-every \(a.every) must be at least 1") }
             if a.reviews < 1 { throw ConfigError("--analyze-reviews \(a.reviews) must be at least 1") }

@@ -7,6 +7,8 @@ import LyapCore
 ///   DIR/steps.csv                                      step,loss per optimizer step (--log-steps)
 ///   DIR/checkpoints/epoch-NNNN.safetensors             model weights (PyTorch names)
 ///   DIR/checkpoints/epoch-NNNN.state.safetensors       Adam moments, step, RNG state (for --resume)
+///   DIR/early.csv, DIR/checkpoints/early/step-NNNNNNN.safetensors   epoch 0 and points inside the first
+///                                                      epochs (--early-checkpoints)
 public struct RunDirectory: Sendable {
     public let path: String
     public init(_ path: String) { self.path = path }
@@ -17,6 +19,10 @@ public struct RunDirectory: Sendable {
     public var stepsPath: String { path + "/steps.csv" }
     public var checkpointsPath: String { path + "/checkpoints" }
 
+    /// Test loss and analysis of epoch 0 and the points inside the first epochs (--early-checkpoints).
+    public var earlyPath: String { path + "/early.csv" }
+    public func earlyModelPath(step: Int) -> String { checkpointsPath + "/early/" + String(format: "step-%07d.safetensors", step) }
+
     public func modelPath(epoch: Int) -> String { checkpointsPath + "/" + String(format: "epoch-%04d.safetensors", epoch) }
     public func statePath(epoch: Int) -> String { checkpointsPath + "/" + String(format: "epoch-%04d.state.safetensors", epoch) }
 
@@ -25,7 +31,7 @@ public struct RunDirectory: Sendable {
     /// True when the directory holds any file of a run.
     public var holdsRun: Bool {
         fm.fileExists(atPath: configPath) || fm.fileExists(atPath: metricsPath) || fm.fileExists(atPath: checkpointsPath)
-            || fm.fileExists(atPath: stepsPath)
+            || fm.fileExists(atPath: stepsPath) || fm.fileExists(atPath: earlyPath)
     }
 
     /// Checks, without touching anything, that a new run may be written here.
@@ -43,7 +49,7 @@ public struct RunDirectory: Sendable {
     public func create(replacing: Bool) throws(ConfigError) {
         do {
             if replacing {
-                for p in [configPath, metricsPath, checkpointsPath, stepsPath] where fm.fileExists(atPath: p) {
+                for p in [configPath, metricsPath, checkpointsPath, stepsPath, earlyPath] where fm.fileExists(atPath: p) {
                     try fm.removeItem(atPath: p)
                 }
             }

@@ -46,6 +46,7 @@ public final class Trainer<Backend: LSTMBackend> {
         try dir.create(replacing: replacing)
         try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
         try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
+        try startEarlyLog()
         try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
     }
 
@@ -55,6 +56,7 @@ public final class Trainer<Backend: LSTMBackend> {
         try JSONFile.write(RunRecord(config: config, createdAt: ISO8601DateFormatter().string(from: Date())), to: dir.configPath)
         guard let last = dir.completeCheckpoints().last else {
             try backend.load(TrainingState(params: initial.converted(to: Backend.Scalar.self)))
+            try startEarlyLog()
             try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
             return
         }
@@ -64,6 +66,11 @@ public final class Trainer<Backend: LSTMBackend> {
             throw TrainingError("\(dir.statePath(epoch: last)): records epoch \(saved.epoch), expected \(last)")
         }
         try backend.load(saved.state)
+        if config.earlyCheckpoints != nil {
+            earlyLog = FileManager.default.fileExists(atPath: dir.earlyPath)
+                ? try EarlyLog(path: dir.earlyPath, upToStep: saved.state.step, withAnalysis: config.analysis != nil)
+                : EarlyLog(withAnalysis: config.analysis != nil)
+        }
         let metrics = FileManager.default.fileExists(atPath: dir.metricsPath)
             ? try MetricsLog(path: dir.metricsPath, upTo: last, withAnalysis: config.analysis != nil)
             : MetricsLog(withAnalysis: config.analysis != nil)
@@ -86,18 +93,29 @@ public final class Trainer<Backend: LSTMBackend> {
             let epochStart = Date()
             var order = Array(0..<train.count)
             if config.shuffle { rng.shuffle(&order) }
-            var running = LossTotals()
-            let totals = try backend.trainEpoch(train, order: order, batchSize: B, adam: config.adam) { b, stepTotals in
-                guard stepTotals.lossSum.isFinite else {
-                    throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
+            var running = LossTotals(), totals = LossTotals()
+            // With --early-checkpoints the first epochs run in pieces, each followed by an early point; the
+            // steps themselves are the same.
+            let inner = config.earlyCheckpoints.map { epoch <= $0.epochs ? $0.innerBoundaries(batches: batches) : [] } ?? []
+            var done = 0
+            for end in inner + [batches] {
+                let offset = done
+                totals += try backend.trainEpoch(train, order: Array(order[(offset * B)..<min(end * B, order.count)]), batchSize: B,
+                                                 adam: config.adam) { i, stepTotals in
+                    let b = offset + i
+                    guard stepTotals.lossSum.isFinite else {
+                        throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
+                    }
+                    if logSteps {
+                        step += 1
+                        stepRows.append([String(step), String(format: "%.9g", stepTotals.meanLoss)])
+                    }
+                    running += stepTotals
+                    onProgress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: b + 1, batches: batches,
+                                                 runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
                 }
-                if logSteps {
-                    step += 1
-                    stepRows.append([String(step), String(format: "%.9g", stepTotals.meanLoss)])
-                }
-                running += stepTotals
-                onProgress?(TrainingProgress(epoch: epoch, epochs: config.epochs, batch: b + 1, batches: batches,
-                                             runningLoss: running.meanLoss, elapsed: Date().timeIntervalSince(t0), firstEpoch: start))
+                if end < batches { try recordEarlyPoint(epoch: Double(epoch - 1) + Double(end) / Double(batches)) }
+                done = end
             }
             let test = try evaluate(data.test)
             guard test.lossSum.isFinite else {
@@ -107,10 +125,12 @@ public final class Trainer<Backend: LSTMBackend> {
             var row = MetricsLog.Row(epoch: epoch, step: state.step, trainLoss: totals.meanLoss, trainAcc: totals.accuracy,
                                      testLoss: test.meanLoss, testAcc: test.accuracy,
                                      seconds: Date().timeIntervalSince(epochStart))
-            if let a = config.analysis, epoch % a.every == 0 || epoch == config.epochs, let analyze {
+            // The ends of the --early-checkpoints epochs are analysed and checkpointed like their inner points.
+            let early = epoch <= (config.earlyCheckpoints?.epochs ?? 0)
+            if let a = config.analysis, epoch % a.every == 0 || epoch == config.epochs || early, let analyze {
                 row.analysis = try analyze(state.params.converted(to: Double.self))
             }
-            if epoch % config.checkpointEvery == 0 || epoch == config.epochs {
+            if epoch % config.checkpointEvery == 0 || epoch == config.epochs || early {
                 try writeCheckpoint(state, dataOrder: rng, epoch: epoch)
             }
             log.append(row)
@@ -120,6 +140,34 @@ public final class Trainer<Backend: LSTMBackend> {
             onEpoch?(row)
             if !shouldContinue(epoch) { return }
         }
+    }
+
+    private var earlyLog: EarlyLog?
+
+    /// A new run with --early-checkpoints: the log, and its epoch-0 point.
+    private func startEarlyLog() throws {
+        guard config.earlyCheckpoints != nil else { return }
+        earlyLog = EarlyLog(withAnalysis: config.analysis != nil)
+        try recordEarlyPoint(epoch: 0)
+    }
+
+    /// Test loss, analysis (when the run analyses) and weights of the current parameters, as an early point.
+    private func recordEarlyPoint(epoch: Double) throws {
+        guard var log = earlyLog else { return }
+        let state = try backend.state()
+        let test = try evaluate(data.test)
+        let analysis = config.analysis != nil ? try analyze?(state.params.converted(to: Double.self)) : nil
+        let path = dir.earlyModelPath(step: state.step)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError("\(path): cannot create its directory (\(error.localizedDescription))")
+        }
+        try ModelWeights.file(state.params, precision: config.precision,
+                              metadata: ["step": "\(state.step)", "epoch": String(format: "%.6g", epoch)]).write(path: path)
+        log.append(step: state.step, epoch: epoch, test: test, analysis: analysis)
+        try log.write(path: dir.earlyPath)
+        earlyLog = log
     }
 
     /// Loss and accuracy of the current parameters over a whole split.

@@ -43,6 +43,8 @@ struct TrainCommand: ParsableCommand {
     var keep: String?
     @Flag(help: "Write the loss of every optimizer step to DIR/steps.csv (for lyap stages; rewritten each epoch).")
     var logSteps = false
+    @Option(help: "N:E: also evaluate (and analyse, with --analyze-every) epoch 0 and N-1 points inside each of the first E epochs, into DIR/early.csv with their weights in DIR/checkpoints/early (e.g. 8:3).")
+    var earlyCheckpoints: String?
     @Flag(help: "Continue the run in --out from its newest checkpoint, with its own settings.") var resume = false
     @Flag(help: "Replace a run already in --out.") var force = false
 
@@ -105,6 +107,7 @@ struct TrainCommand: ParsableCommand {
         var c = try baseConfig()
         if let spec = keep { c.retention = try CheckpointRetention.parse(spec) }
         if logSteps { c.logSteps = true }
+        if let spec = earlyCheckpoints { c.earlyCheckpoints = try EarlyCheckpoints.parse(spec) }
         if let every = analyzeEvery {
             c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
         } else if analyzeReviews != nil || analyzeExponents != nil {
@@ -151,6 +154,7 @@ struct TrainCommand: ParsableCommand {
         if analyzeEvery != nil { given.append("--analyze-every") }
         if keep != nil { given.append("--keep") }
         if logSteps { given.append("--log-steps") }
+        if earlyCheckpoints != nil { given.append("--early-checkpoints") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {

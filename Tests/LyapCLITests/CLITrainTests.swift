@@ -169,3 +169,27 @@ struct CLIStepLogTests {
         #expect(st.stdout.contains("steps.csv"), "\(st.stdout)")
     }
 }
+
+/// --early-checkpoints through the CLI: epoch 0 and inner points evaluated and analysed.
+struct CLIEarlyCheckpointTests {
+    @Test func earlyPointsAreAnalysed() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/run"
+        let r = try CLI.run(["train", "--out", out, "--epochs", "2", "--early-checkpoints", "2:1", "--analyze-every", "2",
+                             "--analyze-reviews", "3", "--backend", "cpu"] + s.small)
+        #expect(r.status == 0, "\(r.stderr)")
+        let early = try String(contentsOfFile: out + "/early.csv", encoding: .utf8).split(separator: "\n")
+        #expect(early.first == "step,epoch,test_loss,test_acc,max_exponent,distance_initial,distance_end_of_drive,floor_fraction,phase")
+        #expect(early.count == 3)  // epoch 0 and one point inside epoch 1
+        for row in early.dropFirst() { #expect(!row.hasSuffix(","), "\(row)") }
+        // Epoch 1, the early epoch's end, is analysed too although --analyze-every is 2.
+        let metrics = try String(contentsOfFile: out + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(metrics.count == 3 && !metrics[1].hasSuffix(","))
+        #expect(FileManager.default.fileExists(atPath: out + "/checkpoints/early/step-0000000.safetensors"))
+
+        let bad = try CLI.run(["train", "--out", s.dir + "/bad", "--early-checkpoints", "8", "--backend", "cpu"] + s.small)
+        #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--early-checkpoints"))
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/bad"))
+    }
+}
