@@ -40,7 +40,11 @@ public struct Band: Sendable, Equatable {
     public var x0: Double, x1: Double
     public var label: String
     public var fill: String
-    public init(x0: Double, x1: Double, label: String, fill: String) { self.x0 = x0; self.x1 = x1; self.label = label; self.fill = fill }
+    /// The y-interval it covers (data coordinates); nil: the plot's full height.
+    public var y0: Double?, y1: Double?
+    public init(x0: Double, x1: Double, label: String, fill: String, y0: Double? = nil, y1: Double? = nil) {
+        self.x0 = x0; self.x1 = x1; self.label = label; self.fill = fill; self.y0 = y0; self.y1 = y1
+    }
 }
 
 /// A vertical marker line (transition, best epoch) with a short label along it.
@@ -71,6 +75,8 @@ public struct Chart: Sendable {
     public var hlines: [HLine] = []
     /// Integer ticks on x (epochs).
     public var integerX = false
+    /// Named rows instead of numeric y ticks: row k spans y in [k, k+1) and is labelled at its middle.
+    public var yCategories: [String]?
     public var xRange: (Double, Double)?
     public var yRange: (Double, Double)?
     /// Base-10 logarithmic axes (Chart+Log.swift): values <= 0 are not drawn, ticks at powers of ten.
@@ -156,9 +162,10 @@ public struct Chart: Sendable {
             let pad = max(xd.1 - xd.0, 1) * 0.02
             xd = (xd.0 - pad, xd.1 + pad)
         }
-        let yd = yRange ?? (ys.min() ?? 0, ys.max() ?? 1)
+        let yd = yCategories.map { (0.0, Double(max($0.count, 1))) } ?? yRange ?? (ys.min() ?? 0, ys.max() ?? 1)
         let xt = integerX || xDecades ? Ticks.integer(lo: xd.0, hi: xd.1, target: 8) : Ticks.nice(lo: xd.0, hi: xd.1, target: 7)
-        let yt = yDecades ? Ticks.integer(lo: yd.0, hi: yd.1, target: 6) : Ticks.nice(lo: yd.0, hi: yd.1, target: 5)
+        let yt = yCategories != nil ? (lo: yd.0, hi: yd.1, step: 1.0, ticks: [Double]())
+            : yDecades ? Ticks.integer(lo: yd.0, hi: yd.1, target: 6) : Ticks.nice(lo: yd.0, hi: yd.1, target: 5)
         let pw = L.plotW, ph = L.plotH, left = L.left, top = L.top
         func px(_ x: Double) -> Double { left + (x - xt.lo) / (xt.hi - xt.lo) * pw }
         func py(_ y: Double) -> Double { top + ph - (y - yt.lo) / (yt.hi - yt.lo) * ph }
@@ -171,9 +178,10 @@ public struct Chart: Sendable {
             svg.open("g", [("class", "bands"), ("clip-path", "url(#\(clip))")])
             for b in bands {
                 let x0 = px(b.x0), x1 = px(b.x1)
+                let yTop = b.y1.map(py) ?? top, yBottom = b.y0.map(py) ?? top + ph
                 svg.element("rect", [("class", "band"), ("data-label", b.label), ("data-x0", Markup.csvNumber(b.x0)), ("data-x1", Markup.csvNumber(b.x1)),
-                                     ("x", Markup.coord(x0)), ("y", Markup.coord(top)), ("width", Markup.coord(max(1, x1 - x0))),
-                                     ("height", Markup.coord(ph)), ("fill", b.fill), ("fill-opacity", "0.2")])
+                                     ("x", Markup.coord(x0)), ("y", Markup.coord(yTop)), ("width", Markup.coord(max(1, x1 - x0))),
+                                     ("height", Markup.coord(yBottom - yTop)), ("fill", b.fill), ("fill-opacity", b.y0 == nil ? "0.2" : "0.55")])
             }
             svg.close("g")
         }
@@ -186,6 +194,10 @@ public struct Chart: Sendable {
                                  ("stroke", "#e3e3e3"), ("stroke-width", "1")])
             svg.element("text", [("class", "ytick"), ("x", Markup.coord(left - 6)), ("y", Markup.coord(y + 4)), ("text-anchor", "end")],
                         text: yDecades ? Ticks.decade(t) : Ticks.label(t, step: yt.step))
+        }
+        for (k, name) in (yCategories ?? []).enumerated() {
+            svg.element("text", [("class", "ycategory"), ("x", Markup.coord(left - 6)), ("y", Markup.coord(py(Double(k) + 0.5) + 4)), ("text-anchor", "end")],
+                        text: name)
         }
         for t in xt.ticks {
             let x = px(t)
