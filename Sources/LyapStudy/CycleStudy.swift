@@ -12,10 +12,14 @@ public struct CycleStudy: Sendable, Codable {
         /// S1 with the test-loss minima, and with the collapse epochs.
         public var minimaAlignment: Alignment?
         public var collapseAlignment: Alignment?
+        /// S3 and S4 on every evaluated point (early ones included) in step order.
+        public var bestPoint: BestPointTest?
+        public var edgeWidths: EdgeWidths?
         public var firstOrderToChaos: PhaseTransition? { transitions.first { $0.from == .order && $0.to == .chaos } }
         enum CodingKeys: String, CodingKey {
             case rule, note, analysedEpochs = "analysed_epochs", transitions
             case minimaAlignment = "minima_alignment", collapseAlignment = "collapse_alignment"
+            case bestPoint = "best_point", edgeWidths = "edge_widths"
         }
     }
 
@@ -44,7 +48,8 @@ public struct CycleStudy: Sendable, Codable {
 
     public static let readOuts = ["max_exponent", "distance_end_of_drive"]
 
-    public init(metrics m: RunMetrics, cycles: CycleDetector.Result, settings s: Settings) {
+    /// `early`: the points of early.csv (lyap train --early-checkpoints), if any.
+    public init(metrics m: RunMetrics, cycles: CycleDetector.Result, settings s: Settings, early: [RunPoint] = []) {
         let collapses = Collapse.find(cycles: cycles.cycles, epochs: m.epochs, values: m.testLoss)
         let minima = cycles.minima.map(\.epoch), collapseEpochs = collapses.map(\.epoch)
         settings = s
@@ -61,8 +66,15 @@ public struct CycleStudy: Sendable, Codable {
             func align(_ e: [Int]) -> Alignment? {
                 Alignment.compute(minima: e, transitions: t, rangeStart: first, rangeEnd: last, draws: s.nullDraws, seed: s.seed)
             }
+            let points = (m.points + early).sorted { $0.step < $1.step }
+            let label = { (p: RunPoint) in rule.label(p, chaosThreshold: s.chaosThreshold) }
+            let labelled = points.compactMap { p in label(p).map { (p.step, $0) } }
+            let stepTransitions = PhaseTransition.detect(epochs: labelled.map(\.0), labels: labelled.map(\.1), hysteresis: s.hysteresis)
             return RuleResult(rule: rule, note: t.isEmpty ? "no transition" : nil, analysedEpochs: epochs, transitions: t,
-                              minimaAlignment: align(minima), collapseAlignment: align(collapseEpochs))
+                              minimaAlignment: align(minima), collapseAlignment: align(collapseEpochs),
+                              bestPoint: BestPointTest.evaluate(points: points, hysteresis: s.hysteresis, labels: label),
+                              edgeWidths: EdgeWidths.evaluate(points: points.filter { label($0) != nil }, transitions: stepTransitions,
+                                                              chaosThreshold: s.chaosThreshold))
         }
         var d: [String: CollapseDynamics] = [:]
         for name in Self.readOuts {

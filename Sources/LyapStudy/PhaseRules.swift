@@ -17,26 +17,21 @@ public enum PhaseRule: String, Sendable, Codable, CaseIterable {
     /// needs ε and H, from the run's config.json). Epochs without a finite D̃ are left out of the
     /// distance-based rules.
     public func labels(_ m: RunMetrics, chaosThreshold: Double?) -> (epochs: [Int], labels: [Phase])? {
-        switch self {
-        case .lab:
-            return (m.phaseEpochs, m.phases)
-        case .distance:
-            guard let threshold = chaosThreshold else { return nil }
-            return m.labelled { $0 > threshold ? .chaos : .order }
-        case .reproduction:
-            return m.labelled { $0 < Self.reproductionThreshold ? .order : .chaos }
-        }
+        if self == .distance && chaosThreshold == nil { return nil }
+        let labelled = m.points.compactMap { p in label(p, chaosThreshold: chaosThreshold).map { (Int(p.epoch), $0) } }
+        return (labelled.map(\.0), labelled.map(\.1))
     }
-}
 
-extension RunMetrics {
-    /// The analysed epochs with a finite D̃ (end of drive), labelled by `rule`.
-    func labelled(_ rule: (Double) -> Phase) -> (epochs: [Int], labels: [Phase]) {
-        var e: [Int] = [], l: [Phase] = []
-        for (k, epoch) in analysedEpochs.enumerated() where distanceEndOfDrive[k].isFinite {
-            e.append(epoch)
-            l.append(rule(distanceEndOfDrive[k]))
+    /// The label of one analysed point (nil: not analysed, or not labelled by this rule).
+    public func label(_ p: RunPoint, chaosThreshold: Double?) -> Phase? {
+        guard p.analysed else { return nil }
+        switch self {
+        case .lab: return p.phase
+        case .distance:
+            guard let t = chaosThreshold, let d = p.distanceEndOfDrive else { return nil }
+            return d > t ? .chaos : .order
+        case .reproduction:
+            return p.distanceEndOfDrive.map { $0 < Self.reproductionThreshold ? .order : .chaos }
         }
-        return (e, l)
     }
 }

@@ -126,7 +126,9 @@ struct CyclesCommand: ParsableCommand {
         row("best epoch", es.best)
 
         let threshold = RunFiles.config(in: directory).flatMap { cfg in cfg.analysis.map { a in log(a.epsilon * Double(cfg.model.hidden).squareRoot()) } }
-        let study = CycleStudy(metrics: m, cycles: c, settings: settings(chaosThreshold: threshold))
+        let earlyPath = dir.earlyPath
+        let early = FileManager.default.fileExists(atPath: earlyPath) ? try EarlyPoints.read(path: earlyPath) : []
+        let study = CycleStudy(metrics: m, cycles: c, settings: settings(chaosThreshold: threshold), early: early)
         printStudy(study)
         let summary = Summary(run: directory, cycles: c, transitions: transitions, alignment: alignment, alignmentNote: note,
                               earlyStopping: es, study: study)
@@ -157,6 +159,22 @@ struct CyclesCommand: ParsableCommand {
             func a(_ x: Alignment?) -> String { x.map { String(format: "%.2f (null %.2f, p %.4f)", $0.statistic, $0.nullMean, $0.pPlusOne) } ?? "-" }
             say("  \(r.rule.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(names)")
             say("               minima mean |distance| \(a(r.minimaAlignment)); collapses \(a(r.collapseAlignment))")
+        }
+        say("best point vs the first order->chaos transition (every evaluated point, early ones included):")
+        for r in s.rules {
+            guard let b = r.bestPoint else { continue }
+            let name = r.rule.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+            var line = String(format: "  %@ best epoch %g (test loss %.4f): ", name, b.bestEpoch, b.bestTestLoss)
+            if let lo = b.lastOrderEpoch, let hi = b.firstChaosEpoch {
+                line += String(format: "O->C in (%g, %g], %d analysed points away: %@", lo, hi, b.analysedPointsAway ?? -1, b.holds ? "holds" : "does not hold")
+            } else {
+                line += "no order->chaos transition: does not hold"
+            }
+            if let w = r.edgeWidths, !w.widths.isEmpty {
+                line += "; edge widths " + w.widths.map { "\($0.transition)@step \($0.step): \($0.width)" }.joined(separator: ", ")
+                    + (w.holds.map { $0 ? " (first O->C widest)" : " (first O->C not widest)" } ?? "")
+            }
+            say(line)
         }
         printDynamics(s.dynamics)
     }

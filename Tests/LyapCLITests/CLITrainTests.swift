@@ -188,6 +188,18 @@ struct CLIEarlyCheckpointTests {
         #expect(metrics.count == 3 && !metrics[1].hasSuffix(","))
         #expect(FileManager.default.fileExists(atPath: out + "/checkpoints/early/step-0000000.safetensors"))
 
+        // lyap cycles reads the early points: its best point is the lowest test loss over both files.
+        let c = try CLI.run(["cycles", out, "--null-draws", "10"])
+        #expect(c.status == 0, "\(c.stderr)")
+        func rows(_ lines: [Substring], step: Int, loss: Int) -> [(Int, Double)] {
+            lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }.map { (Int($0[step])!, Double($0[loss])!) }
+        }
+        let all = rows(early, step: 0, loss: 2) + rows(metrics, step: 1, loss: 4)
+        let best = all.min { $0.1 < $1.1 }!
+        let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/cycles.json"))) as! [String: Any]
+        let lab = ((j["study"] as! [String: Any])["rules"] as! [[String: Any]])[0]
+        #expect((lab["best_point"] as? [String: Any])?["bestStep"] as? Int == best.0)
+
         let bad = try CLI.run(["train", "--out", s.dir + "/bad", "--early-checkpoints", "8", "--backend", "cpu"] + s.small)
         #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--early-checkpoints"))
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/bad"))
