@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The science campaign of docs/science/PROTOCOL.md: starts or resumes its runs in the background, at low
+# priority, each with the lyap binary it was started with (a run keeps its computation).
+#
+#   tools/science/campaign.sh start ARM...     start (or resume) arms: K-s0 K-s1 K-s2 K2-s0 R-s0 (T-s0: resume only)
+#   tools/science/campaign.sh resume           resume every run of the campaign that is not running
+#   tools/science/campaign.sh status           epoch reached and state of every run
+#   tools/science/campaign.sh stop             stop every campaign run (they resume from their last checkpoint)
+#
+# CAMPAIGN_DIR (default: ../runs beside the project) holds one directory per run plus its log, and
+# bin/ with the binaries. Each run directory holds `binary` (the binary's name) and `command` (the lyap
+# arguments). DATA is the labeled archive (default ../shared/data/aclImdb_v1-labeled.tar.gz). A run
+# directory made elsewhere (the T probe) joins with `adopt DIR ARM BINARY`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+campaign=${CAMPAIGN_DIR:-$root/../runs}
+data=${DATA:-$root/../shared/data/aclImdb_v1-labeled.tar.gz}
+mkdir -p "$campaign/bin"
+campaign=$(cd "$campaign" && pwd)
+
+# Arguments every arm shares (PROTOCOL.md: measurements in every run).
+common=(--epochs 300 --analyze-every 2 --analyze-reviews 200 --analyze-exponents 1 --checkpoint-every 2 --keep every:10
+        --early-checkpoints 8:3 --threads 2 --backend cpu --precision float32)
+
+arm_args() {
+    case "$1" in
+        K-s[0-9]) echo "--adam-form keras --seed ${1#K-s}" ;;
+        K2-s[0-9]) echo "--adam-form keras2 --seed ${1#K2-s}" ;;
+        R-s[0-9]) echo "--protocol reproduction --seed ${1#R-s}" ;;
+        *) echo "campaign: unknown arm '$1' (K-sN, K2-sN, R-sN; T-s0 is adopted)" >&2; return 1 ;;
+    esac
+}
+
+# A lyap process training this run, however its --out was spelled (absolute, or relative like ./T-s0).
+running() { pgrep -f -- "train .*--out ([^ ]*/)?$1/?( |\$)" >/dev/null 2>&1; }
+
+# Runs `lyap train` for a run in the background: its recorded command, or --resume when it has started.
+launch() {
+    local run=$1 dir=$campaign/$1
+    if running "$run"; then echo "$run: already running"; return; fi
+    local bin; bin=$(cat "$dir/binary")
+    local -a args
+    if [ -f "$dir/config.json" ]; then
+        args=(--out "$dir" --resume $(grep -o -- '--epochs [0-9]*' "$dir/command"))
+    else
+        read -r -a args < "$dir/command"
+    fi
+    (cd "$campaign" && nohup nice -n 19 "$campaign/bin/$bin" train "${args[@]}" >> "$campaign/$run.log" 2>&1 &)
+    echo "$run: $( [ "${args[2]:-}" = --resume ] && echo resumed || echo started ) with $bin (log $campaign/$run.log)"
+}
+
+start() {
+    local run=$1 dir=$campaign/$1
+    if [ -f "$dir/binary" ]; then launch "$run"; return; fi
+    local extra; extra=$(arm_args "$run")
+    [ -z "$(git -C "$root" status --porcelain -- Sources Package.swift Shaders)" ] || {
+        echo "campaign: Sources has uncommitted changes; commit first (a run records the commit it was built from)" >&2; exit 1; }
+    local bin; bin="lyap-$(git -C "$root" rev-parse --short HEAD)"
+    if [ ! -x "$campaign/bin/$bin" ]; then
+        (cd "$root" && swift build -c release --product lyap >/dev/null)
+        cp "$root/.build/release/lyap" "$campaign/bin/$bin"
+    fi
+    mkdir -p "$dir"
+    echo "$bin" > "$dir/binary"
+    echo "--out $dir --data $data ${common[*]} $extra" > "$dir/command"
+    launch "$run"
+}
+
+status() {
+    for dir in "$campaign"/*/; do
+        local run; run=$(basename "$dir")
+        [ -f "$dir/metrics.csv" ] || [ -f "$dir/config.json" ] || continue
+        local last; last=$(tail -n 1 "$dir/metrics.csv" 2>/dev/null | cut -d, -f1)
+        printf '%-8s epoch %-5s %s  %s\n' "$run" "${last:-0}" "$(running "$run" && echo running || echo stopped)" "$(cat "$dir/binary" 2>/dev/null)"
+    done
+}
+
+case "${1:-}" in
+    start) shift; for a in "$@"; do start "$a"; done ;;
+    resume) for dir in "$campaign"/*/; do r=$(basename "$dir"); [ -f "$dir/binary" ] && launch "$r"; done ;;
+    status) status ;;
+    stop) for dir in "$campaign"/*/; do pkill -f -- "train .*--out ([^ ]*/)?$(basename "$dir")/?( |\$)" || true; done; echo "stopped" ;;
+    adopt)
+        [ $# -eq 4 ] || { echo "usage: campaign.sh adopt DIR ARM BINARY" >&2; exit 2; }
+        [ -x "$4" ] || { echo "campaign: $4 is not an executable" >&2; exit 2; }
+        [ "$(cd "$(dirname "$4")" && pwd)" = "$campaign/bin" ] || cp "$4" "$campaign/bin/$(basename "$4")"
+        [ "$(cd "$2" && pwd)" = "$campaign/$3" ] || cp -r "$2" "$campaign/$3"
+        basename "$4" > "$campaign/$3/binary"
+        epochs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["epochs"])' "$campaign/$3/config.json")
+        echo "--out $campaign/$3 --epochs $epochs" > "$campaign/$3/command"
+        echo "$3: adopted ($(basename "$4"))" ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
+esac
