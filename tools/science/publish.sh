@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Publishes campaign runs into docs/science (PROTOCOL.md): per run its metrics.csv, early.csv, config.json,
+# command and binary (the binary's name carries the commit it was built from), cycles.json and its report;
+# no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report.
+#
+#   tools/science/publish.sh RUN_DIR...        (e.g. ../runs/T-s0 ../runs/K-s0)
+#
+# LYAP (default: the release build of this checkout) runs lyap cycles and lyap report; NULL_DRAWS (default
+# 10000, as PROTOCOL.md fixes) sets the nulls' draws.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+lyap=${LYAP:-$root/.build/release/lyap}
+draws=${NULL_DRAWS:-10000}
+[ $# -ge 1 ] || { sed -n '2,9p' "$0"; exit 2; }
+[ -x "$lyap" ] || { echo "publish: $lyap not built (swift build -c release --product lyap)" >&2; exit 1; }
+out=$root/docs/science
+published=()
+for run in "$@"; do
+    [ -f "$run/metrics.csv" ] || { echo "publish: $run has no metrics.csv" >&2; exit 1; }
+    name=$(basename "$run")
+    dest=$out/$name
+    mkdir -p "$dest"
+    for f in metrics.csv early.csv config.json command binary; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
+    "$lyap" cycles "$dest" --null-draws "$draws" > "$dest/cycles.txt"
+    "$lyap" report "$dest" --out "$dest/report" > /dev/null
+    published+=("$dest")
+    echo "publish: $name: epoch $(tail -n 1 "$dest/metrics.csv" | cut -d, -f1)"
+done
+if [ ${#published[@]} -gt 1 ]; then
+    "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled.json" --null-draws "$draws" > "$out/cycles-pooled.txt"
+    "$lyap" report "${published[@]}" --out "$out/report" > /dev/null
+    echo "publish: pooled summary in $out/cycles-pooled.txt, overlaid report in $out/report/report.html"
+fi
