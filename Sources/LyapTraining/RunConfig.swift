@@ -26,6 +26,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var retention: CheckpointRetention?
     /// `--log-steps`: the loss of every optimizer step in DIR/steps.csv (for `lyap stages`).
     public var logSteps: Bool?
+    /// `--lstm-biases`: nil = one (runs written before the flag).
+    public var lstmBiases: BiasLayout?
+    /// `--adam-form`: nil = torch (runs written before the flag). `adam.eps` holds the effective epsilon.
+    public var adamForm: AdamForm?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -92,6 +96,16 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.precision = precision
         self.threads = threads
         self.data = data
+    }
+
+    /// The parameter layout of the run's model (its shape and bias layout).
+    public var layout: ParameterLayout { ParameterLayout(model, biases: lstmBiases ?? .one) }
+
+    /// Adam's hyper-parameters with the run's form.
+    public var optimizer: AdamConfig {
+        var a = adam
+        a.form = adamForm ?? .torch
+        return a
     }
 
     /// "cpu" or "vulkan", from the recorded backend description.

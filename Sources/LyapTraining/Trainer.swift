@@ -58,7 +58,7 @@ public final class Trainer<Backend: LSTMBackend> {
             try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
             return
         }
-        let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model)
+        let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model, biases: config.layout.biases)
         let saved = try TrainingStateFile.read(path: dir.statePath(epoch: last), params: params.converted(to: Backend.Scalar.self))
         guard saved.epoch == last else {
             throw TrainingError("\(dir.statePath(epoch: last)): records epoch \(saved.epoch), expected \(last)")
@@ -87,7 +87,7 @@ public final class Trainer<Backend: LSTMBackend> {
             var order = Array(0..<train.count)
             if config.shuffle { rng.shuffle(&order) }
             var running = LossTotals()
-            let totals = try backend.trainEpoch(train, order: order, batchSize: B, adam: config.adam) { b, stepTotals in
+            let totals = try backend.trainEpoch(train, order: order, batchSize: B, adam: config.optimizer) { b, stepTotals in
                 guard stepTotals.lossSum.isFinite else {
                     throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")
                 }
