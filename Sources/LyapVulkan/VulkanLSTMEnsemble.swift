@@ -123,7 +123,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 + (most > 0 ? "at most \(most) such models per ensemble (--max-models \(most))" : "not even one such model fits; use a smaller --batch or --seq-len"))
         }
         if LoopBudget.applies(to: context.info) {
-            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch)
+            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch, biases: biases)
             if worst.iterations > LoopBudget.iterations {
                 throw ConfigError("\(context.info.name): H=\(shape.hidden), L=\(seqLen), B=\(batch) needs about \(worst.iterations) loop iterations per invocation in \(worst.kernel); llvmpipe silently stops shader loops after 65535 (Mesa's loop limiter), so the results would be wrong. Use --backend cpu (faster on this machine anyway), a GPU, or a smaller --seq-len/--hidden/--batch")
             }
@@ -418,7 +418,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     func forwardPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden
-        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen, biases: layout.biases)
         return [
             StepPhase(section: "forward") { [self] in
                 try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
@@ -436,7 +436,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     }
 
     func adamPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
-        let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen, biases: layout.biases)
         return [StepPhase(section: "adam") { [self] in
             try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s), sliceSquares.whole],
                                   push: bytes(p), groups: kernels.groups(models * layout.count), work: work.adam)
@@ -448,7 +448,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: seqLen)
         let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: seqLen)
         let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: seqLen)
-        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen, biases: layout.biases)
         /// Pass 1's push block: the chunking.
         func part(_ split: SplitK) -> [UInt8] {
             var q = p
