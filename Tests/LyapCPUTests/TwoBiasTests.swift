@@ -68,4 +68,27 @@ struct TwoBiasTests {
         #expect(two.wd.offset == one.wd.offset + 20 && two.slots.map(\.name) == ["embedding.weight", "lstm.weight_ih_l0",
                 "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.weight", "fc.bias"])
     }
+
+    /// Presets with two biases: keras puts the forget block's 1 in bias_ih and leaves bias_hh zero; torch
+    /// draws both from U(-1/sqrt(H), 1/sqrt(H)). Every other tensor is drawn as with one bias.
+    @Test func presetsFillBothBiases() {
+        let s = ModelShape(vocab: 17, embed: 3, hidden: 5), two = ParameterLayout(s, biases: .two), one = ParameterLayout(s)
+        let k = InitPreset.keras.initialize(two, seed: 3), k1 = InitPreset.keras.initialize(one, seed: 3)
+        #expect(k[two.biasHH!].allSatisfy { $0 == 0 } && k[two.bias] == k1[one.bias])
+        for (a, b) in [(two.embedding, one.embedding), (two.wx, one.wx), (two.wh, one.wh), (two.wd, one.wd)] { #expect(k[a] == k1[b]) }
+        let t = InitPreset.torch.initialize(two, seed: 3), bound = 1 / 5.0.squareRoot()
+        for slot in [two.bias, two.biasHH!] {
+            #expect(t[slot].allSatisfy { abs($0) <= bound } && Set(t[slot]).count == slot.count)
+        }
+        #expect(t[two.bias] != t[two.biasHH!])
+    }
+
+    /// Width padding (sweeps' wide ensembles) carries bias_hh like bias_ih.
+    @Test func widthPaddingCarriesBiasHH() {
+        let m = RandomModel(embed: 2, hidden: 3, seqLen: 2, batch: 1, seed: 23, biases: .two)
+        let wide = m.params.padded(toHidden: 5)
+        #expect(wide.layout.biases == .two && wide.isZeroOutside(hidden: 3))
+        #expect(wide.unpadded(toHidden: 3) == m.params)
+        #expect(wide[wide.layout.biasHH!].filter { $0 != 0 }.count == m.params[m.params.layout.biasHH!].filter { $0 != 0 }.count)
+    }
 }
