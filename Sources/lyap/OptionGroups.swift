@@ -39,10 +39,11 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Adam beta2 (default 0.999).") var beta2: Double?
     @Option(help: "Adam epsilon (default 1e-8, PyTorch's; 1e-7, Keras', with --adam-form keras or keras2).") var eps: Double?
 
-    var adam: AdamConfig { adam(form: .torch) }
-    /// The settings with `form`'s default epsilon unless --eps is given.
-    func adam(form: AdamForm) -> AdamConfig {
-        AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? form.defaultEpsilon, form: form)
+    var adam: AdamConfig { adam(epsilonOf: .torch) }
+    /// The settings with `form`'s default epsilon unless --eps is given (the form itself is recorded
+    /// beside them, RunConfig.adamForm).
+    func adam(epsilonOf form: AdamForm) -> AdamConfig {
+        AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? form.defaultEpsilon)
     }
     /// The flags given, for --resume's "drop these" line.
     var given: [String] {

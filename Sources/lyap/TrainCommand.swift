@@ -123,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
         return RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
-            adam: optimizer.adam(form: conventions.adamForm ?? .torch),
+            adam: optimizer.adam(epsilonOf: conventions.adamForm ?? .torch),
             seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
             initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
             backend: "cpu", precision: precision ?? .float32,
