@@ -1,5 +1,6 @@
 #version 450
-// gates[m][t][b][r] = b[r] + sum_e Wx[r][e] * emb[id(m,b,t)][e], for every step at once.
+// gates[m][t][b][r] = b[r] + sum_e Wx[r][e] * emb[id(m,b,t)][e], for every step at once; with two gate
+// biases b = bias_ih + bias_hh (summed first, as the CPU backend does).
 // One invocation per (m, t, b, r).
 #include "include/common.glsl"
 
@@ -18,6 +19,7 @@ void main() {
         uint base = m * pc.P;
         uint id = uint(tokens[(m * pc.B + b) * pc.L + t]);
         float acc = params[base + pc.offB + r];
+        if (pc.offBH != 0u) acc = acc + params[base + pc.offBH + r];
         for (uint e = 0u; e < pc.E; ++e) {
             acc += params[base + pc.offWx + r * pc.E + e] * params[base + pc.offEmb + id * pc.E + e];
         }

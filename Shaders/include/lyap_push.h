@@ -2,7 +2,7 @@
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
  * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
- * The training kernels read M..invB/beta1/beta2/eps and the split* fields (the split-K gradient kernels);
+ * The training kernels read M..invB/beta1/beta2/eps, offBH, adamForm and the split* fields (the split-K gradient kernels);
  * lstm_tangent (the stability analysis) reads M, B (reviews), E, H, P, the offsets, and drive..tangents. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
@@ -33,6 +33,7 @@ uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<c
 uint chunkEnd;
 uint splitOutputs; /* grad_sum_parts: outputs per model of the reduction being finished, */
 uint splitDst;   /* and their offset inside one model's gradients */
-uint pad9;       /* (unused; keeps the block at 32 fields) */
-uint pad10;
-uint pad11;
+uint offBH;      /* offset of bias_hh with two gate biases (ParameterLayout.biasHH); 0: one bias */
+uint adamForm;   /* adam, grad_embedding: 0 torch, 1 keras (Keras 3), 2 keras2 (tf-keras); keras forms read
+                    beta1/beta2 as 1 - beta1 and 1 - beta2 (Keras multiplies by those constants) */
+uint pad11;      /* (unused; keeps the block at 32 fields) */

@@ -8,6 +8,8 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     // Kept as separate arrays (not one TrainingState) so the Adam update can hold all four at once.
     private var params: ParameterStore<T>
     private var m: [T], v: [T], gradient: [T]
+    /// The keras form's per-element sums of squared embedding slices (allocated on its first step).
+    private var sliceSquares: [T] = []
     private var step = 0
     /// Keep the embedding table fixed: its gradient stays zero, so with m = v = 0 Adam's update for it is
     /// (lr/bc1) * 0 / (0 + eps) = 0 exactly and the table is bitwise unchanged (methods.md §6.2 variant b).
@@ -16,9 +18,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     /// (`lyap audit`'s learning-signal perturbations); nil leaves the gradient alone.
     public var gradientTransform: ((inout [T]) -> Void)?
 
-    public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom) {
+    public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom, biases: BiasLayout = .one) {
         self.shape = shape
-        model = CPUModel<T>(shape: shape, threads: threads, wideFrom: wideFrom)
+        model = CPUModel<T>(shape: shape, threads: threads, wideFrom: wideFrom, biases: biases)
         params = .zeros(model.layout)
         m = params.values
         v = m
@@ -41,18 +43,32 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
 
     public func trainStep(_ batch: Batch, adam: AdamConfig) throws -> LossTotals {
         try model.validate(batch)
-        let totals = model.lossAndGradient(params, batch, into: &gradient, frozenEmbedding: frozenEmbedding)
+        if adam.form.needsSliceSquares && gradientTransform != nil {
+            throw ConfigError("--adam-form keras cannot be combined with gradient perturbations (lyap audit); use torch or keras2")
+        }
+        let squares = adam.form.needsSliceSquares
+        if squares && sliceSquares.count != model.layout.embedding.count {
+            sliceSquares = [T](repeating: 0, count: model.layout.embedding.count)
+        }
+        let totals = sliceSquares.withUnsafeMutableBufferPointer { sq in
+            model.lossAndGradient(params, batch, into: &gradient, frozenEmbedding: frozenEmbedding,
+                                  sliceSquares: squares ? sq.baseAddress : nil)
+        }
         gradientTransform?(&gradient)
         step += 1
-        let step = self.step, n = gradient.count, parts = model.threads
+        let step = self.step, n = gradient.count, parts = model.threads, emb = model.layout.embedding.range
         params.values.withUnsafeMutableBufferPointer { p in
             m.withUnsafeMutableBufferPointer { m in
                 v.withUnsafeMutableBufferPointer { v in
                     gradient.withUnsafeBufferPointer { g in
-                        let ptrs = UnsafeSendable((p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!))
-                        parallelFor(parts) { k in
-                            let (p, m, v, g) = ptrs.value
-                            Adam.apply(p, m, v, g, (k * n / parts)..<((k + 1) * n / parts), step: step, config: adam)
+                        sliceSquares.withUnsafeBufferPointer { sq in
+                            let ptrs = UnsafeSendable((p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!,
+                                                       squares ? sq.baseAddress : nil))
+                            parallelFor(parts) { k in
+                                let (p, m, v, g, sq) = ptrs.value
+                                Adam.apply(p, m, v, g, (k * n / parts)..<((k + 1) * n / parts), step: step, config: adam,
+                                           embedding: emb, sliceSquares: sq)
+                            }
                         }
                     }
                 }

@@ -20,9 +20,12 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
     private var whT: [T] = []
 
-    public init(shape: ModelShape, threads: Int, wideFrom: Int = defaultWideFrom) {
+    /// The summed gate bias of a two-bias layout (bias_ih + bias_hh in T), formed once per pass.
+    private var gateBias: [T] = []
+
+    public init(shape: ModelShape, threads: Int, wideFrom: Int = defaultWideFrom, biases: BiasLayout = .one) {
         _ = BLASThreads.pinnedToOne
-        layout = ParameterLayout(shape)
+        layout = ParameterLayout(shape, biases: biases)
         self.threads = max(1, threads)
         self.wideFrom = wideFrom
     }
@@ -71,14 +74,16 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
 
     /// Mean BCE over the batch and its gradient with respect to every parameter, written into `grad`.
     /// With `frozenEmbedding` the embedding part of `grad` is left zero (no scatter of dX).
+    /// `sliceSquares` (the embedding's size), when given, receives per element the sum over the row's
+    /// occurrences of the squared per-occurrence gradient slice dX[b,t,:]² (Keras 3's v; zero when frozen).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T],
-                                frozenEmbedding: Bool = false) -> LossTotals {
+                                frozenEmbedding: Bool = false, sliceSquares: UnsafeMutablePointer<T>? = nil) -> LossTotals {
         precondition(grad.count == layout.count)
         let parts = slices(batch.count)
         forEachSlice(parts, params, batch, backward: true)
-        reduce(parts, batch, into: &grad, frozenEmbedding: frozenEmbedding)
+        reduce(parts, batch, into: &grad, frozenEmbedding: frozenEmbedding, squares: sliceSquares)
         var totals = LossTotals()
         for k in parts.indices { totals += workspaces[k].totals }
         return totals
@@ -91,6 +96,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
         let spread = isWide ? Spread(team: team) : .inline
         let H = lay.shape.hidden, G = 4 * H
         let transposed = RecurrentProducts.runs(T.self, columns: G)
+        if lay.biasHH != nil { gateBias = params.gateBias }
         if transposed {
             // Wh^T [H][4H] for the forward's per-step products (RecurrentProducts), once per pass.
             if whT.count != G * H { whT = [T](repeating: 0, count: G * H) }
@@ -103,16 +109,20 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.labels.withUnsafeBufferPointer { lab in
                   whT.withUnsafeBufferPointer { wt in
-                    let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!, transposed ? wt.baseAddress : nil))
+                   gateBias.withUnsafeBufferPointer { gb in
+                    let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!, transposed ? wt.baseAddress : nil,
+                                               lay.biasHH != nil ? gb.baseAddress : nil))
                     parallelFor(parts.count) { k in
-                        let (pp, tp, lp, wtp) = ptrs.value
+                        let (pp, tp, lp, wtp, gbp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
-                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp)
+                                        first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp,
+                                        gateBias: gbp)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
                                              count: parts[k].count, batchSize: total, ws: ws[k], spread: spread)
                         }
                     }
+                   }
                   }
                 }
             }
@@ -123,8 +133,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// (slice, step, sequence) order.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    private func reduce(_ parts: [Range<Int>], _ batch: Batch, into grad: inout [T], frozenEmbedding: Bool) {
+    private func reduce(_ parts: [Range<Int>], _ batch: Batch, into grad: inout [T], frozenEmbedding: Bool,
+                        squares: UnsafeMutablePointer<T>?) {
         let lay = layout, E = lay.shape.embed, L = batch.seqLen
+        squares?.update(repeating: 0, count: lay.embedding.count)
         grad.withUnsafeMutableBufferPointer { g in
             let gp = g.baseAddress!
             (gp + lay.embedding.offset).update(repeating: 0, count: lay.embedding.count)
@@ -141,6 +153,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                 add(ws.gWx, lay.wx)
                 add(ws.gWh, lay.wh)
                 add(ws.gB, lay.bias)
+                if let hh = lay.biasHH { add(ws.gB, hh) }  // d/d b_hh = d/d b_ih: both enter as their sum
                 add(ws.gWd, lay.wd)
                 gp[lay.bd.offset] = (k == 0 ? 0 : gp[lay.bd.offset]) + ws.gBd
                 if frozenEmbedding { continue }
@@ -151,6 +164,9 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                             let id = Int(tok[(part.lowerBound + b) * L + t])
                             let src = ws.x + (t * nb + b) * E, dst = emb + id * E
                             for e in 0..<E { dst[e] += src[e] }
+                            if let sq = squares.map({ $0 + id * E }) {
+                                for e in 0..<E { sq[e] += src[e] * src[e] }
+                            }
                         }
                     }
                 }

@@ -10,11 +10,14 @@ enum LSTMForward {
     static func run<T: CPUScalar>(
         params p: UnsafePointer<T>, layout: ParameterLayout,
         tokens: UnsafePointer<Int32>, labels: UnsafePointer<UInt8>,
-        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil
+        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil,
+        gateBias: UnsafePointer<T>? = nil
     ) {
+        // With two biases the caller forms their sum once per pass (`gateBias`).
+        precondition(layout.biasHH == nil || gateBias != nil, "two gate biases need their sum")
         let L = ws.seqLen, E = layout.shape.embed, H = layout.shape.hidden, G = 4 * H
         let emb = UnsafeSendable(p + layout.embedding.offset), wx = UnsafeSendable(p + layout.wx.offset)
-        let wh = UnsafeSendable(p + layout.wh.offset), bias = UnsafeSendable(p + layout.bias.offset)
+        let wh = UnsafeSendable(p + layout.wh.offset), bias = UnsafeSendable(gateBias ?? p + layout.bias.offset)
         let tok = UnsafeSendable(tokens)
         spread.run(L) { steps in
             for t in steps {

@@ -4,19 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// Adam hyper-parameters (PyTorch form; methods.md 2.3). Dense: every parameter, embedding rows absent
+/// Adam hyper-parameters and form (methods.md 2.3). Dense: every parameter, embedding rows absent
 /// from a batch included, is updated every step.
 public struct AdamConfig: Sendable, Equatable, Codable {
     public var lr: Double
     public var beta1: Double
     public var beta2: Double
     public var eps: Double
+    /// Not part of the encoded block (config.json records it as RunConfig.adamForm, absent = torch).
+    public var form: AdamForm = .torch
 
-    public init(lr: Double = 5e-4, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8) {
+    private enum CodingKeys: String, CodingKey { case lr, beta1, beta2, eps }
+
+    public init(lr: Double = 5e-4, beta1: Double = 0.9, beta2: Double = 0.999, eps: Double = 1e-8, form: AdamForm = .torch) {
         self.lr = lr
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
+        self.form = form
     }
 
     public func validate() throws(ConfigError) {
@@ -56,19 +61,52 @@ public struct TrainingState<T: BinaryFloatingPoint & Sendable>: Sendable, Equata
 }
 
 public enum Adam {
-    /// One update of the whole state (see `apply`).
+    /// One update of the whole state (see `apply`). `sliceSquares`: the keras form's per-element sums of
+    /// squared embedding slices (the embedding slot's size; required for that form only).
     public static func update<T: BinaryFloatingPoint & Sendable>(
-        _ state: inout TrainingState<T>, gradient g: [T], config c: AdamConfig
+        _ state: inout TrainingState<T>, gradient g: [T], config c: AdamConfig, sliceSquares: [T]? = nil
     ) {
         state.step += 1
-        let step = state.step, n = g.count
+        let step = state.step, n = g.count, emb = state.params.layout.embedding.range
+        precondition(c.form != .keras || sliceSquares?.count == emb.count, "the keras form needs the embedding's slice squares")
         state.params.values.withUnsafeMutableBufferPointer { p in
             state.m.withUnsafeMutableBufferPointer { m in
                 state.v.withUnsafeMutableBufferPointer { v in
                     g.withUnsafeBufferPointer { g in
-                        apply(p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, 0..<n, step: step, config: c)
+                        (sliceSquares ?? []).withUnsafeBufferPointer { sq in
+                            apply(p.baseAddress!, m.baseAddress!, v.baseAddress!, g.baseAddress!, 0..<n, step: step, config: c,
+                                  embedding: emb, sliceSquares: sq.baseAddress)
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /// Step `step` of any form on elements `range` of the flat vector, whose `embedding` part takes the
+    /// form's embedding rule (keras: v from `sliceSquares`, indexed from the embedding's first element;
+    /// keras2: tf-keras' sparse decay order). Elementwise, so disjoint ranges may run on different threads.
+    public static func apply<T: BinaryFloatingPoint & Sendable>(
+        _ p: UnsafeMutablePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+        _ g: UnsafePointer<T>, _ range: Range<Int>, step: Int, config c: AdamConfig,
+        embedding: Range<Int>, sliceSquares: UnsafePointer<T>?
+    ) {
+        switch c.form {
+        case .torch:
+            apply(p, m, v, g, range, step: step, config: c)
+        case .keras, .keras2:
+            let inside = range.clamped(to: embedding)
+            let before = range.lowerBound..<max(range.lowerBound, min(range.upperBound, embedding.lowerBound))
+            let after = min(range.upperBound, max(range.lowerBound, embedding.upperBound))..<range.upperBound
+            for part in [before, after] where !part.isEmpty {
+                KerasAdam.dense(p, m, v, g, part, step: step, config: c)
+            }
+            guard !inside.isEmpty else { return }
+            if c.form == .keras {
+                precondition(sliceSquares != nil, "the keras form needs the embedding's slice squares")
+                KerasAdam.dense(p, m, v, g, inside, step: step, config: c, squares: sliceSquares! - embedding.lowerBound)
+            } else {
+                KerasAdam.sparse(p, m, v, g, inside, step: step, config: c)
             }
         }
     }

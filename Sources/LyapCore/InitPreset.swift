@@ -6,6 +6,8 @@ public enum InitPreset: String, Sendable, Codable, CaseIterable {
 
     /// Fills a fresh parameter vector. Draws come from one stream in the fixed order
     /// embedding, Wx, Wh, bias, wd, bd; `scale` multiplies every tensor (small-init studies).
+    /// With two biases, keras puts the forget block's 1 in bias_ih (bias_hh zero); torch draws bias_ih,
+    /// then bias_hh, each U(-k, k), as nn.LSTM does.
     public func initialize(_ layout: ParameterLayout, seed: UInt64, scale: Double = 1) -> ParameterStore<Double> {
         var rng = LabRNG(seed: seed, stream: "init")
         var p = ParameterStore<Double>.zeros(layout)
@@ -28,7 +30,12 @@ public enum InitPreset: String, Sendable, Codable, CaseIterable {
             let k = 1 / Double(s.hidden).squareRoot()
             fill(layout.wx) { $0.uniform(-k, k) }
             fill(layout.wh) { $0.uniform(-k, k) }
-            fill(layout.bias) { $0.uniform(-k, k) + $0.uniform(-k, k) }  // bias_ih + bias_hh
+            if let hh = layout.biasHH {
+                fill(layout.bias) { $0.uniform(-k, k) }
+                fill(hh) { $0.uniform(-k, k) }
+            } else {
+                fill(layout.bias) { $0.uniform(-k, k) + $0.uniform(-k, k) }  // bias_ih + bias_hh
+            }
             fill(layout.wd) { $0.uniform(-k, k) }
             fill(layout.bd) { $0.uniform(-k, k) }
         }

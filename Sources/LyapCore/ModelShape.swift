@@ -17,7 +17,12 @@ public struct ModelShape: Sendable, Equatable, Codable, CustomStringConvertible 
     public var gateRows: Int { 4 * hidden }
 
     /// P(H) = VE + 4H(E+H+1) + H + 1 (single bias per gate row).
-    public var parameterCount: Int { vocab * embed + gateRows * (embed + hidden + 1) + hidden + 1 }
+    public var parameterCount: Int { parameterCount(biases: .one) }
+
+    /// P with `biases`: two biases add 4H.
+    public func parameterCount(biases: BiasLayout) -> Int {
+        vocab * embed + gateRows * (embed + hidden + (biases == .two ? 2 : 1)) + hidden + 1
+    }
 
     public var description: String { "V=\(vocab) E=\(embed) H=\(hidden)" }
 

@@ -6,7 +6,7 @@
 extension ParameterStore {
     /// This store's model placed in a layout of width `hidden` (the rest zero).
     public func padded(toHidden hidden: Int) -> ParameterStore {
-        let from = layout, to = ParameterLayout(ModelShape(vocab: from.shape.vocab, embed: from.shape.embed, hidden: hidden))
+        let from = layout, to = ParameterLayout(ModelShape(vocab: from.shape.vocab, embed: from.shape.embed, hidden: hidden), biases: from.biases)
         precondition(hidden >= from.shape.hidden, "cannot pad width \(from.shape.hidden) to \(hidden)")
         var out = ParameterStore.zeros(to)
         WidthPadding.copy(from: from, to: to, narrow: from.shape.hidden) { src, dst in out.values[dst] = values[src] }
@@ -15,7 +15,7 @@ extension ParameterStore {
 
     /// The width-`hidden` model held in units 0..<hidden of this wider store (the inverse of `padded`).
     public func unpadded(toHidden hidden: Int) -> ParameterStore {
-        let from = layout, to = ParameterLayout(ModelShape(vocab: from.shape.vocab, embed: from.shape.embed, hidden: hidden))
+        let from = layout, to = ParameterLayout(ModelShape(vocab: from.shape.vocab, embed: from.shape.embed, hidden: hidden), biases: from.biases)
         precondition(hidden <= from.shape.hidden, "cannot narrow width \(from.shape.hidden) to \(hidden)")
         var out = ParameterStore.zeros(to)
         WidthPadding.copy(from: to, to: from, narrow: hidden) { dst, src in out.values[dst] = values[src] }
@@ -24,7 +24,7 @@ extension ParameterStore {
 
     /// Whether every entry outside units 0..<hidden is zero (what training padded models must keep).
     public func isZeroOutside(hidden: Int) -> Bool {
-        let narrow = ParameterLayout(ModelShape(vocab: layout.shape.vocab, embed: layout.shape.embed, hidden: hidden))
+        let narrow = ParameterLayout(ModelShape(vocab: layout.shape.vocab, embed: layout.shape.embed, hidden: hidden), biases: layout.biases)
         var used = [Bool](repeating: false, count: layout.count)
         WidthPadding.copy(from: narrow, to: layout, narrow: hidden) { _, wide in used[wide] = true }
         return values.indices.allSatisfy { used[$0] || values[$0] == 0 }
@@ -43,6 +43,7 @@ enum WidthPadding {
                 for e in 0..<E { pair(small.wx.offset + rs * E + e, large.wx.offset + rl * E + e) }
                 for k in 0..<h { pair(small.wh.offset + rs * h + k, large.wh.offset + rl * H + k) }
                 pair(small.bias.offset + rs, large.bias.offset + rl)
+                if let a = small.biasHH, let b = large.biasHH { pair(a.offset + rs, b.offset + rl) }
             }
         }
         for j in 0..<h { pair(small.wd.offset + j, large.wd.offset + j) }

@@ -37,8 +37,9 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
         /// Row r of a [4H] gate vector goes to row `pad(r)` of a [4w] one.
         func pad(_ r: Int) -> Int { (r / H) * w + r % H }
         var u = [T](repeating: 0, count: Gw * w), b = [T](repeating: 0, count: Gw)
+        let gateBias = p.gateBias  // bias_ih + bias_hh with two biases
         for r in 0..<G {
-            b[pad(r)] = T(p.values[l.bias.offset + r])
+            b[pad(r)] = T(gateBias[r])
             for m in 0..<H { u[pad(r) * w + m] = T(p.values[l.wh.offset + r * H + m]) }
         }
         recurrent = u
@@ -50,7 +51,7 @@ struct CellWeights<T: CPUScalar>: @unchecked Sendable {
         readoutBias = T(p.values[l.bd.offset])
         guard withInputTable else { inputTable = []; return }
         var table = [Double](repeating: 0, count: s.vocab * G)
-        for v in 0..<s.vocab { table.replaceSubrange(v * G..<(v + 1) * G, with: p[l.bias]) }
+        for v in 0..<s.vocab { table.replaceSubrange(v * G..<(v + 1) * G, with: gateBias) }
         p.values.withUnsafeBufferPointer { pv in
             table.withUnsafeMutableBufferPointer { t in
                 Double.gemm(transA: false, transB: true, m: s.vocab, n: G, k: s.embed,

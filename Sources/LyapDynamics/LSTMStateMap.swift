@@ -26,7 +26,7 @@ public struct LSTMStateMap: TangentMap, Sendable {
         let l = p.layout, s = l.shape, E = s.embed, G = s.gateRows
         hidden = s.hidden
         recurrent = Array(p[l.wh])
-        let b = Array(p[l.bias])
+        let b = p.gateBias
         bias = b
         let emb = Array(p[l.embedding]), wx = Array(p[l.wx])
         drive = tokens.map { id in

@@ -2,8 +2,9 @@ import LyapCore
 import LyapIO
 
 /// Model weights in safetensors with PyTorch's names and shapes. `torch.nn.Module.load_state_dict`
-/// of Embedding(V,E) + LSTM(E,H,batch_first=True) + Linear(H,1) takes the file as it is; the single
-/// gate bias goes to `bias_ih_l0` and `bias_hh_l0` is zero. On import both biases are summed.
+/// of Embedding(V,E) + LSTM(E,H,batch_first=True) + Linear(H,1) takes the file as it is. With one bias
+/// the gate bias goes to `bias_ih_l0` and `bias_hh_l0` is zero, and on import both are summed; with two
+/// biases each is written and read as itself (a file without `bias_hh_l0` gives a zero one).
 public enum ModelWeights {
     public static let format = "lyap-model-1"
 
@@ -13,7 +14,9 @@ public enum ModelWeights {
         let l = p.layout
         var tensors: [String: SafeTensor] = [:]
         for slot in l.slots { tensors[slot.name] = tensor(Array(p[slot]), shape: slot.shape, precision) }
-        tensors[ParameterLayout.biasHHName] = tensor([T](repeating: 0, count: l.bias.count), shape: l.bias.shape, precision)
+        if l.biasHH == nil {
+            tensors[ParameterLayout.biasHHName] = tensor([T](repeating: 0, count: l.bias.count), shape: l.bias.shape, precision)
+        }
         var meta = metadata
         meta["format"] = format
         meta["gate_order"] = "i,f,g,o"
@@ -47,11 +50,11 @@ public enum ModelWeights {
     /// Double (exact for F32 and F64 files).
     public static func parameters(from f: SafeTensorsFile, path: String, layout l: ParameterLayout) throws -> ParameterStore<Double> {
         var p = ParameterStore<Double>.zeros(l)
-        for slot in l.slots {
+        for slot in l.slots where slot.name != ParameterLayout.biasHHName || f.tensors[slot.name] != nil {
             let t = try f.tensor(slot.name, dtype: nil, shape: slot.shape)
             p[slot] = ArraySlice(try t.asDoubles())
         }
-        if f.tensors[ParameterLayout.biasHHName] != nil {
+        if l.biasHH == nil, f.tensors[ParameterLayout.biasHHName] != nil {
             let hh = try f.tensor(ParameterLayout.biasHHName, dtype: nil, shape: l.bias.shape).asDoubles()
             for (i, v) in hh.enumerated() { p.values[l.bias.offset + i] += v }
         }
@@ -61,13 +64,13 @@ public enum ModelWeights {
         return p
     }
 
-    /// Reads a weights file whose shape must equal `expected` (when given).
-    public static func read(path: String, expected: ModelShape? = nil) throws -> ParameterStore<Double> {
+    /// Reads a weights file whose shape must equal `expected` (when given), into a layout with `biases`.
+    public static func read(path: String, expected: ModelShape? = nil, biases: BiasLayout = .one) throws -> ParameterStore<Double> {
         let f = try SafeTensorsFile.read(path: path)
         let s = try shape(of: f, path: path)
         if let e = expected, e != s {
             throw ConfigError("\(path): weights are for \(s) but the run is configured for \(e) (--vocab/--embed/--hidden)")
         }
-        return try parameters(from: f, path: path, layout: ParameterLayout(s))
+        return try parameters(from: f, path: path, layout: ParameterLayout(s, biases: biases))
     }
 }

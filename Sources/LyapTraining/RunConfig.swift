@@ -28,6 +28,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var logSteps: Bool?
     /// `--early-checkpoints N:E`: epoch 0 and N − 1 points inside each of the first E epochs (nil: none).
     public var earlyCheckpoints: EarlyCheckpoints?
+    /// `--lstm-biases`: nil = one (runs written before the flag).
+    public var lstmBiases: BiasLayout?
+    /// `--adam-form`: nil = torch (runs written before the flag). `adam.eps` holds the effective epsilon.
+    public var adamForm: AdamForm?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -94,6 +98,16 @@ public struct RunConfig: Codable, Sendable, Equatable {
         self.precision = precision
         self.threads = threads
         self.data = data
+    }
+
+    /// The parameter layout of the run's model (its shape and bias layout).
+    public var layout: ParameterLayout { ParameterLayout(model, biases: lstmBiases ?? .one) }
+
+    /// Adam's hyper-parameters with the run's form.
+    public var optimizer: AdamConfig {
+        var a = adam
+        a.form = adamForm ?? .torch
+        return a
     }
 
     /// "cpu" or "vulkan", from the recorded backend description.

@@ -60,7 +60,7 @@ public final class Trainer<Backend: LSTMBackend> {
             try train(from: 0, dataOrder: LabRNG(seed: config.seed, stream: "data-order"), metrics: MetricsLog(withAnalysis: config.analysis != nil))
             return
         }
-        let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model)
+        let params = try ModelWeights.read(path: dir.modelPath(epoch: last), expected: config.model, biases: config.layout.biases)
         let saved = try TrainingStateFile.read(path: dir.statePath(epoch: last), params: params.converted(to: Backend.Scalar.self))
         guard saved.epoch == last else {
             throw TrainingError("\(dir.statePath(epoch: last)): records epoch \(saved.epoch), expected \(last)")
@@ -101,7 +101,7 @@ public final class Trainer<Backend: LSTMBackend> {
             for end in inner + [batches] {
                 let offset = done
                 totals += try backend.trainEpoch(train, order: Array(order[(offset * B)..<min(end * B, order.count)]), batchSize: B,
-                                                 adam: config.adam) { i, stepTotals in
+                                                 adam: config.optimizer) { i, stepTotals in
                     let b = offset + i
                     guard stepTotals.lossSum.isFinite else {
                         throw TrainingError("epoch \(epoch), batch \(b + 1): training loss is \(stepTotals.lossSum); stopped (the last checkpoint is intact; try a smaller --lr)")

@@ -38,8 +38,8 @@ final class LSTMKernels: @unchecked Sendable {
         gradSumParts = try make("grad_sum_parts", 2, flat)
         gradHead = try make("grad_head", 3, flat)
         inputDelta = try make("input_delta", 3, flat)
-        gradEmbedding = try make("grad_embedding", 5, flat)
-        adam = try make("adam", 5, flat)
+        gradEmbedding = try make("grad_embedding", 6, flat)
+        adam = try make("adam", 6, flat)
     }
 
     /// Invocations of a persistent (per-sequence) workgroup: one per gate row up to 256.

@@ -27,7 +27,7 @@ public enum LoopBudget {
     /// The training kernels' largest estimate with the given launch configuration: (kernel, iterations per
     /// invocation).
     public static func training(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int,
-                                kernels: KernelConfig.Resolved) -> (kernel: String, iterations: Int) {
+                                kernels: KernelConfig.Resolved, biases: BiasLayout = .one) -> (kernel: String, iterations: Int) {
         let H = shape.hidden, G = 4 * H, E = shape.embed, V = shape.vocab
         let ls = kernels.persistentWorkgroup, rowsInRegisters = kernels.rowsInRegisters
         func perInvocation(_ n: Int) -> Int { gridStride(n, size: kernels.flatWorkgroup) }
@@ -50,7 +50,7 @@ public enum LoopBudget {
             // Worst case: one token id fills the whole batch (padding in a batch of short reviews).
             ("grad_embedding", perInvocation(M * V * E) * (L * B + 1)),
             ("input_projection", perInvocation(M * L * B * G) * (E + 1)),
-            ("adam", perInvocation(M * shape.parameterCount)),
+            ("adam", perInvocation(M * shape.parameterCount(biases: biases))),
         ]
         return reductions.max { $0.1 < $1.1 }!
     }

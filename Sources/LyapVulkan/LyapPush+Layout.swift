@@ -17,5 +17,6 @@ extension LyapPush {
         offB = UInt32(layout.bias.offset)
         offWd = UInt32(layout.wd.offset)
         offBd = UInt32(layout.bd.offset)
+        offBH = UInt32(layout.biasHH?.offset ?? 0)
     }
 }

@@ -3,8 +3,14 @@ enum ShaderSources {
     static let files: [String: String] = [
         "adam.comp": #"""
 #version 450
-// Adam in PyTorch's operation order (torch.optim.Adam, single-tensor path), dense over every
-// parameter of every model. hyper[m] = (lr / (1 - beta1^n), sqrt(1 - beta2^n)) per model.
+// Adam, dense over every parameter of every model, in the form pc.adamForm selects (AdamForm):
+// 0 torch: torch.optim.Adam's operation order (single-tensor path); hyper[m] = (lr / (1 - beta1^n),
+//   sqrt(1 - beta2^n)).
+// 1 keras (Keras 3) and 2 keras2 (tf-keras): hyper[m] = (alpha = lr sqrt(1 - beta2^n) / (1 - beta1^n), 0)
+//   formed on the host in float32 as Keras does; pc.beta1/pc.beta2 hold 1 - beta1 and 1 - beta2.
+//   m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); p -= (m alpha) / (sqrt(v) + eps), except in the
+//   embedding: keras takes v's g^2 from squares[] (per-occurrence slices, grad_embedding), keras2
+//   follows tf-keras' sparse path m = (m + (-m)(1 - b1)) + g(1 - b1), v likewise with g^2.
 #include "include/common.glsl"
 
 layout(std430, set = 0, binding = 0) buffer Params { float params[]; };
@@ -12,17 +18,36 @@ layout(std430, set = 0, binding = 1) readonly buffer Grads { float grads[]; };
 layout(std430, set = 0, binding = 2) buffer M1 { float m1[]; };
 layout(std430, set = 0, binding = 3) buffer M2 { float m2[]; };
 layout(std430, set = 0, binding = 4) readonly buffer Hyper { float hyper[]; };      // [m][2]
+layout(std430, set = 0, binding = 5) readonly buffer Squares { float squares[]; };  // [m][V][E] (keras only)
 
 void main() {
     FOR_EACH_INDEX(i, pc.M * pc.P) {
         uint m = i / pc.P;
-        float stepSize = hyper[2u * m], bc2 = hyper[2u * m + 1u];
         float g = grads[i];
-        float a = m1[i] + (1.0 - pc.beta1) * (g - m1[i]);
-        float v = m2[i] * pc.beta2 + (1.0 - pc.beta2) * (g * g);
-        m1[i] = a;
-        m2[i] = v;
-        params[i] -= stepSize * (a / (sqrt(v) / bc2 + pc.eps));
+        if (pc.adamForm == 0u) {
+            float stepSize = hyper[2u * m], bc2 = hyper[2u * m + 1u];
+            float a = m1[i] + (1.0 - pc.beta1) * (g - m1[i]);
+            float v = m2[i] * pc.beta2 + (1.0 - pc.beta2) * (g * g);
+            m1[i] = a;
+            m2[i] = v;
+            params[i] -= stepSize * (a / (sqrt(v) / bc2 + pc.eps));
+        } else {
+            float alpha = hyper[2u * m], c1 = pc.beta1, c2 = pc.beta2;
+            uint j = i - m * pc.P;
+            bool embedding = j >= pc.offEmb && j < pc.offEmb + pc.V * pc.E;
+            float a, v;
+            if (embedding && pc.adamForm == 2u) {
+                a = (m1[i] + (-m1[i]) * c1) + g * c1;
+                v = (m2[i] + (-m2[i]) * c2) + (g * g) * c2;
+            } else {
+                float g2 = embedding ? squares[m * pc.V * pc.E + (j - pc.offEmb)] : g * g;
+                a = m1[i] + (g - m1[i]) * c1;
+                v = m2[i] + (g2 - m2[i]) * c2;
+            }
+            m1[i] = a;
+            m2[i] = v;
+            params[i] -= (a * alpha) / (sqrt(v) + pc.eps);
+        }
     }
 }
 
@@ -54,7 +79,9 @@ void main() {
 // The embedding gradient without atomics: the host groups the batch's positions by token id
 // (slot[m][v] = the id's segment or -1, segments of positions in ascending order), and one
 // invocation per (model, v, e) sums its segment's dX rows in that fixed order. Rows of ids absent
-// from the batch get 0, so every element of the table is written (dense Adam follows).
+// from the batch get 0, so every element of the table is written (dense Adam follows). With the keras
+// Adam form (pc.adamForm == 1) it also writes squares[m][v][e], the sum of the squared per-occurrence
+// slices dX[p][e]^2 in the same order (Keras 3's v takes those, not the square of the sum).
 #include "include/common.glsl"
 
 layout(std430, set = 0, binding = 0) readonly buffer DX { float dX[]; };
@@ -62,20 +89,24 @@ layout(std430, set = 0, binding = 1) readonly buffer Slot { int slot[]; };      
 layout(std430, set = 0, binding = 2) readonly buffer SegStart { uint segStart[]; };    // [m][segCap+1]
 layout(std430, set = 0, binding = 3) readonly buffer Positions { uint positions[]; };  // [m][segCap]: t*B + b
 layout(std430, set = 0, binding = 4) buffer Grads { float grads[]; };
+layout(std430, set = 0, binding = 5) writeonly buffer Squares { float squares[]; };    // [m][V][E]
 
 void main() {
     FOR_EACH_INDEX(i, pc.M * pc.V * pc.E) {
         uint e = i % pc.E, v = (i / pc.E) % pc.V, m = i / (pc.V * pc.E);
         int s = slot[m * pc.V + v];
-        float acc = 0.0;
+        float acc = 0.0, sq = 0.0;
         if (s >= 0) {
             uint seg = m * (pc.segCap + 1u) + uint(s);
             for (uint k = segStart[seg]; k < segStart[seg + 1u]; ++k) {
                 uint p = positions[m * pc.segCap + k];
-                acc += dX[((m * pc.L * pc.B) + p) * pc.E + e];
+                float d = dX[((m * pc.L * pc.B) + p) * pc.E + e];
+                acc += d;
+                sq += d * d;
             }
         }
         grads[m * pc.P + pc.offEmb + v * pc.E + e] = acc;
+        if (pc.adamForm == 1u) squares[i] = sq;
     }
 }
 
@@ -256,7 +287,7 @@ uint splitEnd(uint c, uint rows) { return min(splitBegin(c) + pc.splitRows, rows
  * accept (4-byte scalars only). GLSL includes it inside `layout(push_constant) uniform Push { ... }`;
  * C includes it inside `typedef struct { ... } LyapPush;` (Sources/CLyapShared). A test checks that
  * Swift sees 32 fields, 128 bytes. Sizes are per model; every buffer holds M models back to back.
- * The training kernels read M..invB/beta1/beta2/eps and the split* fields (the split-K gradient kernels);
+ * The training kernels read M..invB/beta1/beta2/eps, offBH, adamForm and the split* fields (the split-K gradient kernels);
  * lstm_tangent (the stability analysis) reads M, B (reviews), E, H, P, the offsets, and drive..tangents. */
 uint M;          /* models trained together */
 uint B;          /* sequences per batch */
@@ -287,9 +318,10 @@ uint chunkBegin; /* lstm_tangent: this dispatch runs cell updates chunkBegin..<c
 uint chunkEnd;
 uint splitOutputs; /* grad_sum_parts: outputs per model of the reduction being finished, */
 uint splitDst;   /* and their offset inside one model's gradients */
-uint pad9;       /* (unused; keeps the block at 32 fields) */
-uint pad10;
-uint pad11;
+uint offBH;      /* offset of bias_hh with two gate biases (ParameterLayout.biasHH); 0: one bias */
+uint adamForm;   /* adam, grad_embedding: 0 torch, 1 keras (Keras 3), 2 keras2 (tf-keras); keras forms read
+                    beta1/beta2 as 1 - beta1 and 1 - beta2 (Keras multiplies by those constants) */
+uint pad11;      /* (unused; keeps the block at 32 fields) */
 
 """#,
         "input_delta.comp": #"""
@@ -317,7 +349,8 @@ void main() {
 """#,
         "input_projection.comp": #"""
 #version 450
-// gates[m][t][b][r] = b[r] + sum_e Wx[r][e] * emb[id(m,b,t)][e], for every step at once.
+// gates[m][t][b][r] = b[r] + sum_e Wx[r][e] * emb[id(m,b,t)][e], for every step at once; with two gate
+// biases b = bias_ih + bias_hh (summed first, as the CPU backend does).
 // One invocation per (m, t, b, r).
 #include "include/common.glsl"
 
@@ -336,6 +369,7 @@ void main() {
         uint base = m * pc.P;
         uint id = uint(tokens[(m * pc.B + b) * pc.L + t]);
         float acc = params[base + pc.offB + r];
+        if (pc.offBH != 0u) acc = acc + params[base + pc.offBH + r];
         for (uint e = 0u; e < pc.E; ++e) {
             acc += params[base + pc.offWx + r * pc.E + e] * params[base + pc.offEmb + id * pc.E + e];
         }

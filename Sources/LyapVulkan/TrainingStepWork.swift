@@ -14,14 +14,14 @@ struct TrainingStepWork {
     var recurrentRows: Int { M * (L - 1) * B }
     private var gatheredEmbedding: Int { min(rows, M * V) * E }
 
-    init(shape: ModelShape, models: Int, batch: Int, seqLen: Int) {
+    init(shape: ModelShape, models: Int, batch: Int, seqLen: Int, biases: BiasLayout = .one) {
         M = models
         B = batch
         L = seqLen
         H = shape.hidden
         E = shape.embed
         V = shape.vocab
-        P = shape.parameterCount
+        P = shape.parameterCount(biases: biases)
     }
 
     var inputProjection: KernelWork {

@@ -5,9 +5,9 @@ public final class VulkanBackend: LSTMBackend, @unchecked Sendable {
     public typealias Scalar = Float
     public let ensemble: VulkanLSTMEnsemble
 
-    public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, batch: Int, seqLen: Int,
+    public init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, biases: BiasLayout = .one, batch: Int, seqLen: Int,
                 stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
-        ensemble = try VulkanLSTMEnsemble(context: context, compiler: compiler, shape: shape, models: 1, batch: batch,
+        ensemble = try VulkanLSTMEnsemble(context: context, compiler: compiler, shape: shape, biases: biases, models: 1, batch: batch,
                                           seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, profile: profile, kernelConfig: kernelConfig)
     }
 

@@ -19,14 +19,15 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public private(set) var largestBufferBytes = 0
 
     /// Device memory an ensemble of this size takes, without creating one: parameters, gradients and Adam
-    /// moments (4 P per model), the activations of every step (11H + E floats per row of L·B), the split-K
+    /// moments (4 P per model), the keras form's embedding slice squares (V E per model), the activations of every step (11H + E floats per row of L·B), the split-K
     /// scratch, and `stepsPerSubmit` slots of inputs and outputs. Lets a sweep size its ensembles to the
     /// device (tested against `deviceBytes`).
-    public static func estimatedBytes(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int) -> Int {
-        let P = ParameterLayout(shape).count, H = shape.hidden, G = 4 * H, E = shape.embed, rows = M * L * B
+    public static func estimatedBytes(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int,
+                                      biases: BiasLayout = .one) -> Int {
+        let P = ParameterLayout(shape, biases: biases).count, H = shape.hidden, G = 4 * H, E = shape.embed, rows = M * L * B
         let scratch = scratchFloats(shape: shape, models: M, batch: B, seqLen: L)
         let perStep = M * (2 * L * B + 3 * B + shape.vocab + (L * B + 1) + 2)  // tokens, positions, labels, logits, loss, slot, starts, hyper
-        let floats = 4 * M * P + rows * (2 * G + 3 * H + E) + M * B + scratch.wh + scratch.wx + scratch.bias + S * perStep
+        let floats = 4 * M * P + M * shape.vocab * E + rows * (2 * G + 3 * H + E) + M * B + scratch.wh + scratch.wx + scratch.bias + S * perStep
         return 4 * floats + S * 8 * 256  // slot alignment padding, at most 256 bytes per slot
     }
 
@@ -44,9 +45,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     /// pre-activations or deltas, M·L·B·4H floats): it must not exceed `device.largestStorageBuffer`, whatever
     /// the total memory (`largestBufferBytes` is what an ensemble allocated).
     public static func estimatedLargestBuffer(shape: ModelShape, models M: Int, batch B: Int, seqLen L: Int, stepsPerSubmit S: Int,
-                                              device: VulkanDeviceInfo) -> Int {
+                                              device: VulkanDeviceInfo, biases: BiasLayout = .one) -> Int {
         let rows = M * L * B, scratch = scratchFloats(shape: shape, models: M, batch: B, seqLen: L)
-        let floats = [M * ParameterLayout(shape).count, rows * 4 * shape.hidden, rows * max(shape.hidden, shape.embed),
+        let floats = [M * ParameterLayout(shape, biases: biases).count, rows * 4 * shape.hidden, rows * max(shape.hidden, shape.embed),
                       scratch.wh, scratch.wx, scratch.bias].max()!
         let steppedFloats = [rows, M * shape.vocab, M * (L * B + 1)].max()!  // tokens, token slots, segment starts
         return max(4 * floats, SteppedBuffer.bytes(perStep: 4 * steppedFloats, steps: S, device: device))
@@ -76,6 +77,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public var pipelineNames: [String] { kernels.pipelines.map(\.name) }
     let sequence: CommandSequence
     private let params, grads, adamM, adamV, gates, cell, tanhCell, hidden, dA, dX, dz: DeviceBuffer
+    /// The keras Adam form's per-element sums of squared embedding slices [m][V][E] (grad_embedding writes
+    /// them only in that form).
+    private let sliceSquares: DeviceBuffer
     /// Scratch of the split-K gradient reductions (SplitK): per-chunk partial sums [m][c][output] of dWh,
     /// dWx and the gate bias.
     private let whParts, wxParts, biasParts: DeviceBuffer
@@ -90,14 +94,15 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
     /// a ConfigError where it is not possible at this width on this device.
-    public convenience init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
+    public convenience init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, biases: BiasLayout = .one,
+                            models: Int, batch: Int, seqLen: Int,
                             stepsPerSubmit: Int = 16, profile: Bool = false, kernelConfig: KernelConfig = KernelConfig()) throws {
-        try self.init(context: context, compiler: compiler, shape: shape, models: models, batch: batch, seqLen: seqLen,
+        try self.init(context: context, compiler: compiler, shape: shape, biases: biases, models: models, batch: batch, seqLen: seqLen,
                       stepsPerSubmit: stepsPerSubmit, sequence: try CommandSequence(context, profile: profile), kernelConfig: kernelConfig)
     }
 
     /// Records into `sequence`, which a `VulkanEnsembleSet` shares among its ensembles.
-    init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, models: Int, batch: Int, seqLen: Int,
+    init(context: VulkanContext, compiler: ShaderCompiler, shape: ModelShape, biases: BiasLayout = .one, models: Int, batch: Int, seqLen: Int,
          stepsPerSubmit: Int, sequence: CommandSequence, kernelConfig: KernelConfig) throws {
         precondition(models >= 1 && batch >= 1 && seqLen >= 1)
         precondition(sequence.context === context)
@@ -108,17 +113,17 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         self.models = models
         batchCapacity = batch
         self.seqLen = seqLen
-        layout = ParameterLayout(shape)
+        layout = ParameterLayout(shape, biases: biases)
         let launch = try kernelConfig.resolved(hidden: shape.hidden, device: context.info)
         let largest = Self.estimatedLargestBuffer(shape: shape, models: models, batch: batch, seqLen: seqLen,
-                                                  stepsPerSubmit: stepsPerSubmit, device: context.info)
+                                                  stepsPerSubmit: stepsPerSubmit, device: context.info, biases: biases)
         if largest > context.info.largestStorageBuffer {
             let most = Self.maxModels(shape: shape, batch: batch, seqLen: seqLen, stepsPerSubmit: stepsPerSubmit, device: context.info)
             throw ConfigError("\(models) models of H=\(shape.hidden) with B=\(batch), L=\(seqLen) need a \(formatBytes(largest)) buffer; \(context.info.name) binds at most \(formatBytes(context.info.largestStorageBuffer)) (maxStorageBufferRange, maxMemoryAllocationSize): "
                 + (most > 0 ? "at most \(most) such models per ensemble (--max-models \(most))" : "not even one such model fits; use a smaller --batch or --seq-len"))
         }
         if LoopBudget.applies(to: context.info) {
-            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch)
+            let worst = LoopBudget.training(shape: shape, models: models, batch: batch, seqLen: seqLen, kernels: launch, biases: biases)
             if worst.iterations > LoopBudget.iterations {
                 throw ConfigError("\(context.info.name): H=\(shape.hidden), L=\(seqLen), B=\(batch) needs about \(worst.iterations) loop iterations per invocation in \(worst.kernel); llvmpipe silently stops shader loops after 65535 (Mesa's loop limiter), so the results would be wrong. Use --backend cpu (faster on this machine anyway), a GPU, or a smaller --seq-len/--hidden/--batch")
             }
@@ -155,6 +160,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         logits = try stepped("logits", M * batch)
         loss = try stepped("loss", M * batch)
         dz = try buffer("dz", M * batch)
+        sliceSquares = try buffer("embedding_slice_squares", M * layout.embedding.count)
         let scratch = Self.scratchFloats(shape: shape, models: M, batch: batch, seqLen: seqLen)
         whParts = try buffer("grad_wh_parts", scratch.wh)
         wxParts = try buffer("grad_wx_parts", scratch.wx)
@@ -217,6 +223,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     /// The Adam update of every model from the gradients on the device: the last part of `trainStep`.
     public func adamStep(adam: [AdamConfig]) throws {
         precondition(adam.count == models)
+        if adam[0].form.needsSliceSquares {
+            throw ConfigError("--adam-form keras needs the embedding slice squares of the same step; it cannot run with gradient perturbations (lyap audit)")
+        }
         try hyper.upload([advanceSteps(adam)])
         var push = LyapPush(layout: layout)
         push.M = UInt32(models)
@@ -226,24 +235,32 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         try submit()
     }
 
-    /// Counts one more step per model and returns its Adam hyper-parameters: lr / (1 - beta1^t) and
-    /// sqrt(1 - beta2^t), two per model.
+    /// Counts one more step per model and returns its Adam hyper-parameters, two per model: torch form
+    /// lr / (1 - beta1^t) and sqrt(1 - beta2^t); keras forms Keras' float32 alpha and 0.
     private func advanceSteps(_ adam: [AdamConfig]) -> [Float] {
         var h: [Float] = []
         for k in 0..<models {
             steps[k] += 1
             let n = Double(steps[k])
-            h.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
-            h.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
+            if adam[k].form == .torch {
+                h.append(Float(adam[k].lr / (1 - pow(adam[k].beta1, n))))
+                h.append(Float((1 - pow(adam[k].beta2, n)).squareRoot()))
+            } else {
+                h.append(KerasAdam.alpha(step: steps[k], config: adam[k], as: Float.self))
+                h.append(0)
+            }
         }
         return h
     }
 
-    /// beta1, beta2, eps are shared by the ensemble (learning rates may differ per model).
+    /// beta1, beta2, eps and the form are shared by the ensemble (learning rates may differ per model).
     private func setAdamConstants(_ p: inout LyapPush, _ adam: [AdamConfig]) {
-        p.beta1 = Float(adam[0].beta1)
-        p.beta2 = Float(adam[0].beta2)
-        p.eps = Float(adam[0].eps)
+        let a = adam[0]
+        precondition(adam.allSatisfy { $0.form == a.form }, "one Adam form per ensemble")
+        p.adamForm = a.form == .torch ? 0 : (a.form == .keras ? 1 : 2)
+        p.beta1 = Float(a.form == .torch ? a.beta1 : 1 - a.beta1)
+        p.beta2 = Float(a.form == .torch ? a.beta2 : 1 - a.beta2)
+        p.eps = Float(a.eps)
     }
 
     // MARK: steps
@@ -374,6 +391,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 // Once: no other gradient kernel writes this part, and the skipped dispatch would.
                 let zeros = [Float](repeating: 0, count: layout.embedding.count)
                 for k in 0..<models { try grads.upload(zeros, atByte: (k * layout.count + layout.embedding.offset) * 4) }
+                try sliceSquares.upload([Float](repeating: 0, count: models * layout.embedding.count))
                 embeddingGradientsZeroed = true
             }
         }
@@ -400,7 +418,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
 
     func forwardPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
         let b = bytes(p), M = models, B = Int(p.B), H = shape.hidden
-        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen, biases: layout.biases)
         return [
             StepPhase(section: "forward") { [self] in
                 try sequence.dispatch(kernels.inputProjection, slices: [params.whole, tokens.slot(s), gates.whole], push: b,
@@ -418,9 +436,9 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     }
 
     func adamPhases(_ p: LyapPush, step s: Int) -> [StepPhase] {
-        let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: models, batch: Int(p.B), seqLen: seqLen, biases: layout.biases)
         return [StepPhase(section: "adam") { [self] in
-            try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s)],
+            try sequence.dispatch(kernels.adam, slices: [params.whole, grads.whole, adamM.whole, adamV.whole, hyper.slot(s), sliceSquares.whole],
                                   push: bytes(p), groups: kernels.groups(models * layout.count), work: work.adam)
         }]
     }
@@ -430,7 +448,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
         let wh = SplitK.recurrent(shape: shape, models: M, batch: B, seqLen: seqLen)
         let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: seqLen)
         let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: seqLen)
-        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen)
+        let work = TrainingStepWork(shape: shape, models: M, batch: B, seqLen: seqLen, biases: layout.biases)
         /// Pass 1's push block: the chunking.
         func part(_ split: SplitK) -> [UInt8] {
             var q = p
@@ -468,8 +486,11 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 try sum(whParts, wh, outputs: G * H, at: layout.wh.offset)
                 try sum(wxParts, wx, outputs: G * E, at: layout.wx.offset)
                 try sum(biasParts, bias, outputs: G, at: layout.bias.offset)
+                // d/d bias_hh = d/d bias_ih: the same reduction written again (same bits).
+                if let hh = layout.biasHH { try sum(biasParts, bias, outputs: G, at: hh.offset) }
                 if !frozenEmbedding {
-                    try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole],
+                    try sequence.dispatch(kernels.gradEmbedding, slices: [dX.whole, slot.slot(s), segStart.slot(s), positions.slot(s), grads.whole,
+                                                                          sliceSquares.whole],
                                           push: b, groups: kernels.groups(M * shape.vocab * E), work: work.gradEmbedding)
                 }
             },

@@ -121,7 +121,7 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     }
 
     public func analyze(_ checkpoints: [ParameterStore<Double>], reviews: ReviewSet, config: AnalysisConfig) throws -> [CheckpointAnalysis] {
-        try analyze(checkpoints.map { $0.converted(to: Float.self) }, reviews: reviews, config: config)
+        try analyze(checkpoints.map { $0.withSummedBias().converted(to: Float.self) }, reviews: reviews, config: config)
     }
 
     static func reduce(_ lanes: [LaneOutput], params p: ParameterStore<Float>, reviews: ReviewSet, config c: AnalysisConfig) -> [ReviewDynamics] {
@@ -159,7 +159,8 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
     /// The kernel's raw outputs per checkpoint and review. Checkpoints go to the device in groups small
     /// enough for the workgroup-count limit and the largest buffer; each group is one dispatch. Repeated calls with the same
     /// shape, review set and config reuse one `Plan`.
-    public func run(_ checkpoints: [ParameterStore<Float>], reviews: ReviewSet, config c: AnalysisConfig) throws -> [[LaneOutput]] {
+    public func run(_ given: [ParameterStore<Float>], reviews: ReviewSet, config c: AnalysisConfig) throws -> [[LaneOutput]] {
+        let checkpoints = given.map { $0.withSummedBias() }  // lstm_tangent reads one gate bias
         guard let first = checkpoints.first else { return [] }
         let layout = first.layout, shape = layout.shape
         for m in checkpoints where m.layout != layout {

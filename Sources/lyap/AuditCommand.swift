@@ -78,6 +78,9 @@ struct AuditCommand: ParsableCommand {
             let dir = RunDirectory(from)
             let record = try RunFiles.record(dir, flag: "--from")
             let cfg = record.config
+            if cfg.layout.biases != .one || cfg.optimizer.form != .torch {
+                throw ConfigError("--from \(from): lyap audit supports runs with one bias and --adam-form torch; this run has --lstm-biases \(cfg.layout.biases.rawValue) --adam-form \(cfg.optimizer.form.rawValue)")
+            }
             for p in [dir.modelPath(epoch: at), dir.statePath(epoch: at)] where !FileManager.default.fileExists(atPath: p) {
                 throw ConfigError("--at \(at): checkpoint file \(p) not found")
             }

@@ -36,8 +36,10 @@ struct EvalCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: checkpoint) else { throw ConfigError("--checkpoint \(checkpoint): no such file") }
             let file = try SafeTensorsFile.read(path: checkpoint)
             let shape = try ModelWeights.shape(of: file, path: checkpoint)
-            let params = try ModelWeights.parameters(from: file, path: checkpoint, layout: ParameterLayout(shape))
             let run = RunFiles.config(in: URL(fileURLWithPath: checkpoint).deletingLastPathComponent().deletingLastPathComponent().path)
+            // A two-bias run's checkpoint is evaluated as it was trained (the biases summed in the working precision).
+            let biases = run?.model == shape ? run?.layout.biases ?? .one : .one
+            let params = try ModelWeights.parameters(from: file, path: checkpoint, layout: ParameterLayout(shape, biases: biases))
             var o = LyapData.DataOptions()
             o.vocabSize = shape.vocab
             o.seqLen = seqLen ?? run?.seqLen ?? 500
@@ -60,12 +62,12 @@ struct EvalCommand: ParsableCommand {
                 switch (choice, precision) {
                 case (.vulkan(let ctx), _):
                     let compiler = try BackendChoice.compiler()
-                    let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
+                    let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, biases: biases, batch: batch, seqLen: o.seqLen,
                                               stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
                     t = try evaluate(b, params, s, o.seqLen)
                     if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
-                case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
-                case (.cpu, .float64): t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores), params, s, o.seqLen)
+                case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores, biases: biases), params, s, o.seqLen)
+                case (.cpu, .float64): t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores, biases: biases), params, s, o.seqLen)
                 }
                 say(String(format: "%@: loss %.6f  accuracy %.4f  (%d reviews)", name, t.meanLoss, t.accuracy, t.count))
             }

@@ -37,15 +37,36 @@ struct OptimizerOptions: ParsableArguments {
     @Option(help: "Adam learning rate (default 5e-4).") var lr: Double?
     @Option(help: "Adam beta1 (default 0.9).") var beta1: Double?
     @Option(help: "Adam beta2 (default 0.999).") var beta2: Double?
-    @Option(help: "Adam epsilon (default 1e-8, PyTorch's).") var eps: Double?
+    @Option(help: "Adam epsilon (default 1e-8, PyTorch's; 1e-7, Keras', with --adam-form keras or keras2).") var eps: Double?
 
-    var adam: AdamConfig { AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? 1e-8) }
+    var adam: AdamConfig { adam(epsilonOf: .torch) }
+    /// The settings with `form`'s default epsilon unless --eps is given (the form itself is recorded
+    /// beside them, RunConfig.adamForm).
+    func adam(epsilonOf form: AdamForm) -> AdamConfig {
+        AdamConfig(lr: lr ?? 5e-4, beta1: beta1 ?? 0.9, beta2: beta2 ?? 0.999, eps: eps ?? form.defaultEpsilon)
+    }
     /// The flags given, for --resume's "drop these" line.
     var given: [String] {
         [("--lr", lr), ("--beta1", beta1), ("--beta2", beta2), ("--eps", eps)].compactMap { $0.1 == nil ? nil : $0.0 }
     }
 }
 
+/// Which framework's training conventions the run follows (`lyap train` only; README "Framework conventions").
+struct ConventionOptions: ParsableArguments {
+    @Option(name: .customLong("lstm-biases"),
+            help: "Gate biases trained: one (Keras' LSTM; default) or two (nn.LSTM's bias_ih and bias_hh, each with its own Adam moments).")
+    var lstmBiases: BiasLayout?
+    @Option(name: .customLong("adam-form"),
+            help: "Adam's form: torch (torch.optim.Adam; default), keras (Keras 3, TensorFlow backend: per-occurrence embedding slices, v sums their squares) or keras2 (tf-keras 2.x). keras and keras2 default --eps to 1e-7.")
+    var adamForm: AdamForm?
+
+    var given: [String] {
+        [("--lstm-biases", lstmBiases != nil), ("--adam-form", adamForm != nil)].filter(\.1).map(\.0)
+    }
+}
+
+extension BiasLayout: ExpressibleByArgument {}
+extension AdamForm: ExpressibleByArgument {}
 extension InitPreset: ExpressibleByArgument {}
 extension RunConfig.Precision: ExpressibleByArgument {}
 

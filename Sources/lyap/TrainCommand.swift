@@ -26,6 +26,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Number of epochs (default 100).") var epochs: Int?
     @Option(help: "Write a checkpoint every K epochs (and always at the end; default 10).") var checkpointEvery: Int?
     @OptionGroup var optimizer: OptimizerOptions
+    @OptionGroup var conventions: ConventionOptions
     @Option(help: "Run seed: initialisation, data order, label noise (default 0).") var seed: UInt64?
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
     @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
@@ -72,14 +73,16 @@ struct TrainCommand: ParsableCommand {
             case .cpu:
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
-                case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
-                case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
+                case .float32:
+                    try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg, data, dir, initial, analysis: analysis)
+                case .float64:
+                    try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
-                let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
+                let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, biases: cfg.layout.biases, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
@@ -108,6 +111,9 @@ struct TrainCommand: ParsableCommand {
         if let spec = keep { c.retention = try CheckpointRetention.parse(spec) }
         if logSteps { c.logSteps = true }
         if let spec = earlyCheckpoints { c.earlyCheckpoints = try EarlyCheckpoints.parse(spec) }
+        // Recorded only when given, so a default run's config.json stays as before.
+        c.lstmBiases = conventions.lstmBiases
+        c.adamForm = conventions.adamForm
         if let every = analyzeEvery {
             c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
         } else if analyzeReviews != nil || analyzeExponents != nil {
@@ -120,7 +126,7 @@ struct TrainCommand: ParsableCommand {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
         return RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
-            adam: optimizer.adam,
+            adam: optimizer.adam(epsilonOf: conventions.adamForm ?? .torch),
             seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
             initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
             backend: "cpu", precision: precision ?? .float32,
@@ -142,7 +148,7 @@ struct TrainCommand: ParsableCommand {
         if dataOpts.trainSize != nil { given.append("--train-size") }
         if dataOpts.testSize != nil { given.append("--test-size") }
         if dataOpts.labelNoise != nil { given.append("--label-noise") }
-        given += optimizer.given
+        given += optimizer.given + conventions.given
         if initScale != nil { given.append("--init-scale") }
         if seed != nil { given.append("--seed") }
         if initPreset != nil { given.append("--init-preset") }
@@ -168,10 +174,10 @@ struct TrainCommand: ParsableCommand {
 
     private func initialParameters(_ c: RunConfig) throws -> ParameterStore<Double> {
         guard let path = c.initFrom else {
-            return c.initPreset.initialize(ParameterLayout(c.model), seed: c.seed, scale: c.initScale)
+            return c.initPreset.initialize(c.layout, seed: c.seed, scale: c.initScale)
         }
         guard FileManager.default.fileExists(atPath: path) else { throw ConfigError("--init \(path): no such file") }
-        var p = try ModelWeights.read(path: path, expected: c.model)
+        var p = try ModelWeights.read(path: path, expected: c.model, biases: c.layout.biases)
         if c.initScale != 1 { for i in p.values.indices { p.values[i] *= c.initScale } }
         return p
     }

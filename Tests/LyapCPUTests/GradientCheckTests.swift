@@ -7,7 +7,10 @@ struct GradientCheckTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let embed: Int, hidden: Int, seqLen: Int, batch: Int, threads: Int, seed: UInt64
         var wide = false
-        var testDescription: String { "E\(embed) H\(hidden) L\(seqLen) B\(batch) threads\(threads)\(wide ? " wide" : "") seed\(seed)" }
+        var biases = BiasLayout.one
+        var testDescription: String {
+            "E\(embed) H\(hidden) L\(seqLen) B\(batch) threads\(threads)\(wide ? " wide" : "")\(biases == .two ? " two biases" : "") seed\(seed)"
+        }
     }
 
     static let cases: [Case] = [
@@ -18,11 +21,16 @@ struct GradientCheckTests {
         Case(embed: 5, hidden: 9, seqLen: 7, batch: 5, threads: 2, seed: 5),   // uneven slices (2 + 3)
         Case(embed: 3, hidden: 7, seqLen: 6, batch: 3, threads: 2, seed: 6, wide: true),  // wide path, uneven splits
         Case(embed: 2, hidden: 5, seqLen: 1, batch: 1, threads: 3, seed: 7, wide: true),  // wide, L 1, batch 1
+        // --lstm-biases two: bias_ih and bias_hh each checked element by element.
+        Case(embed: 3, hidden: 7, seqLen: 6, batch: 3, threads: 1, seed: 11, biases: .two),
+        Case(embed: 5, hidden: 9, seqLen: 7, batch: 5, threads: 2, seed: 12, biases: .two),  // uneven slices
+        Case(embed: 3, hidden: 7, seqLen: 6, batch: 3, threads: 2, seed: 13, wide: true, biases: .two),
     ]
 
     @Test(arguments: cases)
     func gradientsMatchCentralDifferences(_ c: Case) {
-        let m = RandomModel(embed: c.embed, hidden: c.hidden, seqLen: c.seqLen, batch: c.batch, seed: c.seed)
+        let m = RandomModel(embed: c.embed, hidden: c.hidden, seqLen: c.seqLen, batch: c.batch, seed: c.seed, biases: c.biases)
+        #expect(m.params.layout.slots.count == (c.biases == .two ? 7 : 6))
         let (_, grad) = m.gradient(threads: c.threads, wide: c.wide)
         let h = 1e-5
         for slot in m.params.layout.slots {

@@ -7,10 +7,11 @@ struct RandomModel {
     let params: ParameterStore<Double>
     let batch: Batch
 
-    init(vocab: Int = 11, embed: Int, hidden: Int, seqLen: Int, batch n: Int, seed: UInt64, spread: Double = 0.5) {
+    init(vocab: Int = 11, embed: Int, hidden: Int, seqLen: Int, batch n: Int, seed: UInt64, spread: Double = 0.5,
+         biases: BiasLayout = .one) {
         shape = ModelShape(vocab: vocab, embed: embed, hidden: hidden)
         var rng = LabRNG(seed: seed, stream: "test-model")
-        var p = ParameterStore<Double>.zeros(ParameterLayout(shape))
+        var p = ParameterStore<Double>.zeros(ParameterLayout(shape, biases: biases))
         for i in p.values.indices { p.values[i] = rng.uniform(-spread, spread) }
         params = p
         let tokens = (0..<(n * seqLen)).map { _ in Int32(rng.below(vocab)) }
@@ -19,12 +20,13 @@ struct RandomModel {
     }
 
     func loss(_ p: ParameterStore<Double>, threads: Int = 1) -> Double {
-        CPUModel<Double>(shape: shape, threads: threads).evaluate(p, batch).totals.meanLoss
+        CPUModel<Double>(shape: shape, threads: threads, biases: p.layout.biases).evaluate(p, batch).totals.meanLoss
     }
 
     /// `wide: true` forces the wide path (one slice, phases split across threads) whatever H is.
     func gradient(threads: Int = 1, wide: Bool = false) -> (loss: Double, grad: [Double]) {
-        let m = CPUModel<Double>(shape: shape, threads: threads, wideFrom: wide ? 1 : CPUModel<Double>.defaultWideFrom)
+        let m = CPUModel<Double>(shape: shape, threads: threads, wideFrom: wide ? 1 : CPUModel<Double>.defaultWideFrom,
+                                 biases: params.layout.biases)
         var g = [Double](repeating: 0, count: params.values.count)
         let t = m.lossAndGradient(params, batch, into: &g)
         return (t.meanLoss, g)

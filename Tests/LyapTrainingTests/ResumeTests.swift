@@ -19,13 +19,16 @@ struct ResumeTests {
 
     func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    @Test(arguments: [RunConfig.Precision.float32, .float64])
-    func interruptedRunResumesBitwise(_ precision: RunConfig.Precision) throws {
+    @Test(arguments: [(RunConfig.Precision.float32, nil, nil), (.float64, nil, nil),
+                      (.float32, BiasLayout.two, AdamForm.keras), (.float64, .two, .keras2), (.float32, .one, .keras2)])
+    func interruptedRunResumesBitwise(_ precision: RunConfig.Precision, _ biases: BiasLayout?, _ form: AdamForm?) throws {
         let td = try TestData(vocab: 40, train: 23, test: 9, maxLen: 15, seed: 1)
         defer { td.remove() }
         let data = try td.load(vocab: 40, seqLen: 12)
-        let cfg = Self.config(epochs: 4, precision: precision, data: data)
-        let initial = cfg.initPreset.initialize(ParameterLayout(cfg.model), seed: cfg.seed)
+        var cfg = Self.config(epochs: 4, precision: precision, data: data)
+        cfg.lstmBiases = biases
+        cfg.adamForm = form
+        let initial = cfg.initPreset.initialize(cfg.layout, seed: cfg.seed)
 
         func trainer(_ dir: RunDirectory) -> Trainer<AnyCPUBackend> {
             Trainer(config: cfg, data: data, backend: AnyCPUBackend(precision, cfg), dir: dir)
@@ -93,8 +96,8 @@ final class AnyCPUBackend: LSTMBackend {
     let shape: ModelShape
     init(_ p: RunConfig.Precision, _ c: RunConfig) {
         shape = c.model
-        f = p == .float32 ? CPUBackend<Float>(shape: c.model, threads: c.threads) : nil
-        d = p == .float64 ? CPUBackend<Double>(shape: c.model, threads: c.threads) : nil
+        f = p == .float32 ? CPUBackend<Float>(shape: c.model, threads: c.threads, biases: c.layout.biases) : nil
+        d = p == .float64 ? CPUBackend<Double>(shape: c.model, threads: c.threads, biases: c.layout.biases) : nil
     }
     var name: String { f?.name ?? d!.name }
     func load(_ s: TrainingState<Double>) throws {

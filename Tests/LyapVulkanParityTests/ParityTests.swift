@@ -208,7 +208,7 @@ struct Compare {
         case layout.wx, layout.wh:
             let cols = slot.shape[1], row = k / cols
             return "(model \(model), gate \(gates[row / H]), unit \(row % H), column \(k % cols))"
-        case layout.bias: return "(model \(model), gate \(gates[k / H]), unit \(k % H))"
+        case layout.bias, layout.biasHH: return "(model \(model), gate \(gates[k / H]), unit \(k % H))"
         case layout.embedding: return "(model \(model), token \(k / layout.shape.embed), column \(k % layout.shape.embed))"
         case layout.wd: return "(model \(model), unit \(k))"
         default: return "(model \(model))"
