@@ -26,6 +26,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var retention: CheckpointRetention?
     /// `--log-steps`: the loss of every optimizer step in DIR/steps.csv (for `lyap stages`).
     public var logSteps: Bool?
+    /// The order each epoch trains in (see `DataOrder`); nil in runs written before it was recorded.
+    public var order: DataOrder?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -107,6 +109,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { throw ConfigError("--checkpoint-every \(checkpointEvery) must be at least 1") }
         if !(initScale > 0 && initScale.isFinite) { throw ConfigError("--init-scale \(initScale) must be a positive number") }
         if threads < 1 { throw ConfigError("--threads \(threads) must be at least 1") }
+        if let o = order, (o.scheme == .shuffle) != shuffle {
+            throw ConfigError("order \"\(o.scheme.rawValue)\" contradicts shuffle \(shuffle)")
+        }
         if let r = retention, r.transitions, analysis == nil {
             throw ConfigError("--keep transitions needs --analyze-every K (the phases come from the analysis)")
         }

@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
     @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
     @Option(help: "Start from these weights (safetensors with PyTorch names) instead of a preset.") var `init`: String?
-    @Flag(help: "Keep the training data in a fixed order (no per-epoch shuffle).") var noShuffle = false
+    @Flag(help: "Train every epoch in the source's order: a .jsonl file's line order; for the archive, a folder or the embedded data one fixed class-mixed permutation (seed 0xDE5). No per-epoch shuffle.") var noShuffle = false
     @Option(help: "Arithmetic: float32 (fast path) or float64 (the reference; default float32).") var precision: RunConfig.Precision?
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
@@ -60,6 +60,7 @@ struct TrainCommand: ParsableCommand {
             var cfg = config
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
+            if !resume { cfg.order = DataOrder.forNewRun(shuffle: cfg.shuffle, seed: cfg.seed, data: data) }
             let initial = try initialParameters(cfg)
             let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
