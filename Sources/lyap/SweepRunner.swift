@@ -38,6 +38,8 @@ struct SweepRunner {
         if command.interleaveWidths, case .cpu = choice {
             throw ConfigError("--interleave-widths records the widths' Vulkan kernels side by side; it needs --backend vulkan (the CPU trains one configuration at a time)")
         }
+        let widest = plan.configurations.max { $0.width < $1.width }.map(plan.runConfig)
+        try widest.map { try MemoryPreflight.training($0, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit) }
         try dir.create()
         backends.append(choice.recordName)
         let mine = plan.configurations

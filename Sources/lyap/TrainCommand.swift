@@ -53,6 +53,10 @@ struct TrainCommand: ParsableCommand {
             let config = try resume ? resumedConfig(dir) : newConfig()
             try config.validate()
             if !resume { try dir.checkCanStartNew(force: force) }
+            try MemoryPreflight.trainingWeights(config)
+            let fallback = resume ? config.backendKind : (config.precision == .float64 ? "cpu" : "auto")
+            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
+            let memory = MemoryNeed.format(try MemoryPreflight.training(config, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit))
             let data = try RunFiles.data(for: config)
             if resume, data.sourceSHA256 != config.data.sha256 {
                 throw ConfigError("--data \(config.data.source): content changed since the run started (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(config.data.sha256.prefix(12))...)")
@@ -62,21 +66,19 @@ struct TrainCommand: ParsableCommand {
                                                 labelNoise: config.data.labelNoise)
             if !resume { cfg.order = DataOrder.forNewRun(shuffle: cfg.shuffle, seed: cfg.seed, data: data) }
             let initial = try initialParameters(cfg)
-            let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
-            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
             let peaks = try compute.profilePeaks(choice)
             let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
             switch choice {
             case .cpu:
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads, about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
                 case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
                 case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend), about \(memory) of host memory; \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The memory preflight: a command that cannot fit is refused with one line naming the flags and both
+/// figures, before anything is written; the estimate it prints agrees with the memory a run really takes.
+@Suite(.serialized)
+struct CLIMemoryPreflightTests {
+    func expectRefusal(_ r: CLI.Result, _ phrases: [String], oneLine: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status != 0, "exit status 0; stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        if oneLine { #expect(r.stderrLines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
+        let last = String(r.stderrLines.last ?? "")
+        #expect(last.hasPrefix("lyap: error:") && last.contains("needs") && last.contains("available"), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        for p in phrases { #expect(last.contains(p), "'\(p)' not in: \(last)", sourceLocation: sourceLocation) }
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
+    }
+
+    /// No fake figure: 100000 units need about 1.4 TB, more than any machine this runs on has free.
+    @Test(arguments: [["--backend", "cpu"], []])
+    func aHugeWidthIsRefusedInOneLineAndNothingIsWritten(_ backend: [String]) throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/run"
+        expectRefusal(try CLI.run(["train", "--hidden", "100000", "--out", out, "--epochs", "1"] + backend), ["--hidden 100000", "TB"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Activations: B x L x H times the threads' slices, named by --batch and --seq-len.
+    @Test func activationsThatDoNotFitNameTheBatchAndLength() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/run"
+        let r = try CLI.run(["train", "--out", out, "--data", s.jsonl, "--vocab", "40", "--hidden", "600", "--batch", "4096", "--seq-len", "500",
+                             "--threads", "2", "--backend", "cpu"], environment: ["LYAP_AVAILABLE_MEMORY": "1000000000"])
+        expectRefusal(r, ["--hidden 600 --batch 4096 --seq-len 500", "activations for B=4096 L=500", "1.0 GB available"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func everyCommandThatAllocatesAModelChecksFirst() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        #expect(try CLI.run(["train", "--out", run, "--epochs", "2", "--checkpoint-every", "1", "--backend", "cpu"] + s.small).status == 0)
+        let tiny = ["LYAP_AVAILABLE_MEMORY": "1000"]
+        let before = try FileManager.default.contentsOfDirectory(atPath: run).sorted()
+        expectRefusal(try CLI.run(["train", "--out", run, "--resume", "--epochs", "3"], environment: tiny), ["--hidden 5", "1.0 kB available"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: run).sorted() == before)
+        #expect(!FileManager.default.fileExists(atPath: run + "/checkpoints/epoch-0003.safetensors"))
+        expectRefusal(try CLI.run(["eval", "--checkpoint", run + "/checkpoints/epoch-0002.safetensors", "--backend", "cpu"], environment: tiny),
+                      ["--batch 32 --seq-len 12", "activations"])
+        expectRefusal(try CLI.run(["audit", "--from", run, "--at", "1", "--perturb", "param:1e-3", "--backend", "cpu",
+                                   "--out", s.dir + "/audit"], environment: tiny), [])
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/audit"))
+        let analyze = try CLI.run(["analyze", "--checkpoint", run, "--backend", "cpu", "--reviews", "4", "--json", s.dir + "/d.json"], environment: tiny)
+        expectRefusal(analyze, ["--reviews 4"], oneLine: false)
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/d.json"))
+        let sweep = try CLI.run(["sweep", "--out", s.dir + "/sweep", "--widths", "2,5", "--epochs", "1", "--backend", "cpu", "--data", s.jsonl,
+                                 "--vocab", "40", "--seq-len", "12", "--batch", "5"], environment: tiny)
+        expectRefusal(sweep, ["--hidden 5"], oneLine: false)
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/sweep"))
+        let study = try CLI.run(["study", "--out", s.dir + "/study", "--analyze-every", "1", "--reviews", "4", "--epochs", "1", "--backend", "cpu"] + s.small,
+                                environment: tiny)
+        expectRefusal(study, [], oneLine: false)
+        #expect(!FileManager.default.fileExists(atPath: s.dir + "/study"))
+    }
+
+    /// The estimate printed at the start of a run against the peak resident memory the run reached, above that
+    /// of a tiny run (the binary, the data, the runtime): within a factor 1.5 either way. One shape where the
+    /// embedding table and its Adam state dominate, one where both the weights and the activations count.
+    @Test(arguments: [
+        ["--vocab", "30000", "--embed", "64", "--hidden", "4", "--batch", "8", "--seq-len", "10", "--train-size", "8"],
+        ["--vocab", "20000", "--embed", "32", "--hidden", "64", "--batch", "40", "--seq-len", "300", "--train-size", "40"],
+    ])
+    func theEstimateMatchesThePeakMemoryOfARun(_ shape: [String]) throws {
+        let s = try Scratch(trainReviews: 40, maxTokens: 300)
+        defer { s.remove() }
+        let common = ["train", "--data", s.jsonl, "--epochs", "1", "--backend", "cpu", "--threads", "2", "--test-size", "4"]
+        let base = try peakResident(common + ["--out", s.dir + "/tiny", "--vocab", "40", "--embed", "4", "--hidden", "5", "--batch", "5", "--seq-len", "12"])
+        let big = try peakResident(common + ["--out", s.dir + "/big"] + shape)
+        #expect(base.status == 0 && big.status == 0, "\(big.stdout)")
+        let line = big.stdout.split(separator: "\n").first { $0.contains("of memory;") }.map(String.init) ?? ""
+        let estimate = try #require(Self.bytes(in: line), "no estimate in: \(big.stdout)")
+        let measured = Double(big.peak - base.peak)
+        #expect(estimate > measured / 1.5 && estimate < measured * 1.5, "estimated \(estimate) B, measured \(measured) B above a tiny run")
+    }
+
+    /// "about 59.0 MB of memory" -> 59e6.
+    static func bytes(in line: String) -> Double? {
+        guard let r = line.range(of: #"about ([0-9.]+) (kB|MB|GB|TB) of memory"#, options: .regularExpression) else { return nil }
+        let parts = line[r].split(separator: " ")
+        let scale = ["kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12][String(parts[2])]!
+        return Double(parts[1]).map { $0 * scale }
+    }
+
+    /// Runs lyap and returns its peak resident set (wait4's ru_maxrss, in bytes) with its status and what it
+    /// said (stdout, where its progress lines go).
+    func peakResident(_ args: [String]) throws -> (status: Int32, peak: Int, stdout: String) {
+        let outPath = NSTemporaryDirectory() + "lyap-rss-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: outPath) }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Older glibc keeps the path pointers until the spawn: they must outlive it.
+        let null = strdup("/dev/null")!, outFile = strdup(outPath)!
+        defer { free(null); free(outFile) }
+        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, null, O_WRONLY, 0)
+        let argv = ([CLI.binary] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let env = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { env.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, CLI.binary, &actions, nil, argv, env) == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        var usage = rusage()
+        _ = wait4(pid, &status, 0, &usage)
+        let err = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        return ((status >> 8) & 0xFF, usage.ru_maxrss * 1024, err)
+    }
+}
