@@ -9,7 +9,7 @@ struct CLIMemoryPreflightTests {
         #expect(r.status != 0, "exit status 0; stderr: \(r.stderr)", sourceLocation: sourceLocation)
         if oneLine { #expect(r.stderrLines.count == 1, "stderr: \(r.stderr)", sourceLocation: sourceLocation) }
         let last = String(r.stderrLines.last ?? "")
-        #expect(last.hasPrefix("lyap: error:") && last.contains("needs") && last.contains("available"), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(last.hasPrefix("lyap: error:") && last.contains("needs") && (last.contains("available") || last.contains("heaps")), "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         for p in phrases { #expect(last.contains(p), "'\(p)' not in: \(last)", sourceLocation: sourceLocation) }
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
     }
@@ -32,6 +32,19 @@ struct CLIMemoryPreflightTests {
         let r = try CLI.run(["train", "--out", out, "--data", s.jsonl, "--vocab", "40", "--hidden", "600", "--batch", "4096", "--seq-len", "500",
                              "--threads", "2", "--backend", "cpu"], environment: ["LYAP_AVAILABLE_MEMORY": "1000000000"])
         expectRefusal(r, ["--hidden 600 --batch 4096 --seq-len 500", "activations for B=4096 L=500", "1.0 GB available"])
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// On Vulkan the ensemble's buffers (`VulkanLSTMEnsemble.estimatedBytes`) against the device-local heaps,
+    /// with the host figure faked large so that only the device can refuse.
+    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    func aModelLargerThanTheDevicesHeapsIsRefused() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.dir + "/run"
+        let r = try CLI.run(["train", "--out", out, "--backend", "vulkan", "--hidden", "600", "--batch", "4096", "--seq-len", "500", "--epochs", "1"],
+                            environment: ["LYAP_AVAILABLE_MEMORY": "1000000000000000"])
+        expectRefusal(r, ["--hidden 600 --batch 4096 --seq-len 500", "on the device", "device-local heaps"])
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 
