@@ -130,10 +130,13 @@ public struct RunRecord: Codable, Sendable {
     public var config: RunConfig
     public var versions: BuildInfo
     public var createdAt: String
+    /// The command line of the invocation that wrote this file (the start, or the latest --resume).
+    public var command: [String]?
 
-    public init(config: RunConfig, versions: BuildInfo = .current, createdAt: String) {
+    public init(config: RunConfig, versions: BuildInfo = .current, createdAt: String, command: [String]? = CommandLine.arguments) {
         self.config = config
         self.versions = versions
         self.createdAt = createdAt
+        self.command = command
     }
 }

@@ -16,7 +16,8 @@ struct TrainCommand: ParsableCommand {
             embedded IMDb subset. Examples:
               lyap train --out runs/demo --epochs 5
               lyap train --data ../shared/data/aclImdb_v1-labeled.tar.gz --out runs/full --epochs 100
-              lyap train --out runs/demo --resume --epochs 20      (continue; only --epochs may change)
+              lyap train --out runs/demo --resume --epochs 20      (continue; only --epochs may change, and --data
+                                                                    may name the same data at another path)
             """)
 
     @OptionGroup var model: ModelOptions
@@ -58,6 +59,9 @@ struct TrainCommand: ParsableCommand {
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             let memory = MemoryNeed.format(try MemoryPreflight.training(config, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit))
             let data = try RunFiles.data(for: config)
+            if resume, dataOpts.dataGiven, data.sourceSHA256 != config.data.sha256 {
+                throw ConfigError("--data \(dataOpts.data): not the data this run was trained on (sha256 \(data.sourceSHA256.prefix(12))..., the run recorded \(config.data.sha256.prefix(12))...)")
+            }
             if resume, data.sourceSHA256 != config.data.sha256 {
                 throw ConfigError("--data \(config.data.source): content changed since the run started (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(config.data.sha256.prefix(12))...)")
             }
@@ -138,7 +142,6 @@ struct TrainCommand: ParsableCommand {
         if model.hidden != nil { given.append("--hidden") }
         if model.seqLen != nil { given.append("--seq-len") }
         if model.batch != nil { given.append("--batch") }
-        if dataOpts.dataGiven { given.append("--data") }
         if dataOpts.trainSize != nil { given.append("--train-size") }
         if dataOpts.testSize != nil { given.append("--test-size") }
         if dataOpts.labelNoise != nil { given.append("--label-noise") }
@@ -157,11 +160,13 @@ struct TrainCommand: ParsableCommand {
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {
-            throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
+            throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change, and --data to name the same data at another path)")
         }
         let record = try RunFiles.record(dir, flag: "--resume: --out")
         var c = record.config
         if let e = epochs { c.epochs = e }
+        // The same data at another path (a run moved between machines): checked by sha256 once loaded.
+        if dataOpts.dataGiven { c.data.source = dataOpts.data }
         return c
     }
 
