@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 
-/// lyap sweep --no-shuffle trains like lyap train --no-shuffle (the source's order), and a sweep started
-/// before the order was recorded resumes in the class-sorted order it started with.
+/// lyap sweep and audit follow a run's data order like lyap train: --no-shuffle in the source's order, and a
+/// sweep started before the order was recorded resumes in the class-sorted order it started with.
 @Suite(.serialized)
-struct CLISweepOrderTests {
+struct CLIOrderTests {
     func column(_ path: String, _ name: String) throws -> [Double] {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         let k = try #require(lines[0].firstIndex { $0 == name })
@@ -72,5 +72,20 @@ struct CLISweepOrderTests {
         let fileOrder = try trainLosses(s, epochs: 4, shuffle: false)
         #expect(close(sweep, legacy), "\(sweep) vs \(legacy)")
         #expect(close(Array(legacy.prefix(2)), Array(fileOrder.prefix(2))) && !close(Array(legacy.suffix(2)), Array(fileOrder.suffix(2))))
+    }
+
+    /// The audit's unperturbed twin continues a --no-shuffle run exactly as the run itself did.
+    @Test func auditBaselineOfANoShuffleRunFollowsTheRun() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        let r = try CLI.run(["train", "--out", run, "--data", s.jsonl, "--hidden", "5", "--epochs", "3", "--checkpoint-every", "2", "--no-shuffle"] + shape)
+        try #require(r.status == 0, "\(r.stderr)")
+        let a = try CLI.run(["audit", "--from", run, "--at", "2", "--epochs", "1", "--backend", "cpu", "--perturb", "param:1e-3", "--out", s.dir + "/audit"])
+        try #require(a.status == 0, "\(a.stderr)")
+        let lines = try String(contentsOfFile: s.dir + "/audit/audit.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let epochCol = try #require(lines[0].firstIndex { $0 == "epoch" }), lossCol = try #require(lines[0].firstIndex { $0 == "test_loss_baseline" })
+        let row = try #require(lines.dropFirst().first { $0[epochCol] == "3" })
+        #expect(close([Double(row[lossCol])!], [try column(run + "/metrics.csv", "test_loss")[2]]))
     }
 }
