@@ -105,7 +105,8 @@ struct TrainCommand: ParsableCommand {
         trainer.onEpoch = { progress.epochDone($0, of: cfg.epochs) }
         if resume { try trainer.resume(initial: initial) } else { try trainer.startNew(initial: initial, replacing: force) }
         progress.finish()
-        info("done; metrics in \(dir.metricsPath), checkpoints in \(dir.checkpointsPath)")
+        let peak = PeakMemory.bytes.map { ", peak resident memory \(MemoryNeed.format($0))" } ?? ""
+        info("done; metrics in \(dir.metricsPath), checkpoints in \(dir.checkpointsPath)\(peak)")
     }
 
     private func newConfig() throws -> RunConfig {

@@ -76,9 +76,10 @@ struct CLIMemoryPreflightTests {
         #expect(!FileManager.default.fileExists(atPath: s.dir + "/study"))
     }
 
-    /// The estimate printed at the start of a run against the peak resident memory the run reached, above that
-    /// of a tiny run (the binary, the data, the runtime): within a factor 1.5 either way. One shape where the
-    /// embedding table and its Adam state dominate, one where both the weights and the activations count.
+    /// The estimate printed at the start of a run against the peak resident memory it reports at the end
+    /// (VmHWM), above that of a tiny run (the binary, the data, the runtime): within a factor 1.5 either way.
+    /// One shape where the embedding table and its Adam state dominate, one where both the weights and the
+    /// activations count.
     @Test(arguments: [
         ["--vocab", "30000", "--embed", "64", "--hidden", "4", "--batch", "8", "--seq-len", "10", "--train-size", "8"],
         ["--vocab", "20000", "--embed", "32", "--hidden", "64", "--batch", "40", "--seq-len", "300", "--train-size", "40"],
@@ -87,46 +88,22 @@ struct CLIMemoryPreflightTests {
         let s = try Scratch(trainReviews: 40, maxTokens: 300)
         defer { s.remove() }
         let common = ["train", "--data", s.jsonl, "--epochs", "1", "--backend", "cpu", "--threads", "2", "--test-size", "4"]
-        let base = try peakResident(common + ["--out", s.dir + "/tiny", "--vocab", "40", "--embed", "4", "--hidden", "5", "--batch", "5", "--seq-len", "12"])
-        let big = try peakResident(common + ["--out", s.dir + "/big"] + shape)
-        #expect(base.status == 0 && big.status == 0, "\(big.stdout)")
-        let line = big.stdout.split(separator: "\n").first { $0.contains("of memory;") }.map(String.init) ?? ""
-        let estimate = try #require(Self.bytes(in: line), "no estimate in: \(big.stdout)")
-        let measured = Double(big.peak - base.peak)
+        let base = try CLI.run(common + ["--out", s.dir + "/tiny", "--vocab", "40", "--embed", "4", "--hidden", "5", "--batch", "5", "--seq-len", "12"])
+        let big = try CLI.run(common + ["--out", s.dir + "/big"] + shape)
+        try #require(base.status == 0 && big.status == 0, "\(base.stderr) \(big.stderr)")
+        let estimate = try #require(Self.bytes(big.stdout, #"about ([0-9.]+) (kB|MB|GB|TB) of memory"#), "no estimate in: \(big.stdout)")
+        let peak = try #require(Self.bytes(big.stdout, #"peak resident memory ([0-9.]+) (kB|MB|GB|TB)"#), "no peak in: \(big.stdout)")
+        let basePeak = try #require(Self.bytes(base.stdout, #"peak resident memory ([0-9.]+) (kB|MB|GB|TB)"#), "no peak in: \(base.stdout)")
+        let measured = peak - basePeak
         #expect(estimate > measured / 1.5 && estimate < measured * 1.5, "estimated \(estimate) B, measured \(measured) B above a tiny run")
     }
 
-    /// "about 59.0 MB of memory" -> 59e6.
-    static func bytes(in line: String) -> Double? {
-        guard let r = line.range(of: #"about ([0-9.]+) (kB|MB|GB|TB) of memory"#, options: .regularExpression) else { return nil }
-        let parts = line[r].split(separator: " ")
-        let scale = ["kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12][String(parts[2])]!
-        return Double(parts[1]).map { $0 * scale }
-    }
-
-    /// Runs lyap and returns its peak resident set (wait4's ru_maxrss, in bytes) with its status and what it
-    /// said (stdout, where its progress lines go).
-    func peakResident(_ args: [String]) throws -> (status: Int32, peak: Int, stdout: String) {
-        let outPath = NSTemporaryDirectory() + "lyap-rss-\(UUID().uuidString).txt"
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        // Older glibc keeps the path pointers until the spawn: they must outlive it.
-        let null = strdup("/dev/null")!, outFile = strdup(outPath)!
-        defer { free(null); free(outFile) }
-        posix_spawn_file_actions_addopen(&actions, 1, outFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, null, O_WRONLY, 0)
-        let argv = ([CLI.binary] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let env = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, CLI.binary, &actions, nil, argv, env) == 0 else { throw CocoaError(.executableLoad) }
-        var status: Int32 = 0
-        var usage = rusage()
-        _ = wait4(pid, &status, 0, &usage)
-        let err = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        return ((status >> 8) & 0xFF, usage.ru_maxrss * 1024, err)
+    /// The figure of the first match of `pattern` ("NUMBER UNIT") in `text`, in bytes.
+    static func bytes(_ text: String, _ pattern: String) -> Double? {
+        guard let r = text.range(of: pattern, options: .regularExpression) else { return nil }
+        let words = text[r].split(separator: " ")
+        guard let unit = words.last(where: { ["kB", "MB", "GB", "TB"].contains(String($0)) }),
+              let number = words.compactMap({ Double($0) }).first else { return nil }
+        return number * ["kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12][String(unit)]!
     }
 }
