@@ -27,6 +27,9 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
         gradient = m
     }
 
+    /// Scalars held by the parameters, Adam's m and v together, and the gradient (for `allocatedBytes`).
+    var counts: (Int, Int, Int) { (params.values.count, m.count + v.count, gradient.count) }
+
     public var name: String { "cpu \(T.precisionName), \(model.threads) thread\(model.threads == 1 ? "" : "s")" }
 
     public func load(_ state: TrainingState<T>) throws {

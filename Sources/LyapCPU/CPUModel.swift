@@ -15,10 +15,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// Smallest H that runs wide (tests lower it to exercise the wide path on small models).
     public let wideFrom: Int
     public static var defaultWideFrom: Int { 128 }
-    private var workspaces: [ChunkWorkspace<T>] = []
+    private(set) var workspaces: [ChunkWorkspace<T>] = []
     private lazy var team = ThreadTeam(size: threads)
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
-    private var whT: [T] = []
+    private(set) var whT: [T] = []
 
     /// The summed gate bias of a two-bias layout (bias_ih + bias_hh in T), formed once per pass.
     private var gateBias: [T] = []

@@ -17,7 +17,7 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
     let gWd: UnsafeMutablePointer<T>
     var gBd: T = 0
     var totals = LossTotals()
-    private var owned: [(UnsafeMutablePointer<T>, Int)] = []
+    private(set) var owned: [(UnsafeMutablePointer<T>, Int)] = []
 
     init(seqLen: Int, capacity: Int, shape: ModelShape) {
         self.seqLen = seqLen

@@ -50,11 +50,15 @@ public struct Dataset: Sendable, Equatable {
     public var sourceSHA256: String
     /// How many training labels label noise flipped.
     public var flippedTrainLabels: Int
+    /// Indices of `train` in the source file's line order (a .jsonl file); nil for sources without one.
+    /// `train` itself stays in canonical order (negatives, then positives).
+    public var trainFileOrder: [Int]?
 
     public init(
         train: SequenceSet, test: SequenceSet, vocabSize: Int, source: String, sourceSHA256: String,
-        flippedTrainLabels: Int = 0
+        flippedTrainLabels: Int = 0, trainFileOrder: [Int]? = nil
     ) {
+        self.trainFileOrder = trainFileOrder
         self.train = train
         self.test = test
         self.vocabSize = vocabSize

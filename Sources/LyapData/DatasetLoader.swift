@@ -7,13 +7,15 @@ public enum DatasetLoader {
     ) throws(DataError) -> Dataset {
         try validate(options)
         let reviews = try readReviews(source, options: options, progress: progress)
-        let train = try Subset.balanced(reviews.train, size: options.trainSize, split: .train, flag: "--train-size")
+        let kept = try Subset.balancedIndices(reviews.train, size: options.trainSize, split: .train, flag: "--train-size")
+        let train = kept.map { reviews.train[$0] }
         let test = try Subset.balanced(reviews.test, size: options.testSize, split: .test, flag: "--test-size")
         var trainSet = SequenceSet(reviews: train, seqLen: options.seqLen)
         let flipped = LabelNoise.apply(to: &trainSet.labels, probability: options.labelNoise, seed: options.seed)
         let dataset = Dataset(
             train: trainSet, test: SequenceSet(reviews: test, seqLen: options.seqLen), vocabSize: options.vocabSize,
-            source: reviews.sourceName, sourceSHA256: reviews.sha256, flippedTrainLabels: flipped)
+            source: reviews.sourceName, sourceSHA256: reviews.sha256, flippedTrainLabels: flipped,
+            trainFileOrder: reviews.trainLines.map { lines in kept.indices.sorted { lines[kept[$0]] < lines[kept[$1]] } })
         progress?(dataset.description)
         return dataset
     }
@@ -38,6 +40,8 @@ public enum DatasetLoader {
         var vocabulary: Vocabulary?
         var sourceName: String
         var sha256: String
+        /// JSONL: each canonical training review's rank in line order; nil where the source has no line order.
+        var trainLines: [Int]? = nil
     }
 
     static func readReviews(
@@ -54,8 +58,8 @@ public enum DatasetLoader {
             return try finish(&collector, path: path, sha: sha, options: options)
         case .file where path.hasSuffix(".jsonl"):
             progress?("reading \(path)")
-            let (train, test, sha) = try JSONLReader.read(path, vocabSize: options.vocabSize)
-            return Reviews(train: train, test: test, vocabulary: nil, sourceName: path, sha256: sha)
+            let (train, test, lines, sha) = try JSONLReader.read(path, vocabSize: options.vocabSize)
+            return Reviews(train: train, test: test, vocabulary: nil, sourceName: path, sha256: sha, trainLines: lines)
         case .file where FileBytes.prefix(path, 2) == [0x1F, 0x8B]:
             progress?("reading the archive \(path)")
             var collector = ReviewCollector()

@@ -4,7 +4,8 @@ import Foundation
 /// `{"tokens":[...],"label":0|1,"split":"train"|"test"}`. Blank lines are ignored and other keys
 /// are allowed. Tokens are used exactly as given (no start token is added); each must be in
 /// `0..<vocabSize`. Each split comes back in canonical order: negatives then positives, each in
-/// line order.
+/// line order; `trainLines[i]` is the rank in file order of canonical training review i (what
+/// `--no-shuffle` trains in).
 enum JSONLReader {
     /// Numbers decode as Double so that 1.5 gets a clear message (Foundation's Int decoding calls it
     /// "not valid JSON"); ids and labels must then be exact integers in range.
@@ -14,7 +15,8 @@ enum JSONLReader {
         var split: String
     }
 
-    static func read(_ path: String, vocabSize: Int) throws(DataError) -> (train: [TokenizedReview], test: [TokenizedReview], sha256: String) {
+    static func read(_ path: String, vocabSize: Int) throws(DataError)
+        -> (train: [TokenizedReview], test: [TokenizedReview], trainLines: [Int], sha256: String) {
         let bytes = try FileBytes.read(path)
         var splits: [[TokenizedReview]] = [[], []]
         let decoder = JSONDecoder()
@@ -56,8 +58,8 @@ enum JSONLReader {
         for split in Split.allCases where splits[split.rawValue].isEmpty {
             throw DataError("\(path): no \(split.name) reviews (each line needs \"split\": \"train\" or \"test\")")
         }
-        let canonical = splits.map { reviews in reviews.filter { $0.label == 0 } + reviews.filter { $0.label == 1 } }
-        return (canonical[0], canonical[1], SHA256.hexDigest(of: bytes))
+        let canonical = splits.map { reviews in reviews.indices.filter { reviews[$0].label == 0 } + reviews.indices.filter { reviews[$0].label == 1 } }
+        return (canonical[0].map { splits[0][$0] }, canonical[1].map { splits[1][$0] }, canonical[0], SHA256.hexDigest(of: bytes))
     }
 
     /// 3 rather than 3.0; other values as Swift prints them.

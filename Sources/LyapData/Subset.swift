@@ -14,7 +14,14 @@ enum Subset {
     static func balanced(
         _ reviews: [TokenizedReview], size: Int?, split: Split, flag: String
     ) throws(DataError) -> [TokenizedReview] {
-        guard let size else { return reviews }
+        try balancedIndices(reviews, size: size, split: split, flag: flag).map { reviews[$0] }
+    }
+
+    /// The indices `balanced` keeps, ascending (all of them when `size` is nil).
+    static func balancedIndices(
+        _ reviews: [TokenizedReview], size: Int?, split: Split, flag: String
+    ) throws(DataError) -> [Int] {
+        guard let size else { return Array(reviews.indices) }
         let what = split == .train ? "training" : "test"
         guard size <= reviews.count else {
             throw DataError("\(flag) \(size) exceeds the \(reviews.count) \(what) reviews available")
@@ -31,6 +38,6 @@ enum Subset {
             let order = rng.permutation(members.count)
             kept += order.prefix(n).map { members[$0] }
         }
-        return kept.sorted().map { reviews[$0] }
+        return kept.sorted()
     }
 }

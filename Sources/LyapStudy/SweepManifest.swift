@@ -10,6 +10,8 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     public var initPreset: InitPreset
     public var initScale: Double
     public var shuffle: Bool
+    /// The order scheme (nil in sweeps started before it was recorded: shuffled, or class-sorted).
+    public var order: DataOrder?
     public var precision: RunConfig.Precision
     public var analysis: RunConfig.AnalysisSchedule?
     public var data: DataSettings
@@ -38,6 +40,9 @@ public struct SweepSettings: Codable, Equatable, Sendable {
 
     public var columns: [String] { SweepTable.columns(analysis: analysis != nil) }
 
+    /// The recorded order, or what a sweep without one did (each configuration shuffles with its own seed).
+    public var dataOrder: DataOrder { order ?? DataOrder(scheme: shuffle ? .shuffle : .classSorted) }
+
     /// The first setting that differs from `other`, named for an error line (nil when equal).
     public func firstDifference(from other: SweepSettings) -> String? {
         if grid != other.grid { return "grid" }
@@ -47,6 +52,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
         if adam != other.adam { return "optimizer" }
         if initPreset != other.initPreset || initScale != other.initScale { return "initialisation" }
         if shuffle != other.shuffle || precision != other.precision { return "shuffle or precision" }
+        if dataOrder != other.dataOrder { return "data order" }
         if analysis != other.analysis { return "analysis schedule" }
         return nil
     }

@@ -6,11 +6,14 @@ public struct BuildInfo: Codable, Sendable {
     public var swift: String
     public var os: String
     public var cpu: String
+    /// The source's commit and whether the tree was dirty, when known (`SourceRevision`); absent in runs
+    /// written before it was recorded.
+    public var source: SourceRevision?
 
     public static let lyapVersion = "0.1.0"
 
     public static var current: BuildInfo {
-        BuildInfo(lyap: lyapVersion, swift: swiftVersion, os: osDescription, cpu: cpuModel)
+        BuildInfo(lyap: lyapVersion, swift: swiftVersion, os: osDescription, cpu: cpuModel, source: SourceRevision.current)
     }
 
     static var swiftVersion: String {

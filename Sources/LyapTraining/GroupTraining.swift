@@ -47,15 +47,19 @@ public final class BackendGroup<B: LSTMBackend>: ModelGroup {
     }
 }
 
-/// One model of a group: its training split (its own noisy labels) and its data-order seed.
+/// One model of a group: its training split (its own noisy labels), its data-order seed and the order
+/// an epoch starts from before any shuffle (`DataOrder.baseOrder`; nil: storage order).
 public struct GroupMember {
     public var train: SequenceSet
     public var seed: UInt64
+    public var baseOrder: [Int]?
     /// The stability analysis of `lyap train --analyze-every` for this model, if any.
     public var analyze: ((ParameterStore<Double>) throws -> [String])?
-    public init(train: SequenceSet, seed: UInt64, analyze: ((ParameterStore<Double>) throws -> [String])? = nil) {
+    public init(train: SequenceSet, seed: UInt64, baseOrder: [Int]? = nil,
+                analyze: ((ParameterStore<Double>) throws -> [String])? = nil) {
         self.train = train
         self.seed = seed
+        self.baseOrder = baseOrder
         self.analyze = analyze
     }
 }
@@ -104,7 +108,7 @@ public struct GroupTraining {
         let t0 = Date(), first = start?.epoch ?? 0
         guard first < epochs else { return }
         for epoch in (first + 1)...epochs {
-            var orders = [[Int]](repeating: Array(0..<n), count: members.count)
+            var orders = members.map { $0.baseOrder ?? Array(0..<n) }
             if shuffle { for k in orders.indices { rngs[k].shuffle(&orders[k]) } }
             var train = [LossTotals](repeating: LossTotals(), count: members.count)
             let per = max(group.stepsPerCall, 1)

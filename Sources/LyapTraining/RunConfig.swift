@@ -32,6 +32,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var lstmBiases: BiasLayout?
     /// `--adam-form`: nil = torch (runs written before the flag). `adam.eps` holds the effective epsilon.
     public var adamForm: AdamForm?
+    /// The order each epoch trains in (see `DataOrder`); nil in runs written before it was recorded.
+    public var order: DataOrder?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {
@@ -123,6 +125,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if checkpointEvery < 1 { throw ConfigError("--checkpoint-every \(checkpointEvery) must be at least 1") }
         if !(initScale > 0 && initScale.isFinite) { throw ConfigError("--init-scale \(initScale) must be a positive number") }
         if threads < 1 { throw ConfigError("--threads \(threads) must be at least 1") }
+        if let o = order, (o.scheme == .shuffle) != shuffle {
+            throw ConfigError("order \"\(o.scheme.rawValue)\" contradicts shuffle \(shuffle)")
+        }
         if let r = retention, r.transitions, analysis == nil {
             throw ConfigError("--keep transitions needs --analyze-every K (the phases come from the analysis)")
         }
@@ -142,10 +147,13 @@ public struct RunRecord: Codable, Sendable {
     public var config: RunConfig
     public var versions: BuildInfo
     public var createdAt: String
+    /// The command line of the invocation that wrote this file (the start, or the latest --resume).
+    public var command: [String]?
 
-    public init(config: RunConfig, versions: BuildInfo = .current, createdAt: String) {
+    public init(config: RunConfig, versions: BuildInfo = .current, createdAt: String, command: [String]? = CommandLine.arguments) {
         self.config = config
         self.versions = versions
         self.createdAt = createdAt
+        self.command = command
     }
 }

@@ -83,6 +83,7 @@ public final class Trainer<Backend: LSTMBackend> {
         }
         var rng = dataOrder, log = metrics
         let train = data.train, B = config.batch
+        let base = try config.dataOrder.baseOrder(data)
         let batches = (train.count + B - 1) / B
         let t0 = Date()
         guard start < config.epochs else { return }
@@ -91,7 +92,7 @@ public final class Trainer<Backend: LSTMBackend> {
         var stepRows = logSteps ? try previousSteps(upTo: step) : []
         for epoch in (start + 1)...config.epochs {
             let epochStart = Date()
-            var order = Array(0..<train.count)
+            var order = base
             if config.shuffle { rng.shuffle(&order) }
             var running = LossTotals(), totals = LossTotals()
             // With --early-checkpoints the first epochs run in pieces, each followed by an early point; the

@@ -99,6 +99,14 @@ struct AnalyzeCommand: ParsableCommand {
                     gpu = try g.checkOrFallBack(hidden: firstShape.hidden, embed: firstShape.embed, config: config) ? g : nil
                 }
             }
+            if gpu == nil {
+                let together = min(4, files.count)
+                let bytes = together * MemoryPreflight.analysis(firstShape, reviews: max(1, reviewSet.count), exponents: exponents, threads: config.threads,
+                                                                seqLen: max(1, config.drive), scalarBytes: precision == .float64 ? 8 : 4)
+                try MemoryNeed(parts: [.init(what: "\(together) checkpoint(s) analysed together with \(reviewSet.count) reviews", bytes: bytes,
+                                             flags: "--reviews \(reviews) --exponents \(exponents) (V=\(firstShape.vocab), H=\(firstShape.hidden))")])
+                    .check(available: AvailableMemory.host())
+            }
             info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
             let capture = try compute.startCapture(choice)

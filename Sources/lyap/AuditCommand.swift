@@ -88,12 +88,20 @@ struct AuditCommand: ParsableCommand {
             if !force, FileManager.default.fileExists(atPath: outDir + "/audit.csv") || FileManager.default.fileExists(atPath: outDir + "/audit.json") {
                 throw ConfigError("--out \(outDir): already holds an audit; use --force to replace it")
             }
+            let choice = try BackendChoice.choose(compute.backend ?? cfg.backendKind, device: compute.device, validate: compute.validate)
+            let twins = kinds.count + 1
+            var preflight = cfg
+            preflight.analysis = analyzeEvery.map { RunConfig.AnalysisSchedule(every: $0, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1) }
+            let traces = twins * (epochs + 1) * (8 * ParameterLayout(cfg.model).count + 4 * cfg.data.testCount)
+            try MemoryPreflight.training(preflight, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit,
+                                         deviceModels: sequential ? 1 : twins,
+                                         extra: [.init(what: "\(twins) twins' parameters after each of \(epochs + 1) epochs", bytes: traces,
+                                                       flags: "--epochs \(epochs) --perturb (\(twins) twins, H=\(cfg.model.hidden))")])
             let data = try RunFiles.data(for: cfg)
             if data.sourceSHA256 != cfg.data.sha256 {
                 throw ConfigError("data \(cfg.data.source): content changed since the run (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(cfg.data.sha256.prefix(12))...)")
             }
             let params = try ModelWeights.read(path: dir.modelPath(epoch: at), expected: cfg.model)
-            let choice = try BackendChoice.choose(compute.backend ?? cfg.backendKind, device: compute.device, validate: compute.validate)
             if case .vulkan = choice, let why = kinds.lazy.compactMap(\.vulkanLimitation).first { throw ConfigError(why) }
             for case .swap(let k) in kinds { try AuditSetup.checkSwap(k, count: data.train.count, batchSize: cfg.batch) }
             var setup = AuditSetup(config: cfg, data: data, params: params, statePath: dir.statePath(epoch: at), at: at,

@@ -94,7 +94,7 @@ struct AuditSetup {
 
     /// Epoch `epoch`'s sample order for a twin (its own stream; `swap:K` in the first epoch).
     func order<S>(_ t: inout TwinStart<S>, epoch: Int) throws -> [Int] {
-        var order = Array(0..<t.train.count)
+        var order = try config.dataOrder.baseOrder(data)
         if config.shuffle { t.dataOrder.shuffle(&order) }
         if epoch == 1, case .swap(let k) = t.perturbation { try Self.swapBatches(&order, k, batchSize: t.firstBatch) }
         return order

@@ -1,4 +1,5 @@
 import LyapDynamics
+import LyapTraining
 
 /// OUT/audit.json: per twin the training-trajectory Lyapunov exponent and the final divergence, and with
 /// --analyze-every the twins' phase transitions next to the baseline's.
@@ -47,6 +48,9 @@ struct AuditSummary: Encodable {
     let analysedEpochs: [Int]?
     let baselineTransitions: [PhaseTransition]?
     let twins: [TwinSummary]
+    /// Provenance, as in a run's config.json.
+    let versions = BuildInfo.current
+    let command = CommandLine.arguments
 
     static let notes = [
         "firstEpochOnly": "lr, batch, swap, grad-noise and loss-scale act during the first epoch after branching only; param, param-tensor, adam-reset act once at branching; order and labels for every epoch",

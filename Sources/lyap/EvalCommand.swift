@@ -44,6 +44,10 @@ struct EvalCommand: ParsableCommand {
             o.vocabSize = shape.vocab
             o.seqLen = seqLen ?? run?.seqLen ?? 500
             guard o.seqLen >= 1 else { throw ConfigError("--seq-len \(o.seqLen) must be at least 1") }
+            let choice = try BackendChoice.choose(compute.backend ?? (precision == .float64 ? "cpu" : "auto"),
+                                                  device: compute.device, validate: compute.validate)
+            try MemoryPreflight.evaluation(shape, batch: batch, seqLen: o.seqLen, threads: CPUInfo.cores, scalarBytes: precision == .float64 ? 8 : 4,
+                                           choice: choice, stepsPerSubmit: try compute.stepsPerSubmit, checkpoint: checkpoint)
             let sourceName = data ?? run?.data.source ?? "embedded"
             o.trainSize = trainSize ?? (data == nil ? run?.data.trainSize : nil)
             o.testSize = testSize ?? (data == nil ? run?.data.testSize : nil)
@@ -51,8 +55,6 @@ struct EvalCommand: ParsableCommand {
             info("\(ds.description); model \(shape) from \(checkpoint)")
             let splits: [(String, SequenceSet)] = split == "both" ? [("train", ds.train), ("test", ds.test)]
                 : [(split, split == "train" ? ds.train : ds.test)]
-            let choice = try BackendChoice.choose(compute.backend ?? (precision == .float64 ? "cpu" : "auto"),
-                                                  device: compute.device, validate: compute.validate)
             if case .vulkan = choice, precision == .float64 {
                 throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
             }

@@ -39,7 +39,7 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var optimizer: OptimizerOptions
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset = .keras
     @Option(help: "Multiply every initial tensor by this (default 1).") var initScale: Double = 1
-    @Flag(help: "Keep the training data in a fixed order (no per-epoch shuffle).") var noShuffle = false
+    @Flag(help: "Train every epoch in the source's order (as lyap train --no-shuffle).") var noShuffle = false
     @Option(help: "Arithmetic: float32 or float64 (CPU only; default float32).") var precision: RunConfig.Precision = .float32
     @Option(help: "CPU threads per configuration (default: all cores).") var threads: Int?
     @Option(help: "Run the stability analysis every K epochs (and at the end); its columns go into sweep.csv.")
@@ -65,7 +65,8 @@ struct SweepCommand: ParsableCommand {
                 throw ConfigError("--pad-widths and --interleave-widths are two ways to train widths together; give one")
             }
             let plan = try SweepPlan(self)
-            try SweepRunner(plan: plan, command: self).run()
+            var runner = SweepRunner(plan: plan, command: self)
+            try runner.run()
         }
     }
 

@@ -9,7 +9,8 @@ import LyapTraining
 struct SweepPlan {
     let grid: SweepGrid
     let shard: SweepShard?
-    let settings: SweepSettings
+    /// `var`: --resume of a sweep started before the order was recorded keeps the order it started with.
+    var settings: SweepSettings
     let threads: Int
     let dir: SweepDirectory
     private let datasets: [SweepVariant: Dataset]
@@ -62,6 +63,7 @@ struct SweepPlan {
             data: .init(source: any.source, sha256: any.sourceSHA256, trainSize: c.dataOpts.trainSize, testSize: c.dataOpts.testSize,
                         trainCount: sets.values.map(\.train.count).max() ?? 0,
                         testCount: any.test.count))
+        settings.order = c.noShuffle ? DataOrder.forNewRun(shuffle: false, seed: 0, data: any) : DataOrder(scheme: .shuffle)
         for w in grid.widths { try runConfig(grid.configurations.first { $0.width == w }!).validate() }
     }
 
@@ -79,6 +81,8 @@ struct SweepPlan {
                                       trainSize: c.variant.trainSize ?? s.data.trainSize, testSize: s.data.testSize,
                                       labelNoise: c.labelNoise, flippedTrainLabels: 0, trainCount: 0, testCount: 0))
         r.analysis = s.analysis
+        r.order = s.order
+        if r.order?.scheme == .shuffle { r.order?.seed = c.seed }
         return r
     }
 

@@ -7,15 +7,16 @@ import LyapVulkan
 /// Runs the configurations of a checked sweep that are not finished yet, writing each one's record
 /// and the sweep's table and manifest after every group.
 struct SweepRunner {
-    let plan: SweepPlan
+    var plan: SweepPlan
     let command: SweepCommand
 
-    func run() throws {
-        let dir = plan.dir, settings = plan.settings
+    mutating func run() throws {
+        let dir = plan.dir
         var backends: [String] = []
         if command.resume {
             let m = try dir.readManifest()
-            if let what = m.settings.firstDifference(from: settings) {
+            if m.settings.order == nil { plan.settings.order = nil }
+            if let what = m.settings.firstDifference(from: plan.settings) {
                 throw ConfigError("--resume: \(dir.path) holds a sweep with a different \(what); give the same options as when it started")
             }
             if m.shard != plan.shard {
@@ -25,6 +26,7 @@ struct SweepRunner {
         } else {
             try checkCanStartNew(dir)
         }
+        let settings = plan.settings, plan = self.plan
         let choice = try BackendChoice.choose(command.compute.backend ?? (settings.precision == .float64 ? "cpu" : "auto"),
                                               device: command.compute.device, validate: command.compute.validate)
         if case .vulkan = choice, settings.precision == .float64 {
@@ -36,6 +38,8 @@ struct SweepRunner {
         if command.interleaveWidths, case .cpu = choice {
             throw ConfigError("--interleave-widths records the widths' Vulkan kernels side by side; it needs --backend vulkan (the CPU trains one configuration at a time)")
         }
+        let widest = plan.configurations.max { $0.width < $1.width }.map(plan.runConfig)
+        try widest.map { try MemoryPreflight.training($0, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit) }
         try dir.create()
         backends.append(choice.recordName)
         let mine = plan.configurations
@@ -92,7 +96,7 @@ struct SweepRunner {
         var members: [GroupMember] = []
         for c in group {
             let data = plan.data(c)
-            members.append(GroupMember(train: data.train, seed: c.seed,
+            members.append(GroupMember(train: data.train, seed: c.seed, baseOrder: try s.dataOrder.baseOrder(data),
                                        analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
         }
         let models = try SweepGroups.make(group, plan: plan, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit,

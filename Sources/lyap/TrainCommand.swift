@@ -16,7 +16,8 @@ struct TrainCommand: ParsableCommand {
             embedded IMDb subset. Examples:
               lyap train --out runs/demo --epochs 5
               lyap train --data ../shared/data/aclImdb_v1-labeled.tar.gz --out runs/full --epochs 100
-              lyap train --out runs/demo --resume --epochs 20      (continue; only --epochs may change)
+              lyap train --out runs/demo --resume --epochs 20      (continue; only --epochs may change, and --data
+                                                                    may name the same data at another path)
             """)
 
     @OptionGroup var model: ModelOptions
@@ -31,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
     @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
     @Option(help: "Start from these weights (safetensors with PyTorch names) instead of a preset.") var `init`: String?
-    @Flag(help: "Keep the training data in a fixed order (no per-epoch shuffle).") var noShuffle = false
+    @Flag(help: "Train every epoch in the source's order: a .jsonl file's line order; for the archive, a folder or the embedded data one fixed class-mixed permutation (seed 0xDE5). No per-epoch shuffle.") var noShuffle = false
     @Option(help: "Arithmetic: float32 (fast path) or float64 (the reference; default float32).") var precision: RunConfig.Precision?
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
@@ -56,22 +57,28 @@ struct TrainCommand: ParsableCommand {
             let config = try resume ? resumedConfig(dir) : newConfig()
             try config.validate()
             if !resume { try dir.checkCanStartNew(force: force) }
+            try MemoryPreflight.trainingWeights(config)
+            let fallback = resume ? config.backendKind : (config.precision == .float64 ? "cpu" : "auto")
+            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
+            let memory = MemoryNeed.format(try MemoryPreflight.training(config, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit))
             let data = try RunFiles.data(for: config)
+            if resume, dataOpts.dataGiven, data.sourceSHA256 != config.data.sha256 {
+                throw ConfigError("--data \(dataOpts.data): not the data this run was trained on (sha256 \(data.sourceSHA256.prefix(12))..., the run recorded \(config.data.sha256.prefix(12))...)")
+            }
             if resume, data.sourceSHA256 != config.data.sha256 {
                 throw ConfigError("--data \(config.data.source): content changed since the run started (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(config.data.sha256.prefix(12))...)")
             }
             var cfg = config
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
+            if !resume { cfg.order = DataOrder.forNewRun(shuffle: cfg.shuffle, seed: cfg.seed, data: data) }
             let initial = try initialParameters(cfg)
-            let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
-            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
             let peaks = try compute.profilePeaks(choice)
             let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
             switch choice {
             case .cpu:
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads, about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
                 case .float32:
                     try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg, data, dir, initial, analysis: analysis)
@@ -80,7 +87,7 @@ struct TrainCommand: ParsableCommand {
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend), about \(memory) of host memory; \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, biases: cfg.layout.biases, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
@@ -103,7 +110,8 @@ struct TrainCommand: ParsableCommand {
         trainer.onEpoch = { progress.epochDone($0, of: cfg.epochs) }
         if resume { try trainer.resume(initial: initial) } else { try trainer.startNew(initial: initial, replacing: force) }
         progress.finish()
-        info("done; metrics in \(dir.metricsPath), checkpoints in \(dir.checkpointsPath)")
+        let peak = PeakMemory.bytes.map { ", peak resident memory \(MemoryNeed.format($0))" } ?? ""
+        info("done; metrics in \(dir.metricsPath), checkpoints in \(dir.checkpointsPath)\(peak)")
     }
 
     private func newConfig() throws -> RunConfig {
@@ -144,7 +152,6 @@ struct TrainCommand: ParsableCommand {
         if model.hidden != nil { given.append("--hidden") }
         if model.seqLen != nil { given.append("--seq-len") }
         if model.batch != nil { given.append("--batch") }
-        if dataOpts.dataGiven { given.append("--data") }
         if dataOpts.trainSize != nil { given.append("--train-size") }
         if dataOpts.testSize != nil { given.append("--test-size") }
         if dataOpts.labelNoise != nil { given.append("--label-noise") }
@@ -164,11 +171,13 @@ struct TrainCommand: ParsableCommand {
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
         if !given.isEmpty {
-            throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
+            throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change, and --data to name the same data at another path)")
         }
         let record = try RunFiles.record(dir, flag: "--resume: --out")
         var c = record.config
         if let e = epochs { c.epochs = e }
+        // The same data at another path (a run moved between machines): checked by sha256 once loaded.
+        if dataOpts.dataGiven { c.data.source = dataOpts.data }
         return c
     }
 

@@ -59,14 +59,15 @@ struct Scratch {
     let dir: String
     var jsonl: String { dir + "/data.jsonl" }
 
-    init() throws {
+    /// Defaults: 21 training reviews of 1...14 tokens (what most tests were written against).
+    init(trainReviews: Int = 21, maxTokens: Int = 14) throws {
         dir = NSTemporaryDirectory() + "lyap-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var rng = LabRNG(seed: 5)
         var lines: [String] = []
-        for (split, n) in [("train", 21), ("test", 8)] {
+        for (split, n) in [("train", trainReviews), ("test", 8)] {
             for i in 0..<n {
-                let toks = (0..<(1 + rng.below(14))).map { _ in 3 + rng.below(37) }
+                let toks = (0..<(1 + rng.below(maxTokens))).map { _ in 3 + rng.below(37) }
                 lines.append("{\"tokens\":[\(toks.map(String.init).joined(separator: ","))],\"label\":\(i % 2),\"split\":\"\(split)\"}")
             }
         }

@@ -29,6 +29,7 @@ import Testing
         #expect(dataset.vocabSize == 20)
         #expect(dataset.source == root)
         #expect(dataset.flippedTrainLabels == 0)
+        #expect(dataset.trainFileOrder == nil)  // no line order: --no-shuffle takes FixedOrder's permutation
         #expect(dataset.description == "\(root): 4 train / 2 test, V=20, L=8")
     }
 
@@ -80,6 +81,7 @@ import Testing
         #expect(fromArchive.test == fromFolder.test)
         #expect(fromArchive.vocabSize == fromFolder.vocabSize)
         #expect(fromArchive.source == archive)
+        #expect(fromArchive.trainFileOrder == nil)
         #expect(fromArchive.sourceSHA256 == SHA256.hexDigest(of: try FileBytes.read(archive)))
     }
 

@@ -17,6 +17,8 @@ import Testing
         // Negatives first, then positives; no start token added; pre-padded and pre-truncated.
         #expect(dataset.train.tokens == [7, 8, 9, 10, 0, 5, 6, 7])
         #expect(dataset.train.labels == [0, 1])
+        // In line order the positive (line 1) comes before the negative (line 3).
+        #expect(dataset.trainFileOrder == [1, 0])
         #expect(dataset.test.tokens == [0, 0, 0, 4, 0, 0, 9, 9])
         #expect(dataset.test.labels == [0, 1])
         #expect(dataset.sourceSHA256 == SHA256.hexDigest(of: Array(text.utf8)))
