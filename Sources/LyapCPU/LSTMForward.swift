@@ -10,7 +10,8 @@ enum LSTMForward {
     static func run<T: CPUScalar>(
         params p: UnsafePointer<T>, layout: ParameterLayout,
         tokens: UnsafePointer<Int32>, labels: UnsafePointer<UInt8>,
-        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil
+        first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil,
+        loss: LossForm = .logits
     ) {
         let L = ws.seqLen, E = layout.shape.embed, H = layout.shape.hidden, G = 4 * H
         let emb = UnsafeSendable(p + layout.embedding.offset), wx = UnsafeSendable(p + layout.wx.offset)
@@ -52,8 +53,15 @@ enum LSTMForward {
             for j in 0..<H { z += wd[j] * hl[j] }
             let zd = Double(z), y = Double(labels[first + b])
             ws.logits[b] = zd
-            totals.lossSum += binaryCrossEntropy(logit: zd, label: y)
-            totals.correct += ((zd > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+            switch loss {
+            case .logits:
+                totals.lossSum += binaryCrossEntropy(logit: zd, label: y)
+                totals.correct += ((zd > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+            case .sigmoidBCE:
+                let prob = SigmoidBCE.probability(z)
+                totals.lossSum += Double(SigmoidBCE.loss(p: prob, label: T(y)))
+                totals.correct += ((prob > 0.5 ? 1.0 : 0.0) == y) ? 1 : 0  // the reproduction's `output > 0.5`
+            }
             totals.count += 1
         }
         ws.totals = totals

@@ -26,6 +26,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var retention: CheckpointRetention?
     /// `--log-steps`: the loss of every optimizer step in DIR/steps.csv (for `lyap stages`).
     public var logSteps: Bool?
+    /// Tokenizer, padding, split, vocabulary scope, pad row and loss (`RunConventions`); nil = today's.
+    public var conventions: RunConventions?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {

@@ -86,6 +86,8 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     /// Keep every model's embedding table fixed: the embedding-gradient dispatch is skipped and that part
     /// of the gradients is zero, so Adam (m = v = 0) leaves the table bitwise unchanged.
     public var frozenEmbedding = false { didSet { embeddingGradientsZeroed = false } }
+    /// `.zero`: embedding row 0 (the pad id) gets a zero gradient every step, as nn.Embedding(padding_idx=0).
+    public var padRow: PadRow = .trained
     private var embeddingGradientsZeroed = false
 
     /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
@@ -347,7 +349,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             if backward {
                 var ss: [Int32] = [], st: [UInt32] = [], ps: [UInt32] = []
                 for (k, b) in batches.enumerated() {
-                    segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen)
+                    segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen, skipping: padRow == .zero ? 0 : nil)
                     ss += segments[k].slot
                     st += segments[k].segStart
                     ps += segments[k].positions

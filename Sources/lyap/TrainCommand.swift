@@ -35,6 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var conventionOpts: ConventionOptions
     @Option(help: "Run the stability analysis every K epochs (and at the end); its columns go into metrics.csv.")
     var analyzeEvery: Int?
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
@@ -60,8 +61,9 @@ struct TrainCommand: ParsableCommand {
             var cfg = config
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
+            if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
-            let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
+            let fallback = resume ? config.backendKind : (cfg.precision == .float64 || cfg.loss != .logits ? "cpu" : "auto")
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
             let peaks = try compute.profilePeaks(choice)
@@ -70,15 +72,19 @@ struct TrainCommand: ParsableCommand {
             case .cpu:
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
-                case .float32: try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
-                case .float64: try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg, data, dir, initial, analysis: analysis)
+                case .float32:
+                    try execute(ConventionBackends.configure(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg), cfg, data, dir, initial, analysis: analysis)
+                case .float64:
+                    try execute(ConventionBackends.configure(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
+                try ConventionBackends.refuseOnVulkan(loss: cfg.loss)
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+                try ConventionBackends.configure(backend.ensemble, cfg)
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()
@@ -115,16 +121,20 @@ struct TrainCommand: ParsableCommand {
 
     private func baseConfig() throws -> RunConfig {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
-        return RunConfig(
+        var preset = initPreset
+        let conventions = try conventionOpts.conventions(initPreset: &preset)
+        var c = RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
             adam: optimizer.adam,
-            seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
+            seed: seed ?? 0, initPreset: preset ?? .keras, initScale: initScale ?? 1,
             initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
             backend: "cpu", precision: precision ?? .float32,
             threads: threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 16),
             data: .init(source: dataOpts.data, sha256: "", description: "", trainSize: dataOpts.trainSize,
                         testSize: dataOpts.testSize, labelNoise: dataOpts.labelNoise ?? 0, flippedTrainLabels: 0,
                         trainCount: 0, testCount: 0))
+        c.conventions = conventions
+        return c
     }
 
     /// --resume takes every setting from config.json; only --epochs may extend the run.
@@ -153,6 +163,7 @@ struct TrainCommand: ParsableCommand {
         if logSteps { given.append("--log-steps") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
+        given += conventionOpts.given
         if !given.isEmpty {
             throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change)")
         }
@@ -163,11 +174,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func initialParameters(_ c: RunConfig) throws -> ParameterStore<Double> {
+        let layout = ParameterLayout(c.model)
         guard let path = c.initFrom else {
-            return c.initPreset.initialize(ParameterLayout(c.model), seed: c.seed, scale: c.initScale)
+            var p = c.initPreset.initialize(layout, seed: c.seed, scale: c.initScale)
+            if c.padRow == .zero { for i in layout.embeddingRow(0) { p.values[i] = 0 } }  // as nn.Embedding(padding_idx=0)
+            return p
         }
         guard FileManager.default.fileExists(atPath: path) else { throw ConfigError("--init \(path): no such file") }
         var p = try ModelWeights.read(path: path, expected: c.model)
+        if c.padRow == .zero, layout.embeddingRow(0).contains(where: { p.values[$0] != 0 }) {
+            throw ConfigError("--init \(path): row 0 of embedding.weight is not zero, but --pad-row zero keeps the pad row at zero")
+        }
         if c.initScale != 1 { for i in p.values.indices { p.values[i] *= c.initScale } }
         return p
     }
