@@ -53,6 +53,7 @@ struct TrainCommand: ParsableCommand {
             if resume && force { throw ConfigError("--resume and --force exclude each other") }
             let config = try resume ? resumedConfig(dir) : newConfig()
             try config.validate()
+            if (compute.backend ?? (resume ? config.backendKind : nil)) == "vulkan" { try ConventionBackends.refuseOnVulkan(loss: config.loss) }
             if !resume { try dir.checkCanStartNew(force: force) }
             let data = try RunFiles.data(for: config)
             if resume, data.sourceSHA256 != config.data.sha256 {
