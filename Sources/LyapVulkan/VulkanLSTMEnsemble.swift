@@ -88,6 +88,8 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     public var frozenEmbedding = false { didSet { embeddingGradientsZeroed = false } }
     /// `.zero`: embedding row 0 (the pad id) gets a zero gradient every step, as nn.Embedding(padding_idx=0).
     public var padRow: PadRow = .trained
+    /// The loss trained and evaluated (`LossForm`); accuracy then counts sigmoid(z) > 0.5 as PyTorch does.
+    public var lossForm: LossForm = .logits
     private var embeddingGradientsZeroed = false
 
     /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
@@ -413,7 +415,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                                       work: work.forward)
             },
             StepPhase(section: "forward") { [self] in
-                try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
+                try sequence.dispatch(kernels.headLoss(for: lossForm), slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
                                       push: b, groups: kernels.groups(M * B), work: work.headLoss)
             },
         ]
@@ -491,7 +493,8 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 for b in 0..<B {
                     let zi = z[s][k * B + b], y = Double(batches[k].labels[b])
                     t.lossSum += Double(l[s][k * B + b])
-                    t.correct += ((zi > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+                    let positive = lossForm == .sigmoidBCE ? 1 / (1 + expf(-zi)) > 0.5 : zi > 0
+                    t.correct += ((positive ? 1.0 : 0.0) == y) ? 1 : 0
                     t.count += 1
                     zs.append(zi)
                 }

@@ -117,14 +117,14 @@ struct AuditCommand: ParsableCommand {
                     info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline, one after another")
                     let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
                                                     batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
-                    try ConventionBackends.configure(backend.ensemble, cfg)
+                    ConventionBackends.configure(backend.ensemble, cfg)
                     result = try setup.run(backend) { backend.gradientTransform = $0 }
                 } else {
                     info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline side by side in one ensemble")
                     let ensemble = try VulkanLSTMEnsemble(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
                                                           models: kinds.count + 1, batch: cfg.batch, seqLen: cfg.seqLen,
                                                           stepsPerSubmit: try compute.stepsPerSubmit)
-                    try ConventionBackends.configure(ensemble, cfg)
+                    ConventionBackends.configure(ensemble, cfg)
                     result = try setup.runTogether(ensemble)
                 }
             }

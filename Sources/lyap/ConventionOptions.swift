@@ -111,14 +111,8 @@ enum ConventionBackends {
         return b
     }
 
-    static func configure(_ e: VulkanLSTMEnsemble, _ c: RunConfig) throws {
-        try refuseOnVulkan(loss: c.loss)
+    static func configure(_ e: VulkanLSTMEnsemble, _ c: RunConfig) {
         e.padRow = c.padRow
-    }
-
-    static func refuseOnVulkan(loss: LossForm) throws {
-        if loss != .logits {
-            throw ConfigError("--loss \(loss.rawValue) runs on the CPU backend only (--backend cpu); the Vulkan kernels compute BCE with logits")
-        }
+        e.lossForm = c.loss
     }
 }

@@ -61,10 +61,10 @@ struct EvalCommand: ParsableCommand {
                 let t: LossTotals
                 switch (choice, precision) {
                 case (.vulkan(let ctx), _):
-                    try ConventionBackends.refuseOnVulkan(loss: loss)
                     let compiler = try BackendChoice.compiler()
                     let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, batch: batch, seqLen: o.seqLen,
                                               stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+                    b.ensemble.lossForm = loss
                     t = try evaluate(b, params, s, o.seqLen)
                     if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
                 case (.cpu, .float32):

@@ -53,7 +53,6 @@ struct TrainCommand: ParsableCommand {
             if resume && force { throw ConfigError("--resume and --force exclude each other") }
             let config = try resume ? resumedConfig(dir) : newConfig()
             try config.validate()
-            if (compute.backend ?? (resume ? config.backendKind : nil)) == "vulkan" { try ConventionBackends.refuseOnVulkan(loss: config.loss) }
             if !resume { try dir.checkCanStartNew(force: force) }
             let data = try RunFiles.data(for: config)
             if resume, data.sourceSHA256 != config.data.sha256 {
@@ -64,7 +63,7 @@ struct TrainCommand: ParsableCommand {
                                                 labelNoise: config.data.labelNoise)
             if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
-            let fallback = resume ? config.backendKind : (cfg.precision == .float64 || cfg.loss != .logits ? "cpu" : "auto")
+            let fallback = resume ? config.backendKind : (cfg.precision == .float64 ? "cpu" : "auto")
             let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
             cfg.backend = choice.recordName
             let peaks = try compute.profilePeaks(choice)
@@ -80,12 +79,11 @@ struct TrainCommand: ParsableCommand {
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
-                try ConventionBackends.refuseOnVulkan(loss: cfg.loss)
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend); \(resume ? "resuming" : "writing") \(out)")
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
-                try ConventionBackends.configure(backend.ensemble, cfg)
+                ConventionBackends.configure(backend.ensemble, cfg)
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()

@@ -76,7 +76,6 @@ struct CLIReproductionTests {
         (["--protocol", "keras"], "--protocol keras: the known protocol is reproduction"),
         (["--protocol", "reproduction", "--padding", "pre"], "--padding pre contradicts --protocol reproduction"),
         (["--split", "pooled:2"], "--split pooled:2: the training fraction"),
-        (["--loss", "sigmoid-bce", "--backend", "vulkan"], "--loss sigmoid-bce runs on the CPU backend only"),
         (["--tokenizer", "reproduction"], "--tokenizer reproduction needs review text"),
     ])
     func badCombinationsAreOneLine(_ extra: [String], _ phrase: String) throws {
