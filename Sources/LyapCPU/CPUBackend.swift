@@ -17,6 +17,14 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     /// Applied to the mean-loss gradient of each `trainStep` between backward and the Adam update
     /// (`lyap audit`'s learning-signal perturbations); nil leaves the gradient alone.
     public var gradientTransform: ((inout [T]) -> Void)?
+    /// `.zero`: embedding row 0 gets a zero gradient every step (nn.Embedding's padding_idx=0), so a row
+    /// that starts at zero stays exactly zero under Adam.
+    public var padRow: PadRow = .trained
+    /// The loss trained and evaluated (`LossForm`); a property of the model so eval and train agree.
+    public var loss: LossForm {
+        get { model.loss }
+        set { model.loss = newValue }
+    }
 
     public init(shape: ModelShape, threads: Int, wideFrom: Int = CPUModel<T>.defaultWideFrom, biases: BiasLayout = .one) {
         self.shape = shape
@@ -58,6 +66,7 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
                                   sliceSquares: squares ? sq.baseAddress : nil)
         }
         gradientTransform?(&gradient)
+        if padRow == .zero { for i in model.layout.embeddingRow(0) { gradient[i] = 0 } }
         step += 1
         let step = self.step, n = gradient.count, parts = model.threads, emb = model.layout.embedding.range
         params.values.withUnsafeMutableBufferPointer { p in

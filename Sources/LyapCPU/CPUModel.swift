@@ -15,6 +15,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// Smallest H that runs wide (tests lower it to exercise the wide path on small models).
     public let wideFrom: Int
     public static var defaultWideFrom: Int { 128 }
+    /// The loss every pass computes and differentiates (`LossForm`).
+    public var loss: LossForm = .logits
     private(set) var workspaces: [ChunkWorkspace<T>] = []
     private lazy var team = ThreadTeam(size: threads)
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
@@ -92,7 +94,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// Runs the forward (and backward) pass of every slice on its own thread.
     private func forEachSlice(_ parts: [Range<Int>], _ params: ParameterStore<T>, _ batch: Batch, backward: Bool) {
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
-        let ws = workspaces, lay = layout, total = batch.count
+        let ws = workspaces, lay = layout, total = batch.count, lossForm = loss
         let spread = isWide ? Spread(team: team) : .inline
         let H = lay.shape.hidden, G = 4 * H
         let transposed = RecurrentProducts.runs(T.self, columns: G)
@@ -116,10 +118,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                         let (pp, tp, lp, wtp, gbp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
                                         first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp,
-                                        gateBias: gbp)
+                                        gateBias: gbp, loss: lossForm)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
-                                             count: parts[k].count, batchSize: total, ws: ws[k], spread: spread)
+                                             count: parts[k].count, batchSize: total, ws: ws[k], spread: spread, loss: lossForm)
                         }
                     }
                    }

@@ -14,6 +14,9 @@ public protocol CPUScalar: BinaryFloatingPoint & Sendable {
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     static func exponential(_ x: Self) -> Self
     static func hyperbolicTangent(_ x: Self) -> Self
+    /// libm's log and log1p in this precision (the sigmoid + BCELoss form).
+    static func logarithm(_ x: Self) -> Self
+    static func logOnePlus(_ x: Self) -> Self
     static var precisionName: String { get }
 }
 
@@ -43,6 +46,8 @@ extension Float: CPUScalar {
         let t = (1 - e) / (1 + e)
         return x < 0 ? -t : t
     }
+    @inline(__always) public static func logarithm(_ x: Float) -> Float { logf(x) }
+    @inline(__always) public static func logOnePlus(_ x: Float) -> Float { log1pf(x) }
     public static var precisionName: String { "float32" }
 }
 
@@ -58,6 +63,8 @@ extension Double: CPUScalar {
     }
     @inline(__always) public static func exponential(_ x: Double) -> Double { exp(x) }
     @inline(__always) public static func hyperbolicTangent(_ x: Double) -> Double { tanh(x) }
+    @inline(__always) public static func logarithm(_ x: Double) -> Double { log(x) }
+    @inline(__always) public static func logOnePlus(_ x: Double) -> Double { log1p(x) }
     public static var precisionName: String { "float64" }
 }
 

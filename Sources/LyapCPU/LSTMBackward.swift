@@ -10,7 +10,7 @@ enum LSTMBackward {
     static func run<T: CPUScalar>(
         params p: UnsafePointer<T>, layout: ParameterLayout,
         labels: UnsafePointer<UInt8>, first: Int, count nb: Int, batchSize: Int,
-        ws: ChunkWorkspace<T>, spread: Spread = .inline
+        ws: ChunkWorkspace<T>, spread: Spread = .inline, loss: LossForm = .logits
     ) {
         let L = ws.seqLen, E = layout.shape.embed, H = layout.shape.hidden, G = 4 * H
         let wx = UnsafeSendable(p + layout.wx.offset), wh = UnsafeSendable(p + layout.wh.offset)
@@ -19,7 +19,12 @@ enum LSTMBackward {
         var gBd: T = 0
         for j in 0..<H { ws.gWd[j] = 0 }
         for b in 0..<nb {
-            let dz = T((sigmoidDouble(ws.logits[b]) - Double(labels[first + b])) * invB)
+            let dz: T
+            switch loss {
+            case .logits: dz = T((sigmoidDouble(ws.logits[b]) - Double(labels[first + b])) * invB)
+            case .sigmoidBCE:  // logits[b] is the T logit widened, so T(...) gives it back exactly
+                dz = SigmoidBCE.gradient(p: SigmoidBCE.probability(T(ws.logits[b])), label: T(labels[first + b]), batch: batchSize)
+            }
             let hl = ws.h + ((L - 1) * nb + b) * H
             for j in 0..<H {
                 ws.gWd[j] += dz * hl[j]

@@ -11,7 +11,8 @@ enum LSTMForward {
         params p: UnsafePointer<T>, layout: ParameterLayout,
         tokens: UnsafePointer<Int32>, labels: UnsafePointer<UInt8>,
         first: Int, count nb: Int, ws: ChunkWorkspace<T>, spread: Spread = .inline, whT: UnsafePointer<T>? = nil,
-        gateBias: UnsafePointer<T>? = nil
+        gateBias: UnsafePointer<T>? = nil,
+        loss: LossForm = .logits
     ) {
         // With two biases the caller forms their sum once per pass (`gateBias`).
         precondition(layout.biasHH == nil || gateBias != nil, "two gate biases need their sum")
@@ -55,8 +56,15 @@ enum LSTMForward {
             for j in 0..<H { z += wd[j] * hl[j] }
             let zd = Double(z), y = Double(labels[first + b])
             ws.logits[b] = zd
-            totals.lossSum += binaryCrossEntropy(logit: zd, label: y)
-            totals.correct += ((zd > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+            switch loss {
+            case .logits:
+                totals.lossSum += binaryCrossEntropy(logit: zd, label: y)
+                totals.correct += ((zd > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+            case .sigmoidBCE:
+                let prob = SigmoidBCE.probability(z)
+                totals.lossSum += Double(SigmoidBCE.loss(p: prob, label: T(y)))
+                totals.correct += ((prob > 0.5 ? 1.0 : 0.0) == y) ? 1 : 0  // the reproduction's `output > 0.5`
+            }
             totals.count += 1
         }
         ws.totals = totals

@@ -3,6 +3,11 @@
 public enum InitPreset: String, Sendable, Codable, CaseIterable {
     case keras
     case torch
+    /// The public PyTorch reproduction's `SentimentLSTM._init_weights`: embedding U(-0.1, 0.1) with the
+    /// pad row 0 set to zero, weight_ih Xavier-uniform over the whole [4H][E] matrix, weight_hh orthogonal
+    /// over the whole [4H][H] matrix (orthonormal columns), both LSTM biases zero, fc.weight
+    /// Xavier-uniform, fc.bias zero.
+    case reproduction
 
     /// Fills a fresh parameter vector. Draws come from one stream in the fixed order
     /// embedding, Wx, Wh, bias, wd, bd; `scale` multiplies every tensor (small-init studies).
@@ -23,6 +28,15 @@ public enum InitPreset: String, Sendable, Codable, CaseIterable {
             let q = Orthogonal.columns(rows: s.gateRows, cols: s.hidden, rng: &rng)
             for i in 0..<q.count { p.values[layout.wh.offset + i] = q[i] }
             for j in 0..<s.hidden { p.values[layout.bias.offset + s.hidden + j] = 1 }  // forget block
+            let gd = (6.0 / Double(s.hidden + 1)).squareRoot()
+            fill(layout.wd) { $0.uniform(-gd, gd) }
+        case .reproduction:
+            fill(layout.embedding) { $0.uniform(-0.1, 0.1) }
+            for i in layout.embeddingRow(0) { p.values[i] = 0 }
+            let gx = (6.0 / Double(s.embed + s.gateRows)).squareRoot()
+            fill(layout.wx) { $0.uniform(-gx, gx) }
+            let q = Orthogonal.columns(rows: s.gateRows, cols: s.hidden, rng: &rng)
+            for i in 0..<q.count { p.values[layout.wh.offset + i] = q[i] }
             let gd = (6.0 / Double(s.hidden + 1)).squareRoot()
             fill(layout.wd) { $0.uniform(-gd, gd) }
         case .torch:

@@ -1,4 +1,4 @@
-/// A minibatch: `count` sequences of `seqLen` token ids (row-major, pre-padded) and 0/1 labels.
+/// A minibatch: `count` sequences of `seqLen` token ids (row-major, padded) and 0/1 labels.
 public struct Batch: Sendable {
     public var tokens: [Int32]
     public var labels: [UInt8]

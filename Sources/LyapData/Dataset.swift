@@ -1,29 +1,33 @@
+import LyapCore
+
 /// One split, ready for batching: every review is a row of exactly `seqLen` token ids.
 public struct SequenceSet: Sendable, Equatable {
     public let seqLen: Int
-    /// `count * seqLen` ids, row-major. Each row is pre-padded with 0 and pre-truncated: it holds the
-    /// review's LAST `seqLen` ids, right-aligned (Keras `pad_sequences` defaults).
+    /// `count * seqLen` ids, row-major. With `.pre` padding (the default) each row is pre-padded with 0
+    /// and pre-truncated: it holds the review's LAST `seqLen` ids, right-aligned (Keras `pad_sequences`
+    /// defaults); with `.post` it holds the FIRST `seqLen` ids, left-aligned, zeros after.
     public var tokens: [Int32]
     /// 0 = negative, 1 = positive.
     public var labels: [UInt8]
+    /// How the rows were cut and padded (`Padding`).
+    public var padding: Padding
     public var count: Int { labels.count }
 
-    public init(seqLen: Int, tokens: [Int32], labels: [UInt8]) {
+    public init(seqLen: Int, tokens: [Int32], labels: [UInt8], padding: Padding = .pre) {
         precondition(seqLen > 0 && tokens.count == labels.count * seqLen, "tokens must be count*seqLen")
         self.seqLen = seqLen
         self.tokens = tokens
         self.labels = labels
+        self.padding = padding
     }
 
     /// Pads / truncates variable-length reviews to `seqLen` ids each.
-    init(reviews: [TokenizedReview], seqLen: Int) {
+    init(reviews: [TokenizedReview], seqLen: Int, padding: Padding = .pre) {
         var tokens = [Int32](repeating: 0, count: reviews.count * seqLen)
         for (row, review) in reviews.enumerated() {
-            let kept = review.ids.suffix(seqLen)
-            let start = row * seqLen + (seqLen - kept.count)
-            tokens.replaceSubrange(start..<start + kept.count, with: kept)
+            padding.place(review.ids, length: seqLen, into: &tokens[row * seqLen..<(row + 1) * seqLen])
         }
-        self.init(seqLen: seqLen, tokens: tokens, labels: reviews.map(\.label))
+        self.init(seqLen: seqLen, tokens: tokens, labels: reviews.map(\.label), padding: padding)
     }
 
     public func row(_ i: Int) -> ArraySlice<Int32> { tokens[i * seqLen..<(i + 1) * seqLen] }
@@ -53,6 +57,10 @@ public struct Dataset: Sendable, Equatable {
     /// Indices of `train` in the source file's line order (a .jsonl file); nil for sources without one.
     /// `train` itself stays in canonical order (negatives, then positives).
     public var trainFileOrder: [Int]?
+    /// The conventions the data was made with (today's by default).
+    public var conventions = DataConventions()
+    /// SHA-256 of the `--split FILE`, when the split came from one.
+    public var splitSHA256: String?
 
     public init(
         train: SequenceSet, test: SequenceSet, vocabSize: Int, source: String, sourceSHA256: String,
@@ -72,6 +80,11 @@ public struct Dataset: Sendable, Equatable {
         let name = source == "embedded" ? "embedded IMDb subset" : source
         var line = "\(name): \(train.count) train / \(test.count) test, V=\(vocabSize), L=\(train.seqLen)"
         if flippedTrainLabels > 0 { line += ", \(flippedTrainLabels) train labels flipped" }
+        let c = conventions
+        if c.split != .official { line += ", split \(c.split)" }
+        if c.tokenizer != .keras { line += ", \(c.tokenizer.rawValue) tokenizer" }
+        if c.vocabularyFrom != .train { line += ", vocabulary from both parts" }
+        if c.padding != .pre { line += ", \(c.padding.rawValue)-padding" }
         return line
     }
 }
@@ -91,6 +104,8 @@ public struct DataOptions: Sendable, Equatable {
     public var labelNoise = 0.0
     /// Seeds label noise only; subsets use a fixed seed so that every run sees the same reviews.
     public var seed: UInt64 = 0
+    /// Tokenizer, padding, split and vocabulary scope (today's by default).
+    public var conventions = DataConventions()
     public init() {}
 }
 

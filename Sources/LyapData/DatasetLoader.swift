@@ -10,12 +10,15 @@ public enum DatasetLoader {
         let kept = try Subset.balancedIndices(reviews.train, size: options.trainSize, split: .train, flag: "--train-size")
         let train = kept.map { reviews.train[$0] }
         let test = try Subset.balanced(reviews.test, size: options.testSize, split: .test, flag: "--test-size")
-        var trainSet = SequenceSet(reviews: train, seqLen: options.seqLen)
+        let padding = options.conventions.padding
+        var trainSet = SequenceSet(reviews: train, seqLen: options.seqLen, padding: padding)
         let flipped = LabelNoise.apply(to: &trainSet.labels, probability: options.labelNoise, seed: options.seed)
-        let dataset = Dataset(
-            train: trainSet, test: SequenceSet(reviews: test, seqLen: options.seqLen), vocabSize: options.vocabSize,
-            source: reviews.sourceName, sourceSHA256: reviews.sha256, flippedTrainLabels: flipped,
+        var dataset = Dataset(
+            train: trainSet, test: SequenceSet(reviews: test, seqLen: options.seqLen, padding: padding),
+            vocabSize: options.vocabSize, source: reviews.sourceName, sourceSHA256: reviews.sha256, flippedTrainLabels: flipped,
             trainFileOrder: reviews.trainLines.map { lines in kept.indices.sorted { lines[kept[$0]] < lines[kept[$1]] } })
+        dataset.conventions = options.conventions
+        dataset.splitSHA256 = reviews.splitSHA256
         progress?(dataset.description)
         return dataset
     }
@@ -42,27 +45,34 @@ public enum DatasetLoader {
         var sha256: String
         /// JSONL: each canonical training review's rank in line order; nil where the source has no line order.
         var trainLines: [Int]? = nil
+        var splitSHA256: String?
     }
 
     static func readReviews(
         _ source: DataSource, options: DataOptions, progress: (@Sendable (String) -> Void)?
     ) throws(DataError) -> Reviews {
-        guard case .path(let path) = source else { return try readEmbedded(options) }
+        guard case .path(let path) = source else {
+            try refuseConventions(options.conventions, source: "the embedded data")
+            return try readEmbedded(options)
+        }
         switch FileBytes.kind(path) {
         case .missing:
             throw DataError("\(path): no such file or folder")
         case .directory:
             progress?("reading the folder \(path)")
             var collector = ReviewCollector()
+            collector.tokenizer = options.conventions.tokenizer
             let sha = try FolderReader.read(path, into: &collector, progress: progress)
             return try finish(&collector, path: path, sha: sha, options: options)
         case .file where path.hasSuffix(".jsonl"):
             progress?("reading \(path)")
+            try refuseConventions(options.conventions, source: "a .jsonl file", postPaddingWorks: true)
             let (train, test, lines, sha) = try JSONLReader.read(path, vocabSize: options.vocabSize)
             return Reviews(train: train, test: test, vocabulary: nil, sourceName: path, sha256: sha, trainLines: lines)
         case .file where FileBytes.prefix(path, 2) == [0x1F, 0x8B]:
             progress?("reading the archive \(path)")
             var collector = ReviewCollector()
+            collector.tokenizer = options.conventions.tokenizer
             let sha = try ArchiveReader.read(path, into: &collector, progress: progress)
             return try finish(&collector, path: path, sha: sha, options: options)
         case .file:
@@ -74,8 +84,31 @@ public enum DatasetLoader {
         _ collector: inout ReviewCollector, path: String, sha: String, options: DataOptions
     ) throws(DataError) -> Reviews {
         try collector.requireEveryClass(in: path)
+        guard options.conventions.isTodaysAssembly else {
+            let r = try ConventionAssembly.assemble(collector, conventions: options.conventions, vocabSize: options.vocabSize, source: path)
+            return Reviews(train: r.train, test: r.test, vocabulary: nil, sourceName: path, sha256: sha, splitSHA256: r.splitSHA256)
+        }
         let (train, test, vocabulary) = collector.finish(vocabSize: options.vocabSize)
         return Reviews(train: train, test: test, vocabulary: vocabulary, sourceName: path, sha256: sha)
+    }
+
+    /// Pre-tokenized sources carry their own ids and split: only today's conventions (and, for JSONL,
+    /// post-padding) apply to them.
+    private static func refuseConventions(
+        _ c: DataConventions, source: String, postPaddingWorks: Bool = false
+    ) throws(DataError) {
+        if c.tokenizer != .keras {
+            throw DataError("--tokenizer \(c.tokenizer.rawValue) needs review text (an IMDb archive or folder); \(source) is pre-tokenized")
+        }
+        if c.split != .official {
+            throw DataError("--split \(c.split) needs an IMDb archive or folder; \(source) brings its own split")
+        }
+        if c.vocabularyFrom != .train {
+            throw DataError("--vocab-from \(c.vocabularyFrom.rawValue) needs an IMDb archive or folder; \(source) brings its own ids")
+        }
+        if c.padding == .post && !postPaddingWorks {
+            throw DataError("--padding post keeps each review's first L ids, but \(source) stores only the last 500 (use --data with the archive)")
+        }
     }
 
     /// The shipped subset; a smaller vocabulary maps ids >= vocabSize to 2 (exact: ids are ranks).

@@ -3,7 +3,7 @@
 /// at the end ranks the vocabulary and orders each split canonically: negatives then positives, each
 /// sorted by file name (UTF-8 bytes).
 struct ReviewCollector {
-    private struct Pending {
+    struct Pending {
         var path: ReviewPath
         var localIDs: [Int32]
     }
@@ -12,6 +12,8 @@ struct ReviewCollector {
     private var pending: [Pending] = []
     private var words = WordList()  // reused between reviews
     private var seen = Set<String>()
+    /// How text becomes words (`TokenizerKind`).
+    var tokenizer: TokenizerKind = .keras
 
     var reviewCount: Int { pending.count }
     /// Reviews per class folder, in `ReviewPath.classFolders` order.
@@ -31,13 +33,19 @@ struct ReviewCollector {
         let key = "\(path.split.name)/\(path.label)/\(path.name)"
         guard seen.insert(key).inserted else { throw DataError("\(displayPath): duplicate review file") }
         let isTraining = path.split == .train
-        WordScanner.scan(text, into: &words)
+        switch tokenizer {
+        case .keras: WordScanner.scan(text, into: &words)
+        case .reproduction: ReproductionScanner.scan(text, into: &words)
+        }
         var ids: [Int32] = []
         ids.reserveCapacity(words.count)
         table.intern(words, countAsTraining: isTraining, into: &ids)
         pending.append(Pending(path: path, localIDs: ids))
         classCounts[path.split.rawValue * 2 + Int(path.label)] += 1
     }
+
+    /// The word table and every review read, in reading order (for `ConventionAssembly`).
+    var collected: (table: WordTable, reviews: [Pending]) { (table, pending) }
 
     /// Reviews of one split in canonical order, as `[1] + ids` with a `vocabSize` vocabulary.
     mutating func finish(vocabSize: Int) -> (train: [TokenizedReview], test: [TokenizedReview], vocabulary: Vocabulary) {

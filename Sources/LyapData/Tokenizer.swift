@@ -15,7 +15,7 @@ public enum Tokenizer {
         var text = text
         var words = WordList()
         text.withUTF8 { WordScanner.scan($0, into: &words) }
-        return (0..<words.count).map { String(decoding: words.bytes[words.range(of: $0)], as: UTF8.self) }
+        return words.strings
     }
 }
 
@@ -27,6 +27,8 @@ struct WordList {
     var count: Int { ends.count }
 
     func range(of k: Int) -> Range<Int> { (k == 0 ? 0 : ends[k - 1])..<ends[k] }
+
+    var strings: [String] { (0..<count).map { String(decoding: bytes[range(of: $0)], as: UTF8.self) } }
 
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

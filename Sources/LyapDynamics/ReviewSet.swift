@@ -1,7 +1,7 @@
 import LyapCore
 
 /// The fixed reviews an analysis drives the cell with: `count` rows of exactly `drive` token ids,
-/// pre-padded with id 0 like training data. The same set (and the same seed) is used for every
+/// padded with id 0 like the training data (pre- or post-padding). The same set (and the same seed) is used for every
 /// checkpoint, so curves over epochs carry no sampling noise (methods.md §8, pitfall 3).
 public struct ReviewSet: Sendable, Equatable {
     public let drive: Int
@@ -28,11 +28,14 @@ public struct ReviewSet: Sendable, Equatable {
     public static let autonomous = ReviewSet(drive: 0, tokens: [], indices: [nil], labels: [nil])
 
     /// `count` reviews of `split` chosen by a seeded permutation (stream "lyap-analyze/reviews"), in
-    /// ascending split order. Rows are re-padded to `drive`: a row longer than the drive keeps its last
-    /// `drive` ids (pre-truncation), a shorter one gets id 0 in front (a review that was truncated to the
-    /// split's length stays truncated; load the data with L = drive to avoid that).
+    /// ascending split order. Rows are re-padded to `drive` the way the split was padded: with `.pre`, a
+    /// row longer than the drive keeps its last `drive` ids (pre-truncation) and a shorter one gets id 0
+    /// in front; with `.post`, a longer row keeps its first `drive` positions and a shorter one gets id 0
+    /// after (the reproduction's drive: the review's first tokens, then its pads). A review that was
+    /// truncated to the split's length stays truncated; load the data with L = drive to avoid that.
     public static func select(
-        from ids: [Int32], labels: [UInt8], seqLen: Int, count: Int, drive: Int, seed: UInt64
+        from ids: [Int32], labels: [UInt8], seqLen: Int, count: Int, drive: Int, seed: UInt64,
+        padding: Padding = .pre
     ) throws(ConfigError) -> ReviewSet {
         let n = labels.count
         precondition(seqLen >= 1 && ids.count == n * seqLen, "ids must be count*seqLen")
@@ -43,10 +46,7 @@ public struct ReviewSet: Sendable, Equatable {
         let chosen = rng.permutation(n).prefix(count).sorted()
         var tokens = [Int32](repeating: 0, count: count * drive)
         for (row, r) in chosen.enumerated() {
-            let src = ids[(r * seqLen)..<((r + 1) * seqLen)]
-            let kept = src.suffix(drive)
-            let start = row * drive + (drive - kept.count)
-            tokens.replaceSubrange(start..<(start + kept.count), with: kept)
+            padding.place(ids[(r * seqLen)..<((r + 1) * seqLen)], length: drive, into: &tokens[(row * drive)..<((row + 1) * drive)])
         }
         return ReviewSet(drive: drive, tokens: tokens, indices: chosen.map { $0 }, labels: chosen.map { labels[$0] })
     }

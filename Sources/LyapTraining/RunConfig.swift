@@ -34,6 +34,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var adamForm: AdamForm?
     /// The order each epoch trains in (see `DataOrder`); nil in runs written before it was recorded.
     public var order: DataOrder?
+    /// Tokenizer, padding, split, vocabulary scope, pad row and loss (`RunConventions`); nil = today's.
+    public var conventions: RunConventions?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {

@@ -14,6 +14,9 @@ final class LSTMKernels: @unchecked Sendable {
     /// whether the persistent ones hold rows of Wh in registers: what the pipelines were built with.
     let config: KernelConfig.Resolved
     var flatSize: Int { config.flatWorkgroup }
+    /// head_loss built with SIGMOID_BCE (`LossForm.sigmoidBCE`), compiled the first time a step asks for it.
+    private var headLossSigmoidBCE: ComputePipeline?
+    private let makeSigmoidBCE: () throws -> ComputePipeline
 
     init(_ ctx: VulkanContext, compiler: ShaderCompiler, hidden H: Int, config: KernelConfig.Resolved) throws {
         self.config = config
@@ -40,6 +43,20 @@ final class LSTMKernels: @unchecked Sendable {
         inputDelta = try make("input_delta", 3, flat)
         gradEmbedding = try make("grad_embedding", 6, flat)
         adam = try make("adam", 6, flat)
+        makeSigmoidBCE = {
+            let spirv = try compiler.compile("head_loss.comp", defines: ["SIGMOID_BCE": "1"])
+            return try ComputePipeline(ctx, name: "head_loss.H\(H).wg\(flat).sigmoid-bce", spirv: spirv, bindings: 6,
+                                       pushConstantBytes: push, specialization: [UInt32(flat)])
+        }
+    }
+
+    /// The head-and-loss kernel of `loss`.
+    func headLoss(for loss: LossForm) throws -> ComputePipeline {
+        guard loss == .sigmoidBCE else { return headLoss }
+        if let p = headLossSigmoidBCE { return p }
+        let p = try makeSigmoidBCE()
+        headLossSigmoidBCE = p
+        return p
     }
 
     /// Invocations of a persistent (per-sequence) workgroup: one per gate row up to 256.

@@ -14,8 +14,9 @@ struct TokenSegments {
         positions = [UInt32](repeating: 0, count: capacity)
     }
 
-    /// tokens: [b][t] row-major (B sequences of L ids).
-    mutating func build(tokens: ArraySlice<Int32>, batch B: Int, seqLen L: Int) {
+    /// tokens: [b][t] row-major (B sequences of L ids). Positions of `skipping` (the pad id under
+    /// `PadRow.zero`) join no segment, so that id's gradient row is written as 0.
+    mutating func build(tokens: ArraySlice<Int32>, batch B: Int, seqLen L: Int, skipping: Int32? = nil) {
         for v in used { slot[Int(v)] = -1 }
         used.removeAll(keepingCapacity: true)
         var counts: [UInt32] = []
@@ -23,6 +24,7 @@ struct TokenSegments {
         for t in 0..<L {
             for b in 0..<B {
                 let id = tokens[base + b * L + t]
+                if id == skipping { continue }
                 var s = slot[Int(id)]
                 if s < 0 {
                     s = Int32(used.count)
@@ -42,7 +44,9 @@ struct TokenSegments {
         var cursor = Array(segStart[0..<counts.count])
         for t in 0..<L {
             for b in 0..<B {
-                let s = Int(slot[Int(tokens[base + b * L + t])])
+                let id = tokens[base + b * L + t]
+                if id == skipping { continue }
+                let s = Int(slot[Int(id)])
                 positions[Int(cursor[s])] = UInt32(t * B + b)
                 cursor[s] += 1
             }

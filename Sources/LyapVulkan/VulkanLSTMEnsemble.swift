@@ -90,6 +90,10 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
     /// Keep every model's embedding table fixed: the embedding-gradient dispatch is skipped and that part
     /// of the gradients is zero, so Adam (m = v = 0) leaves the table bitwise unchanged.
     public var frozenEmbedding = false { didSet { embeddingGradientsZeroed = false } }
+    /// `.zero`: embedding row 0 (the pad id) gets a zero gradient every step, as nn.Embedding(padding_idx=0).
+    public var padRow: PadRow = .trained
+    /// The loss trained and evaluated (`LossForm`); accuracy then counts sigmoid(z) > 0.5 as PyTorch does.
+    public var lossForm: LossForm = .logits
     private var embeddingGradientsZeroed = false
 
     /// `kernelConfig`: the kernels' workgroup sizes and ROWREG choice (the default is the automatic one);
@@ -364,7 +368,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
             if backward {
                 var ss: [Int32] = [], st: [UInt32] = [], ps: [UInt32] = []
                 for (k, b) in batches.enumerated() {
-                    segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen)
+                    segments[k].build(tokens: b.tokens[...], batch: B, seqLen: seqLen, skipping: padRow == .zero ? 0 : nil)
                     ss += segments[k].slot
                     st += segments[k].segStart
                     ps += segments[k].positions
@@ -429,7 +433,7 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                                       work: work.forward)
             },
             StepPhase(section: "forward") { [self] in
-                try sequence.dispatch(kernels.headLoss, slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
+                try sequence.dispatch(kernels.headLoss(for: lossForm), slices: [params.whole, hidden.whole, labels.slot(s), logits.slot(s), loss.slot(s), dz.whole],
                                       push: b, groups: kernels.groups(M * B), work: work.headLoss)
             },
         ]
@@ -510,7 +514,8 @@ public final class VulkanLSTMEnsemble: @unchecked Sendable {
                 for b in 0..<B {
                     let zi = z[s][k * B + b], y = Double(batches[k].labels[b])
                     t.lossSum += Double(l[s][k * B + b])
-                    t.correct += ((zi > 0 ? 1.0 : 0.0) == y) ? 1 : 0
+                    let positive = lossForm == .sigmoidBCE ? 1 / (1 + expf(-zi)) > 0.5 : zi > 0
+                    t.correct += ((positive ? 1.0 : 0.0) == y) ? 1 : 0
                     t.count += 1
                     zs.append(zi)
                 }

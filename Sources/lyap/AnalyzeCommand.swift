@@ -211,9 +211,10 @@ struct AnalyzeCommand: ParsableCommand {
         o.vocabSize = source.hasSuffix(".jsonl") ? Int(Int32.max) : shape.vocab
         o.seqLen = drive
         o.testSize = testSize ?? (data == nil ? run?.data.testSize : nil)
+        o.conventions = try run?.dataConventions() ?? LyapData.DataConventions()
         let ds = try DatasetLoader.load(source == "embedded" ? .embedded : .path(source), options: o)
         let set = try ReviewSet.select(from: ds.test.tokens, labels: ds.test.labels, seqLen: ds.test.seqLen, count: reviews,
-                                       drive: drive, seed: seed)
+                                       drive: drive, seed: seed, padding: ds.test.padding)
         try set.validate(vocab: shape.vocab)
         return set
     }

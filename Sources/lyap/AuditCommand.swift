@@ -116,10 +116,10 @@ struct AuditCommand: ParsableCommand {
                 info("audit of \(from) at epoch \(at): \(kinds.count) perturbed twin(s) + baseline, \(epochs) epochs each, on cpu")
                 switch cfg.precision {
                 case .float32:
-                    let b = CPUBackend<Float>(shape: cfg.model, threads: cfg.threads)
+                    let b = ConventionBackends.configure(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg)
                     result = try setup.run(b) { b.gradientTransform = $0 }
                 case .float64:
-                    let b = CPUBackend<Double>(shape: cfg.model, threads: cfg.threads)
+                    let b = ConventionBackends.configure(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg)
                     result = try setup.run(b) { b.gradientTransform = $0 }
                 }
             case .vulkan(let ctx):
@@ -128,12 +128,14 @@ struct AuditCommand: ParsableCommand {
                     info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline, one after another")
                     let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
                                                     batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
+                    ConventionBackends.configure(backend.ensemble, cfg)
                     result = try setup.run(backend) { backend.gradientTransform = $0 }
                 } else {
                     info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline side by side in one ensemble")
                     let ensemble = try VulkanLSTMEnsemble(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
                                                           models: kinds.count + 1, batch: cfg.batch, seqLen: cfg.seqLen,
                                                           stepsPerSubmit: try compute.stepsPerSubmit)
+                    ConventionBackends.configure(ensemble, cfg)
                     result = try setup.runTogether(ensemble)
                 }
             }

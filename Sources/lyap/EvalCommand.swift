@@ -51,6 +51,8 @@ struct EvalCommand: ParsableCommand {
             let sourceName = data ?? run?.data.source ?? "embedded"
             o.trainSize = trainSize ?? (data == nil ? run?.data.trainSize : nil)
             o.testSize = testSize ?? (data == nil ? run?.data.testSize : nil)
+            o.conventions = try run?.dataConventions() ?? LyapData.DataConventions()
+            let loss = run?.loss ?? .logits
             let ds = try DatasetLoader.load(sourceName == "embedded" ? .embedded : .path(sourceName), options: o)
             info("\(ds.description); model \(shape) from \(checkpoint)")
             let splits: [(String, SequenceSet)] = split == "both" ? [("train", ds.train), ("test", ds.test)]
@@ -66,10 +68,17 @@ struct EvalCommand: ParsableCommand {
                     let compiler = try BackendChoice.compiler()
                     let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, biases: biases, batch: batch, seqLen: o.seqLen,
                                               stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+                    b.ensemble.lossForm = loss
                     t = try evaluate(b, params, s, o.seqLen)
                     if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
-                case (.cpu, .float32): t = try evaluate(CPUBackend<Float>(shape: shape, threads: CPUInfo.cores, biases: biases), params, s, o.seqLen)
-                case (.cpu, .float64): t = try evaluate(CPUBackend<Double>(shape: shape, threads: CPUInfo.cores, biases: biases), params, s, o.seqLen)
+                case (.cpu, .float32):
+                    let b = CPUBackend<Float>(shape: shape, threads: CPUInfo.cores, biases: biases)
+                    b.loss = loss
+                    t = try evaluate(b, params, s, o.seqLen)
+                case (.cpu, .float64):
+                    let b = CPUBackend<Double>(shape: shape, threads: CPUInfo.cores, biases: biases)
+                    b.loss = loss
+                    t = try evaluate(b, params, s, o.seqLen)
                 }
                 say(String(format: "%@: loss %.6f  accuracy %.4f  (%d reviews)", name, t.meanLoss, t.accuracy, t.count))
             }

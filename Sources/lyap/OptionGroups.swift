@@ -52,7 +52,7 @@ struct OptimizerOptions: ParsableArguments {
 }
 
 /// Which framework's training conventions the run follows (`lyap train` only; README "Framework conventions").
-struct ConventionOptions: ParsableArguments {
+struct FrameworkOptions: ParsableArguments {
     @Option(name: .customLong("lstm-biases"),
             help: "Gate biases trained: one (Keras' LSTM; default) or two (nn.LSTM's bias_ih and bias_hh, each with its own Adam moments).")
     var lstmBiases: BiasLayout?

@@ -33,7 +33,12 @@ enum RunFiles {
         o.testSize = c.data.testSize
         o.labelNoise = c.data.labelNoise
         o.seed = c.seed
+        o.conventions = try c.dataConventions()
         let source: DataSource = c.data.source == "embedded" ? .embedded : .path(c.data.source)
-        return try DatasetLoader.load(source, options: o, progress: { info("\($0)") })
+        let data = try DatasetLoader.load(source, options: o, progress: { info("\($0)") })
+        if let want = c.conventions?.splitSHA256, data.splitSHA256 != want {
+            throw ConfigError("--split \(c.conventions?.split ?? ""): content changed since the run started (sha256 \((data.splitSHA256 ?? "").prefix(12))..., recorded \(want.prefix(12))...)")
+        }
+        return data
     }
 }

@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Number of epochs (default 100).") var epochs: Int?
     @Option(help: "Write a checkpoint every K epochs (and always at the end; default 10).") var checkpointEvery: Int?
     @OptionGroup var optimizer: OptimizerOptions
-    @OptionGroup var conventions: ConventionOptions
+    @OptionGroup var framework: FrameworkOptions
     @Option(help: "Run seed: initialisation, data order, label noise (default 0).") var seed: UInt64?
     @Option(help: "Initialisation preset: keras or torch (default keras).") var initPreset: InitPreset?
     @Option(help: "Multiply every initial tensor by this (small-initialisation studies; default 1).") var initScale: Double?
@@ -37,6 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads the batch is split over (default: all cores). Fixes summation order, so it is part of the run.")
     var threads: Int?
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var conventionOpts: ConventionOptions
     @Option(help: "Run the stability analysis every K epochs (and at the end); its columns go into metrics.csv.")
     var analyzeEvery: Int?
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
@@ -72,6 +73,7 @@ struct TrainCommand: ParsableCommand {
             cfg.data = DataRecordBuilder.record(data, trainSize: config.data.trainSize, testSize: config.data.testSize,
                                                 labelNoise: config.data.labelNoise)
             if !resume { cfg.order = DataOrder.forNewRun(shuffle: cfg.shuffle, seed: cfg.seed, data: data) }
+            if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
             cfg.backend = choice.recordName
             let peaks = try compute.profilePeaks(choice)
@@ -81,9 +83,9 @@ struct TrainCommand: ParsableCommand {
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads, about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
                 case .float32:
-                    try execute(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg, data, dir, initial, analysis: analysis)
+                    try execute(ConventionBackends.configure(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg), cfg, data, dir, initial, analysis: analysis)
                 case .float64:
-                    try execute(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg, data, dir, initial, analysis: analysis)
+                    try execute(ConventionBackends.configure(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
@@ -91,6 +93,7 @@ struct TrainCommand: ParsableCommand {
                 let compiler = try BackendChoice.compiler()
                 let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, biases: cfg.layout.biases, batch: cfg.batch,
                                                 seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+                ConventionBackends.configure(backend.ensemble, cfg)
                 let capture = try compute.startCapture(choice)
                 try execute(backend, cfg, data, dir, initial, analysis: analysis)
                 try capture?.endCapture()
@@ -119,9 +122,6 @@ struct TrainCommand: ParsableCommand {
         if let spec = keep { c.retention = try CheckpointRetention.parse(spec) }
         if logSteps { c.logSteps = true }
         if let spec = earlyCheckpoints { c.earlyCheckpoints = try EarlyCheckpoints.parse(spec) }
-        // Recorded only when given, so a default run's config.json stays as before.
-        c.lstmBiases = conventions.lstmBiases
-        c.adamForm = conventions.adamForm
         if let every = analyzeEvery {
             c.analysis = .init(every: every, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
         } else if analyzeReviews != nil || analyzeExponents != nil {
@@ -132,16 +132,29 @@ struct TrainCommand: ParsableCommand {
 
     private func baseConfig() throws -> RunConfig {
         let shape = ModelShape(vocab: model.vocab ?? 10000, embed: model.embed ?? 32, hidden: model.hidden ?? 60)
-        return RunConfig(
+        var preset = initPreset
+        let conventions = try conventionOpts.conventions(initPreset: &preset)
+        // Recorded only when given (or implied by --protocol), so a default run's config.json stays as before.
+        var lstmBiases = framework.lstmBiases, adamForm = framework.adamForm
+        if conventions?.protocol == ReproductionProtocol.name {
+            let f = try ReproductionProtocol.framework(given: framework)
+            lstmBiases = f.biases
+            adamForm = f.adamForm
+        }
+        var c = RunConfig(
             model: shape, seqLen: model.seqLen ?? 500, batch: model.batch ?? 32, epochs: epochs ?? 100,
-            adam: optimizer.adam(epsilonOf: conventions.adamForm ?? .torch),
-            seed: seed ?? 0, initPreset: initPreset ?? .keras, initScale: initScale ?? 1,
+            adam: optimizer.adam(epsilonOf: adamForm ?? .torch),
+            seed: seed ?? 0, initPreset: preset ?? .keras, initScale: initScale ?? 1,
             initFrom: `init`, initFromSHA256: nil, shuffle: !noShuffle, checkpointEvery: checkpointEvery ?? 10,
             backend: "cpu", precision: precision ?? .float32,
             threads: threads ?? min(ProcessInfo.processInfo.activeProcessorCount, 16),
             data: .init(source: dataOpts.data, sha256: "", description: "", trainSize: dataOpts.trainSize,
                         testSize: dataOpts.testSize, labelNoise: dataOpts.labelNoise ?? 0, flippedTrainLabels: 0,
                         trainCount: 0, testCount: 0))
+        c.conventions = conventions
+        c.lstmBiases = lstmBiases
+        c.adamForm = adamForm
+        return c
     }
 
     /// --resume takes every setting from config.json; only --epochs may extend the run.
@@ -155,7 +168,7 @@ struct TrainCommand: ParsableCommand {
         if dataOpts.trainSize != nil { given.append("--train-size") }
         if dataOpts.testSize != nil { given.append("--test-size") }
         if dataOpts.labelNoise != nil { given.append("--label-noise") }
-        given += optimizer.given + conventions.given
+        given += optimizer.given + framework.given
         if initScale != nil { given.append("--init-scale") }
         if seed != nil { given.append("--seed") }
         if initPreset != nil { given.append("--init-preset") }
@@ -170,6 +183,7 @@ struct TrainCommand: ParsableCommand {
         if earlyCheckpoints != nil { given.append("--early-checkpoints") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
+        given += conventionOpts.given
         if !given.isEmpty {
             throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change, and --data to name the same data at another path)")
         }
@@ -182,11 +196,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func initialParameters(_ c: RunConfig) throws -> ParameterStore<Double> {
+        let layout = ParameterLayout(c.model)
         guard let path = c.initFrom else {
-            return c.initPreset.initialize(c.layout, seed: c.seed, scale: c.initScale)
+            var p = c.initPreset.initialize(c.layout, seed: c.seed, scale: c.initScale)
+            if c.padRow == .zero { for i in layout.embeddingRow(0) { p.values[i] = 0 } }  // as nn.Embedding(padding_idx=0)
+            return p
         }
         guard FileManager.default.fileExists(atPath: path) else { throw ConfigError("--init \(path): no such file") }
         var p = try ModelWeights.read(path: path, expected: c.model, biases: c.layout.biases)
+        if c.padRow == .zero, layout.embeddingRow(0).contains(where: { p.values[$0] != 0 }) {
+            throw ConfigError("--init \(path): row 0 of embedding.weight is not zero, but --pad-row zero keeps the pad row at zero")
+        }
         if c.initScale != 1 { for i in p.values.indices { p.values[i] *= c.initScale } }
         return p
     }

@@ -44,7 +44,8 @@ enum TrainingAnalysis {
         let config = config(a, run: c)
         try config.validate(hidden: c.model.hidden)
         let reviews = try ReviewSet.select(from: data.test.tokens, labels: data.test.labels, seqLen: data.test.seqLen,
-                                           count: min(a.reviews, data.test.count), drive: c.seqLen, seed: c.seed)
+                                           count: min(a.reviews, data.test.count), drive: c.seqLen, seed: c.seed,
+                                           padding: data.test.padding)
         let gpu: VulkanStabilityAnalysis?
         if case .vulkan(let ctx) = choice {
             let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())

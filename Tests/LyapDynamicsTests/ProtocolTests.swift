@@ -89,6 +89,23 @@ struct ProtocolTests {
         #expect(throws: ConfigError.self) { try ReviewSet.select(from: ids, labels: labels, seqLen: 6, count: 11, drive: 4, seed: 9) }
     }
 
+    /// Post-padded data (the reproduction's): a shorter drive keeps each review's FIRST ids, a longer one
+    /// appends pads, so the cell sees the review's first tokens, then its pads.
+    @Test func postPaddedReviewsDriveWithTheirFirstTokens() throws {
+        var ids: [Int32] = []
+        for r in 0..<10 { for t in 0..<6 { ids.append(r == 3 && t >= 4 ? 0 : Int32(r * 10 + t + 1)) } }
+        let labels = (0..<10).map { UInt8($0 % 2) }
+        let a = try ReviewSet.select(from: ids, labels: labels, seqLen: 6, count: 10, drive: 4, seed: 9, padding: .post)
+        let pre = try ReviewSet.select(from: ids, labels: labels, seqLen: 6, count: 10, drive: 4, seed: 9)
+        #expect(a.indices == pre.indices)
+        for row in 0..<10 {
+            #expect(Array(a.tokens[(row * 4)..<(row * 4 + 4)]) == Array(ids[(row * 6)..<(row * 6 + 4)]), "keeps the first 4 ids")
+        }
+        #expect(a.tokens != pre.tokens)
+        let long = try ReviewSet.select(from: ids, labels: labels, seqLen: 6, count: 10, drive: 8, seed: 9, padding: .post)
+        #expect(Array(long.tokens[(3 * 8)..<(4 * 8)]) == [31, 32, 33, 34, 0, 0, 0, 0], "a longer drive appends pads")
+    }
+
     @Test func kaplanYorkeAndEntropy() {
         #expect(LyapunovSpectrum.ksEntropy([0.3, 0.1, -0.2, -1]) == 0.4)
         #expect(abs(LyapunovSpectrum.kaplanYorke([0.3, 0.1, -0.2, -1])! - (3 + 0.2 / 1)) < 1e-15)
