@@ -40,7 +40,10 @@ CONVENTIONS = {
     "tf-keras": ("tf-keras", ["--adam-form", "keras2"], "tf-keras 2.x (TF_USE_LEGACY_KERAS=1) Sequential "
                  "Embedding -> LSTM -> Dense(1), BinaryCrossentropy(from_logits=True), tf_keras.optimizers.Adam, "
                  "train_on_batch in file order"),
-    "reproduction": ("torch", ["--protocol", "reproduction"], "the public PyTorch reproduction's model: "
+    # The reproduction's model pieces as separate flags (--protocol reproduction also sets the tokenizer, the
+    # split and the vocabulary, which a pre-tokenized JSONL file does not use).
+    "reproduction": ("torch", ["--lstm-biases", "two", "--padding", "post", "--pad-row", "zero", "--loss", "sigmoid-bce"],
+                     "the public PyTorch reproduction's model: "
                      "nn.Embedding(padding_idx=0), two biases, sigmoid + nn.BCELoss (mean), torch.optim.Adam, "
                      "data post-padded (trailing zeros)"),
 }

@@ -5,9 +5,9 @@ import Testing
 /// lyap against trajectories the frameworks computed themselves (Tests/Fixtures/frameworks, written by
 /// tools/make-framework-fixtures.py; no Python at test time): from the same initial weights over the same
 /// data in file order, each convention's flags give the framework's weights after every epoch, per tensor
-/// within 1e-10 (float64 fixtures, lyap float64) or 2e-3 (float32 fixtures, lyap float32 on the CPU and on
+/// within 1e-10 (float64 fixtures, lyap float64) or 1e-5 (float32 fixtures, lyap float32 on the CPU and on
 /// Vulkan) of max|w|, and its per-step training losses and per-epoch test losses.
-/// torch-two-bias, keras3 and tf-keras need `--lstm-biases` / `--adam-form`.
+/// The conventions' flags are in each fixture's meta.json (lyap_flags).
 @Suite(.serialized)
 struct FrameworkFixtureTests {
     static let conventions = ["torch-one-bias", "torch-two-bias", "keras3", "tf-keras"]
@@ -20,7 +20,8 @@ struct FrameworkFixtureTests {
     struct Tolerance {
         let weights: Double, loss: Double
         static let float64 = Tolerance(weights: 1e-10, loss: 1e-8)  // losses are logged with 9 digits
-        static let float32 = Tolerance(weights: 2e-3, loss: 1e-4)
+        // The issue allows 2e-3; lyap achieves <= 4e-7 on the CPU and lavapipe, while the conventions differ by >= 1e-2.
+        static let float32 = Tolerance(weights: 1e-5, loss: 1e-5)
     }
 
     /// Trains lyap on a fixture; the largest relative weight error of each tensor over all epochs, and the
@@ -71,9 +72,16 @@ struct FrameworkFixtureTests {
         try check(convention, fixture: "float32", precision: "float32", backend: "vulkan", .float32)
     }
 
+    /// The public reproduction's model (padding_idx=0, two biases, sigmoid + BCELoss, post-padding) on the
+    /// CPU; lyap has no Vulkan kernel for that loss and refuses it there.
+    @Test(arguments: [("float64", Tolerance.float64), ("float32", Tolerance.float32)])
+    func theReproductionOnTheCPUEqualsPyTorch(_ dtype: String, _ tol: Tolerance) throws {
+        try check("reproduction", fixture: dtype, precision: dtype, backend: "cpu", tol)
+    }
+
     /// The fixtures can fail: lyap's default convention (one bias, PyTorch's Adam) is far outside the
     /// tolerance against every other framework's trajectory, in both precisions.
-    @Test(arguments: ["torch-two-bias", "keras3", "tf-keras"])
+    @Test(arguments: ["torch-two-bias", "keras3", "tf-keras", "reproduction"])
     func theDefaultConventionDoesNotMatchTheOthers(_ convention: String) throws {
         for (dtype, tol) in [("float64", Tolerance.float64), ("float32", Tolerance.float32)] {
             let f = try FrameworkFixture(convention, dtype)
