@@ -70,7 +70,7 @@ status() {
     for dir in "$campaign"/*/; do
         local run; run=$(basename "$dir")
         [ -f "$dir/metrics.csv" ] || [ -f "$dir/config.json" ] || continue
-        local last; last=$(tail -n 1 "$dir/metrics.csv" 2>/dev/null | cut -d, -f1)
+        local last; last=$( (tail -n 1 "$dir/metrics.csv" 2>/dev/null || true) | cut -d, -f1)
         printf '%-8s epoch %-5s %s  %s\n' "$run" "${last:-0}" "$(running "$run" && echo running || echo stopped)" "$(cat "$dir/binary" 2>/dev/null)"
     done
 }
