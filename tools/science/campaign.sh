@@ -45,7 +45,8 @@ launch() {
     else
         read -r -a args < "$dir/command"
     fi
-    (cd "$campaign" && nohup nice -n 19 "$campaign/bin/$bin" train "${args[@]}" >> "$campaign/$run.log" 2>&1 &)
+    # exec and the redirections on the subshell: nothing is left holding the caller's output open.
+    (cd "$campaign" && exec nohup nice -n 19 "$campaign/bin/$bin" train "${args[@]}") >> "$campaign/$run.log" 2>&1 < /dev/null &
     echo "$run: $( [ "${args[2]:-}" = --resume ] && echo resumed || echo started ) with $bin (log $campaign/$run.log)"
 }
 
