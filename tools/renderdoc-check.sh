@@ -12,8 +12,8 @@ fail() { echo "renderdoc-check: FAILED: $*" >&2; exit 1; }
 packages=(renderdoccmd librenderdoc python3-renderdoc)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    timeout 900 apt-get update -qq
+    timeout 900 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 if [ -z "${LYAP:-}" ]; then
     swift build --product lyap >/dev/null

@@ -10,8 +10,8 @@ fail() { echo "report-browser-check: FAILED: $*" >&2; exit 1; }
 
 if ! command -v chromium >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    timeout 900 apt-get update -qq
+    timeout 900 apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 if [ -z "${LYAP:-}" ]; then
     swift build --product lyap >/dev/null

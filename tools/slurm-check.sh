@@ -17,8 +17,8 @@ fail() { echo "slurm-check: FAILED: $*" >&2; exit 1; }
 
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v munged >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+    timeout 900 apt-get update -qq
+    timeout 900 apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
 fi
 if [ -z "${LYAP:-}" ]; then
     swift build --product lyap >/dev/null
@@ -119,7 +119,7 @@ slurmd -D -f "$conf" >"$tmp/slurmd.out" 2>&1 &
 pids+=($!)
 node_idle() { [ "$(timeout 5 sinfo -h -n "$host" -o %t 2>/dev/null)" = idle ]; }
 wait_for 60 "slurmctld and slurmd (node $host idle)" node_idle
-say "Slurm $(sinfo -V | cut -d' ' -f2) up: $node"
+say "Slurm $(timeout 10 sinfo -V | cut -d' ' -f2) up: $node"
 
 # The grid and options (small, CPU) as variables the script reads; the reference run uses the same.
 export SHARDS=3 SWEEP_BACKEND=cpu SWEEP_WIDTHS=1,2,3,4,5,6 SWEEP_SEEDS=0 SWEEP_NOISE=0 SWEEP_VARIANTS=trainable
@@ -128,13 +128,13 @@ export SWEEP_OPTIONS="--threads 2 --seq-len 50 --train-size 640 --test-size 100 
 cd "$tmp/work"
 mkdir -p runs/sweep-shards
 resources=(--gres=none --cpus-per-task="$cpus" --mem=1G --time=20)  # one task at a time on this node
-jid=$(sbatch --parsable --array=0-2 "${resources[@]}" "$repo/tools/slurm-sweep.sh")
-mid=$(sbatch --parsable --dependency=singleton --job-name=lyap-sweep --output=runs/sweep-shards/slurm-merge-%j.out \
+jid=$(timeout 30 sbatch --parsable --array=0-2 "${resources[@]}" "$repo/tools/slurm-sweep.sh")
+mid=$(timeout 30 sbatch --parsable --dependency=singleton --job-name=lyap-sweep --output=runs/sweep-shards/slurm-merge-%j.out \
     --mem=1G --time=20 --wrap "$repo/tools/slurm-sweep.sh merge runs/sweep")
 say "submitted array $jid (tasks 0-2) and merge $mid (singleton)"
 
 # The reference: the same sweep unsharded, without Slurm (runs while the array does).
-"$LYAP" sweep --out "$tmp/reference" --backend cpu --widths $SWEEP_WIDTHS --seeds $SWEEP_SEEDS --label-noise $SWEEP_NOISE \
+timeout 1200 "$LYAP" sweep --out "$tmp/reference" --backend cpu --widths $SWEEP_WIDTHS --seeds $SWEEP_SEEDS --label-noise $SWEEP_NOISE \
     --variant $SWEEP_VARIANTS --data embedded --epochs $SWEEP_EPOCHS $SWEEP_OPTIONS >"$tmp/reference.log" 2>&1 &
 ref=$!
 pids+=($ref)
@@ -142,11 +142,11 @@ pids+=($ref)
 victim=1
 checkpointed() { compgen -G "runs/sweep-shards/shard-$victim/partial/*" >/dev/null; }
 POLL=0.05 wait_for 600 "array task $victim's first checkpoint" checkpointed
-scancel "${jid}_$victim"
+timeout 30 scancel "${jid}_$victim"
 job_state() { timeout 5 scontrol -o show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1; }
 cancelled() { [ "$(job_state "${jid}_$victim")" = CANCELLED ]; }
 wait_for 60 "task ${jid}_$victim to be cancelled" cancelled
-rid=$(sbatch --parsable --array=$victim "${resources[@]}" "$repo/tools/slurm-sweep.sh")
+rid=$(timeout 30 sbatch --parsable --array=$victim "${resources[@]}" "$repo/tools/slurm-sweep.sh")
 say "cancelled ${jid}_$victim after its checkpoint; resubmitted index $victim as ${rid}_$victim"
 
 queue_empty() { [ -z "$(timeout 5 squeue -h 2>/dev/null)" ] && timeout 5 squeue >/dev/null 2>&1; }
@@ -176,4 +176,4 @@ for f in sweep.csv sweep.json; do
 done
 diff -r runs/sweep/configs "$tmp/reference/configs" >/dev/null || fail "merged configs/ differ from the unsharded sweep's"
 n=$(ls runs/sweep/configs | wc -l)
-say "passed: Slurm $(sinfo -V | cut -d' ' -f2) ran tools/slurm-sweep.sh as a $SHARDS-task array on $cpus CPUs; task $victim, cancelled after its checkpoint and resubmitted, resumed; the merge (jobs $merges) of $n configurations is byte for byte the unsharded sweep (sweep.csv, sweep.json, configs/)"
+say "passed: Slurm $(timeout 10 sinfo -V | cut -d' ' -f2) ran tools/slurm-sweep.sh as a $SHARDS-task array on $cpus CPUs; task $victim, cancelled after its checkpoint and resubmitted, resumed; the merge (jobs $merges) of $n configurations is byte for byte the unsharded sweep (sweep.csv, sweep.json, configs/)"
