@@ -4,7 +4,9 @@ set -euo pipefail
 packages=(libopenblas-dev zlib1g-dev pkgconf
     # Vulkan backend: headers (the loader is dlopen'ed at run time), static shaderc + glslang +
     # SPIRV-Tools, lavapipe and the validation layer for the tests, glslc/spirv-val for offline checks.
-    libvulkan-dev libshaderc-dev glslang-dev spirv-tools glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools)
+    libvulkan-dev libshaderc-dev glslang-dev spirv-tools glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+    # CMakeLists.txt, the entry point for IDEs and profiling tools (offline SPIR-V).
+    cmake)
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq

@@ -198,6 +198,7 @@ public final class CommandSequence: @unchecked Sendable {
         if let q = queryPool { calls.cmdWriteTimestamp(commands, stage: computeStage, q, slot + 1) }
 
         dispatchNames.append(p.name)
+        context.dispatchLog?.record(labels: openLabels, pipeline: p.name)
         dispatchWork.append(work)
         retainedBuffers += buffers
         retainedPipelines[ObjectIdentifier(p)] = p

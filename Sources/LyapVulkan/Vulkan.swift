@@ -85,18 +85,22 @@ public struct VulkanOptions: Sendable {
     /// Never map buffer memory: uploads and downloads go through a staging buffer even where device
     /// memory is host-visible (exercises the discrete-GPU path on integrated and CPU devices).
     public var forceStaging: Bool
+    /// A file that gets one line per recorded dispatch: its debug labels and pipeline (`DispatchLog`).
+    public var dispatchLog: String?
 
     public init(validation: Bool = false, debugLabels: Bool = true, synchronizationValidation: Bool = false,
-                echoValidationMessages: Bool = false, forceStaging: Bool = false) {
+                echoValidationMessages: Bool = false, forceStaging: Bool = false, dispatchLog: String? = nil) {
         self.validation = validation
         self.debugLabels = debugLabels
         self.synchronizationValidation = synchronizationValidation
         self.echoValidationMessages = echoValidationMessages
         self.forceStaging = forceStaging
+        self.dispatchLog = dispatchLog
     }
 
     /// `LYAP_VALIDATE=1` turns validation on (messages echoed to stderr); `LYAP_VALIDATE=sync` adds the
-    /// synchronization checks. `LYAP_VK_STAGING=1` forces staging copies.
+    /// synchronization checks. `LYAP_VK_STAGING=1` forces staging copies. `LYAP_DISPATCH_LOG=FILE` logs
+    /// every recorded dispatch (`DispatchLog`).
     public static func fromEnvironment(_ env: [String: String]? = nil) -> VulkanOptions {
         func value(_ key: String) -> String? {
             if let env { return env[key] }
@@ -114,6 +118,7 @@ public struct VulkanOptions: Sendable {
         default: break
         }
         if let s = value("LYAP_VK_STAGING"), s == "1" { o.forceStaging = true }
+        if let s = value(DispatchLog.variable), !s.isEmpty { o.dispatchLog = s }
         return o
     }
 }

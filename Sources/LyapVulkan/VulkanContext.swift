@@ -15,6 +15,7 @@ import Darwin
 public final class VulkanContext: @unchecked Sendable {
     public let info: VulkanDeviceInfo
     public let options: VulkanOptions
+    let dispatchLog: DispatchLog?
 
     let instance: VulkanInstance
     let physicalDevice: VkPhysicalDevice
@@ -51,6 +52,7 @@ public final class VulkanContext: @unchecked Sendable {
 
     private init(deviceIndex: Int?, options: VulkanOptions) throws(VulkanError) {
         self.options = options
+        dispatchLog = try options.dispatchLog.map { (path) throws(VulkanError) in try DispatchLog(path: path) }
         let instance = try VulkanInstance(options)
         self.instance = instance
         // Test hook, not a user setting: with validation on, LYAP_TEST_VALIDATION_MESSAGE=text sends one

@@ -25,7 +25,9 @@ enum BackendChoice {
     }
 
     private static func chooseUnchecked(_ requested: String, device: Int?, validate: Bool) throws -> BackendChoice {
-        let options = VulkanOptions(validation: validate || VulkanOptions.fromEnvironment().validation)
+        let environment = VulkanOptions.fromEnvironment()
+        var options = VulkanOptions(validation: validate || environment.validation)
+        options.dispatchLog = environment.dispatchLog
         switch requested {
         case "cpu":
             if device != nil { throw ConfigError("--device applies to --backend vulkan or auto, not cpu") }

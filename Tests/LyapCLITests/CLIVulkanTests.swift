@@ -101,6 +101,34 @@ struct CLIVulkanTests {
         #expect(a.replacingOccurrences(of: "vulkan.json", with: "") == b.replacingOccurrences(of: "split.json", with: ""))
     }
 
+    /// LYAP_DISPATCH_LOG lists every dispatch with its labels: per pipeline as many as the profiler timed,
+    /// each step's kernels under its forward, backward and adam labels.
+    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    func dispatchLogListsWhatTheProfilerTimed() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let log = s.dir + "/dispatches.log"
+        let r = try CLI.run(["train", "--out", s.dir + "/run", "--epochs", "2", "--backend", "vulkan", "--profile"] + s.small,
+                            environment: ["LYAP_DISPATCH_LOG": log])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.count == 2 }, "\(lines.prefix(3))")
+        var logged: [String: Int] = [:]
+        for l in lines where l.count == 2 { logged[l[1], default: 0] += 1 }
+        var profiled: [String: Int] = [:]
+        for row in r.stdout.split(separator: "\n") {
+            let f = row.split(separator: " ")
+            if f.count > 2, let name = f.first, logged[String(name)] != nil || name.contains(".wg"), let calls = Int(f[1]) { profiled[String(name)] = calls }
+        }
+        #expect(!profiled.isEmpty && logged == profiled, "log \(logged) vs --profile \(profiled)")
+        let section = ["adam": "adam", "lstm_backward": "backward", "lstm_forward": "forward"]
+        for l in lines where l.count == 2 {
+            let kernel = String(l[1].prefix { $0 != "." })
+            if let want = section[kernel], kernel != "lstm_forward" { #expect(l[0] == want, "\(l)") }
+        }
+        #expect(lines.first == ["forward", lines.first?[1] ?? ""] && lines.first?[1].hasPrefix("input_projection.") == true, "\(lines.first ?? [])")
+    }
+
     /// Any validation message fails the command with one line naming the counts and the first message,
     /// before a run directory is written, whether --validate or LYAP_VALIDATE=1 turned validation on. It comes from
     /// the test hook LYAP_TEST_VALIDATION_MESSAGE (sent through the messenger when the context is created).

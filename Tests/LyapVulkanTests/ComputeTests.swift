@@ -53,6 +53,40 @@ extension LyapVulkanSuite {
             expectClean(ctx)
         }
 
+        @Test func dispatchLogListsEveryDispatchWithItsLabels() throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("lyap-dispatch-\(UUID().uuidString).log").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let ctx = try VulkanTestEnvironment.context(VulkanOptions(validation: true, dispatchLog: path))
+            let a = try Compute.saxpyPipeline(ctx, workgroup: 32), b = try Compute.saxpyPipeline(ctx, workgroup: 64)
+            let xb = try DeviceBuffer(ctx, count: 64, of: Float.self, name: "x")
+            let yb = try DeviceBuffer(ctx, count: 64, of: Float.self, name: "y")
+            let push = SaxpyPush(a: 1, n: 64)
+            let seq = try CommandSequence(ctx)
+            try seq.dispatch(a, buffers: [xb, yb], push: push, groups: (1, 1, 1))
+            seq.beginLabel("outer")
+            try seq.dispatch(b, buffers: [xb, yb], push: push, groups: (1, 1, 1))
+            seq.beginLabel("inner H=7")
+            try seq.dispatch(a, buffers: [xb, yb], push: push, groups: (1, 1, 1))
+            seq.endLabel()
+            try seq.dispatch(a, buffers: [xb, yb], push: push, groups: (1, 1, 1))
+            seq.endLabel()
+            try seq.submitAndWait()
+            try seq.reset()
+            seq.beginLabel("second")
+            try seq.dispatch(b, buffers: [xb, yb], push: push, groups: (1, 1, 1))
+            seq.endLabel()
+            try seq.submitAndWait()
+            let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(lines == ["-\tsaxpy.wg32", "outer\tsaxpy.wg64", "outer/inner H=7\tsaxpy.wg32", "outer\tsaxpy.wg32",
+                              "second\tsaxpy.wg64"])
+            #expect(VulkanOptions.fromEnvironment(["LYAP_DISPATCH_LOG": path]).dispatchLog == path)
+            #expect(VulkanOptions.fromEnvironment([:]).dispatchLog == nil)
+            #expect(throws: VulkanError.self) {
+                _ = try VulkanTestEnvironment.context(VulkanOptions(dispatchLog: "/nonexistent-dir/lyap.log"))
+            }
+            expectClean(ctx)
+        }
+
         @Test func replayAndResetReuseTheSequence() throws {
             let ctx = try VulkanTestEnvironment.context()
             let pipeline = try Compute.saxpyPipeline(ctx, workgroup: 32)
