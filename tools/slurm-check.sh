@@ -121,9 +121,10 @@ node_idle() { [ "$(timeout 5 sinfo -h -n "$host" -o %t 2>/dev/null)" = idle ]; }
 wait_for 60 "slurmctld and slurmd (node $host idle)" node_idle
 say "Slurm $(timeout 10 sinfo -V | cut -d' ' -f2) up: $node"
 
-# The grid and options (small, CPU) as variables the script reads; the reference run uses the same.
+# The grid and options (small, CPU) as variables the script reads; the reference run uses the same. 24 epochs
+# leave the cancelled task 22 epochs after its first checkpoint, so the cancel lands mid-run even on an idle machine.
 export SHARDS=3 SWEEP_BACKEND=cpu SWEEP_WIDTHS=1,2,3,4,5,6 SWEEP_SEEDS=0 SWEEP_NOISE=0 SWEEP_VARIANTS=trainable
-export SWEEP_EPOCHS=8 SWEEP_ANALYZE_EVERY=none LYAP_DATA=embedded LYAP
+export SWEEP_EPOCHS=24 SWEEP_ANALYZE_EVERY=none LYAP_DATA=embedded LYAP
 export SWEEP_OPTIONS="--threads 2 --seq-len 50 --train-size 640 --test-size 100 --vocab 1000 --embed 8 --checkpoint-every 2"
 cd "$tmp/work"
 mkdir -p runs/sweep-shards
