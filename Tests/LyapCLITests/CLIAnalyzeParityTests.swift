@@ -5,9 +5,13 @@ import Testing
 /// oracle) on the checkpoints of a trained run, the same reviews and seed (methods.md §4.7 step 8, issue 4).
 @Suite(.serialized)
 struct CLIAnalyzeParityTests {
-    /// Per checkpoint and per review, every exponent within `bound` of its regime (docs/parity-bounds.md: ~15x
-    /// lavapipe's worst; the near-critical checkpoints' exponents lie closer to each other and to 0, so Gram–Schmidt
-    /// and the longer memory pass more float32 rounding through). The distances agree within the float floor band of methods.md §5.3: float32 leaves ulp-level
+    /// Exponent bounds per regime, ~15x lavapipe's worst (docs/parity-bounds.md): near-critical checkpoints'
+    /// exponents lie closer to each other and to 0, so Gram–Schmidt and the longer memory pass more float32
+    /// rounding through.
+    static let ordered = 1e-5, nearCritical = 6e-5
+
+    /// Per checkpoint and per review, every exponent within its regime's bound. The distances agree within
+    /// the float floor band of methods.md §5.3: float32 leaves ulp-level
     /// residues (d ~ 1e-7..1e-6) where Double reaches 0, so a D̃ at -15 may read anywhere in -15..-14 on the
     /// device. Hence: a review at the floor (d < e^-15) on one backend reads in the band (ln(d + e^-15) <= -14)
     /// on the other; a checkpoint's D̃ is in the band on both or on neither; and the two D̃ differ by less
@@ -26,7 +30,7 @@ struct CLIAnalyzeParityTests {
         let gpu = try AnalyzeRuns.checkpoints(vk), oracle = try AnalyzeRuns.checkpoints(cpu)
         #expect(gpu.map(\.epoch) == [1, 2, 3, 4] && oracle.map(\.epoch) == [1, 2, 3, 4])
         let floorBand = -14.0, floor = exp(-15.0)
-        let bound = initScale == 5 ? 1e-5 : 6e-5
+        let bound = initScale == 5 ? Self.ordered : Self.nearCritical
         var worstMean = 0.0, worstReview = 0.0
         for (g, d) in zip(gpu, oracle) {
             let e = g.epoch ?? -1
