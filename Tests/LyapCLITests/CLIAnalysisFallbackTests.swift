@@ -11,7 +11,7 @@ struct CLIAnalysisFallbackTests {
 
     func model(_ s: Scratch) -> [String] { Self.flags.map { $0.isEmpty ? s.jsonl : $0 } }
 
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func analysisTooWideForTheGPUsSharedMemoryRunsOnTheCPU() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -205,7 +205,7 @@ struct CLIAuditTests {
     /// On Vulkan the learning-signal kinds read the gradient back between backward and Adam: zero-size
     /// ones change nothing, bitwise; non-zero ones move the twin from the first epoch on. `batch:` stays
     /// CPU-only (the ensemble is built for one batch size).
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func learningSignalKindsRunOnVulkanAndBatchIsRefusedInOneLine() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -229,7 +229,7 @@ struct CLIAuditTests {
 
     /// On Vulkan the twins train side by side in one ensemble by default; that must be bitwise what
     /// training them one after another gives, for every kind the Vulkan backend runs.
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func twinsSideBySideOnVulkanEqualTwinsOneAfterAnother() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -104,7 +104,7 @@ struct CLIConventionTests {
     }
 
     /// Vulkan trains the new conventions like the CPU Double reference (eval of its checkpoint on both).
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func vulkanTrainsTwoBiasesWithKerasAdam() throws {
         let s = try Scratch()
         defer { s.remove() }

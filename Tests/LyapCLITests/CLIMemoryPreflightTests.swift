@@ -37,7 +37,7 @@ struct CLIMemoryPreflightTests {
 
     /// On Vulkan the ensemble's buffers (`VulkanLSTMEnsemble.estimatedBytes`) against the device-local heaps,
     /// with the host figure faked large so that only the device can refuse.
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func aModelLargerThanTheDevicesHeapsIsRefused() throws {
         let s = try Scratch()
         defer { s.remove() }

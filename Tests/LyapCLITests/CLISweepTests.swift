@@ -108,12 +108,19 @@ struct CLISweepTests {
     /// A sweep killed inside a group continues from the group's last checkpoint with --resume and ends
     /// with exactly the sweep.csv of an uninterrupted run (CPU: groups of one; Vulkan: one ensemble per
     /// width, one padded ensemble for all widths, and all widths interleaved in one command buffer).
-    @Test(arguments: [[], ["--backend", "vulkan"], ["--backend", "vulkan", "--pad-widths"], ["--backend", "vulkan", "--interleave-widths"]])
-    func anInterruptedSweepContinuesInsideItsGroups(_ backend: [String]) throws {
-        if backend.contains("vulkan") && !CLIVulkanTests.vulkanAvailable { return }
+    @Test func anInterruptedSweepContinuesInsideItsGroups() throws {
+        try interruptedSweepContinuesInsideItsGroups(["--backend", "cpu"])
+    }
+
+    @Test(.vulkanDevice, arguments: [["--backend", "vulkan"], ["--backend", "vulkan", "--pad-widths"], ["--backend", "vulkan", "--interleave-widths"]])
+    func anInterruptedVulkanSweepContinuesInsideItsGroups(_ backend: [String]) throws {
+        try interruptedSweepContinuesInsideItsGroups(backend)
+    }
+
+    func interruptedSweepContinuesInsideItsGroups(_ backend: [String]) throws {
         let s = try Scratch()
         defer { s.remove() }
-        let args = grid(s, variants: "trainable") + ["--epochs", "5"] + (backend.isEmpty ? ["--backend", "cpu"] : backend)
+        let args = grid(s, variants: "trainable") + ["--epochs", "5"] + backend
         _ = try sweep(s.dir + "/ref", args + ["--checkpoint-every", "0"])
         let out = s.dir + "/cut"
         let cut = try CLI.run(["sweep", "--out", out] + args + ["--checkpoint-every", "2"],
@@ -133,7 +140,7 @@ struct CLISweepTests {
         #expect(!FileManager.default.fileExists(atPath: out + "/partial"), "checkpoints are removed once their group is done")
     }
 
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func vulkanEnsembleEqualsOneModelAtATimeAndTheCPU() throws {
         let s = try Scratch()
         defer { s.remove() }

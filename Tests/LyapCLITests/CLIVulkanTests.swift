@@ -15,7 +15,7 @@ struct CLIVulkanTests {
         r.stdout.split(separator: "\n").first { $0.hasPrefix("test:") }.flatMap { Double($0.split(separator: " ")[2]) }
     }
 
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func vulkanTrainsAndAgreesWithTheCPUOnEval() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -39,7 +39,7 @@ struct CLIVulkanTests {
         #expect(abs(a - b) <= 1e-5 + 1e-4 * abs(b), "vulkan \(a) vs cpu float64 \(b)")
     }
 
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func twoVulkanRunsGiveIdenticalCheckpointsWhateverTheStepsPerSubmission() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -58,7 +58,7 @@ struct CLIVulkanTests {
     }
 
     /// Interrupt and resume on the Vulkan backend: the same bits as an uninterrupted run.
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func vulkanResumeIsBitwise() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -75,7 +75,7 @@ struct CLIVulkanTests {
     }
 
     /// `lyap analyze --backend vulkan` against the CPU backend on the same checkpoint.
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func analyzeOnVulkanAgreesWithTheCPU() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -92,7 +92,9 @@ struct CLIVulkanTests {
             let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
             values[b] = try #require(obj["max_exponent"] as? Double)
         }
-        #expect(abs(values["cpu"]! - values["vulkan"]!) < 2e-3, "\(values)")
+        print("parity CLIVulkanTests.analyzeOnVulkanAgreesWithTheCPU: |Δ mean λ1| \(abs(values["cpu"]! - values["vulkan"]!))")
+        // float32 on both (the CPU's default precision): ~20x lavapipe's difference (docs/parity-bounds.md).
+        #expect(abs(values["cpu"]! - values["vulkan"]!) < 5e-7, "\(values)")
         // --steps-per-dispatch splits the loop differently; the results are the same bits.
         let split = try CLI.run(common + ["--backend", "vulkan", "--steps-per-dispatch", "7", "--json", s.dir + "/split.json"])
         #expect(split.status == 0, "\(split.stderr)")
@@ -132,7 +134,7 @@ struct CLIVulkanTests {
     /// Any validation message fails the command with one line naming the counts and the first message,
     /// before a run directory is written, whether --validate or LYAP_VALIDATE=1 turned validation on. It comes from
     /// the test hook LYAP_TEST_VALIDATION_MESSAGE (sent through the messenger when the context is created).
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func aValidationMessageFailsTheCommand() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -155,7 +157,7 @@ struct CLIVulkanTests {
         #expect(eval.status != 0 && eval.stderr.contains("Vulkan validation reported 1 error"), "\(eval.stderr)")
     }
 
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func autoNeverPicksACPUTypeDevice() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -198,7 +200,7 @@ struct CLIVulkanTests {
         #expect(devices.status == 0 && devices.stdout.contains("vulkan   unavailable"))
     }
 
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func badDeviceIndexAndBrokenShaderAreOneLineErrors() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -230,7 +232,7 @@ struct CLIVulkanTests {
     static let deviceLine = #"^vulkan   --device (\d+): (.+) \[(\w+)\], driver (.+), Vulkan (\d+\.\d+\.\d+), subgroup (\d+), (\d+\.\d) GiB device memory( \(CPU device: auto does not pick it\))?$"#
     static let lavapipeInstalled = FileManager.default.fileExists(atPath: "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json")
 
-    @Test(.enabled(if: CLIVulkanTests.vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func devicesListsTypeDriverSubgroupAndMemory() throws {
         let r = try CLI.run(["devices"])
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")

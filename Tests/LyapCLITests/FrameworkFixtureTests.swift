@@ -11,11 +11,6 @@ import Testing
 @Suite(.serialized)
 struct FrameworkFixtureTests {
     static let conventions = ["torch-one-bias", "torch-two-bias", "keras3", "tf-keras"]
-    static let vulkanAvailable: Bool = {
-        guard let r = try? CLI.run(["devices"]) else { return false }
-        return r.stdout.contains("--device 0")
-    }()
-    static let requireVulkan = ProcessInfo.processInfo.environment["LYAP_REQUIRE_VULKAN"] == "1"
 
     struct Tolerance {
         let weights: Double, loss: Double
@@ -63,12 +58,8 @@ struct FrameworkFixtureTests {
         try check(convention, fixture: "float32", precision: "float32", backend: "cpu", .float32)
     }
 
-    @Test(.enabled(if: vulkanAvailable || requireVulkan, "no Vulkan device"), arguments: conventions)
+    @Test(.vulkanDevice, arguments: conventions)
     func float32OnVulkanMatchesTheFramework(_ convention: String) throws {
-        guard Self.vulkanAvailable else {
-            Issue.record("LYAP_REQUIRE_VULKAN=1 but `lyap devices` lists no device")
-            return
-        }
         try check(convention, fixture: "float32", precision: "float32", backend: "vulkan", .float32)
     }
 

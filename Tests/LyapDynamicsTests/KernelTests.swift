@@ -32,18 +32,15 @@ struct KernelTests {
         #expect(worstT < 1e-6, "tanh worst relative error \(worstT) (isa \(isa))")
     }
 
-    @Test(arguments: [1, 3, 4, 7, 64])
-    func productsMatchANaiveSum(rows: Int) {
+    @Test(.avx512, arguments: [1, 3, 4, 7, 64])
+    func productsMatchANaiveSum(rows: Int) throws {
         let K = 13, N = 64 * 2, lda = 20
         var rng = LabRNG(seed: UInt64(rows))
         let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
         let bt = (0..<(K * N)).map { _ in Float(rng.uniform(-1, 1)) }
         var c = [Float](repeating: .nan, count: rows * N)
         let done = lyap_products_f32(a, Int32(rows), Int32(lda), bt, Int32(K), Int32(N), &c, Int32(N))
-        guard done != 0 else {
-            #expect(lyap_kernels_isa() != 2, "AVX-512 present but the product kernel declined")
-            return
-        }
+        try #require(done != 0, "AVX-512 present but the product kernel declined")
         for r in 0..<rows {
             for n in 0..<N {
                 var s = 0.0
@@ -56,9 +53,9 @@ struct KernelTests {
     /// The strided, accumulating form the CPU training backend uses: exactly one fused multiply-add chain per
     /// element over k in order, starting from C (or 0), whatever the k chunking (K spans several chunks of
     /// 64 here) and the row tiling (row counts around the tile of 4).
-    @Test(arguments: [(5, 0, false, 128), (9, 100, true, 128), (32, 200, false, 128), (3, 64, true, 128), (4, 1, true, 128),
+    @Test(.avx512, arguments: [(5, 0, false, 128), (9, 100, true, 128), (32, 200, false, 128), (3, 64, true, 128), (4, 1, true, 128),
                       (32, 60, true, 240), (7, 70, false, 48)])
-    func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool, N: Int) {
+    func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool, N: Int) throws {
         let ldb = N + 64, lda = K + 3, ldc = N + 5  // an N-column block of a wider Bt; N = 240, 48: 16-column tails
         var rng = LabRNG(seed: UInt64(rows * 1000 + K))
         let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
@@ -67,10 +64,7 @@ struct KernelTests {
         var c = c0
         let done = lyap_products_ex_f32(a, Int32(rows), Int32(lda), bt, Int32(ldb), Int32(K), Int32(N), &c, Int32(ldc),
                                         accumulate ? 1 : 0)
-        guard done != 0 else {
-            #expect(lyap_kernels_isa() != 2, "AVX-512 present but the product kernel declined")
-            return
-        }
+        try #require(done != 0, "AVX-512 present but the product kernel declined")
         for r in 0..<rows {
             for n in 0..<N {
                 var s: Float = accumulate ? c0[r * ldc + n] : 0
@@ -205,4 +199,21 @@ struct KernelTests {
             #expect(abs(norm - 1) < 1e-5)
         }
     }
+}
+
+extension KernelTests {
+    /// Without AVX-512 the product kernels decline (return 0, C untouched) so the callers use BLAS.
+    @Test(.enabled(if: lyap_kernels_isa() != 2, "this CPU has AVX-512: the kernels run (productsMatchANaiveSum)"))
+    func productKernelsDeclineWithoutAVX512() {
+        let a = [Float](repeating: 1, count: 4 * 64), bt = [Float](repeating: 1, count: 64 * 64)
+        var c = [Float](repeating: .nan, count: 4 * 64)
+        #expect(lyap_products_f32(a, 4, 64, bt, 64, 64, &c, 64) == 0)
+        #expect(lyap_products_ex_f32(a, 4, 64, bt, 64, 64, 64, &c, 64, 0) == 0)
+        #expect(c.allSatisfy { $0.isNaN }, "a declining kernel wrote C")
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// lyap's C product kernels exist only for AVX-512; elsewhere the callers use BLAS.
+    static var avx512: Self { .enabled(if: lyap_kernels_isa() == 2, "needs AVX-512 (the product kernels decline without it)") }
 }

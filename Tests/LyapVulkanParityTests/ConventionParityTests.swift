@@ -8,7 +8,7 @@ import LyapVulkan
 /// `--lstm-biases two` and `--adam-form keras|keras2` on Vulkan against the CPU Double reference, on odd
 /// shapes whose batches repeat embedding rows (the keras form's slice squares): logits, loss and every
 /// gradient (bias_hh included), and all weights after 5 Adam steps, with ParityTests' tolerances.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct ConventionParityTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let c: ParityTests.Case, vocab: Int, biases: BiasLayout, form: AdamForm, seed: UInt64

@@ -6,7 +6,7 @@ import LyapVulkan
 /// Ensembles of different widths trained through one command buffer, phase by phase, must give bitwise
 /// what each gives trained alone; and the recording must really be interleaved (one barrier per phase for
 /// all of them, the same kernel of every width between two barriers).
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct EnsembleSetTests {
     let widths = [7, 13, 2], modelsPerWidth = [2, 1, 3]
     let batch = 5, seqLen = 9, vocab = 41, embed = 5
@@ -105,7 +105,7 @@ struct EnsembleSetTests {
 }
 
 /// Sizes are specialization constants: a second width compiles nothing new, only new pipelines.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct SpecializedWidthTests {
     @Test func aSecondWidthReusesEveryCompiledKernel() throws {
         let compiler = ShaderCompiler(sources: try ShaderLibrary.sources(), cacheDirectory: nil)

@@ -6,7 +6,7 @@ import LyapVulkan
 /// `VulkanLSTMEnsemble.frozenEmbedding`: no embedding-gradient dispatch, the embedding part of the
 /// gradients zero and every other gradient identical to the ordinary ensemble's; after Adam steps the
 /// table is bitwise the initial one while the other weights train.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct FrozenEmbeddingTests {
     let c = ParityTests.Case(hidden: 5, batch: 3, seqLen: 11, embed: 4, models: 2)
 

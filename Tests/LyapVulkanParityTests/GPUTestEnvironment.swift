@@ -11,6 +11,11 @@ enum GPUTestEnvironment {
     }()
 
     static var available: Bool { context != nil }
+    static var requireVulkan: Bool { ProcessInfo.processInfo.environment["LYAP_REQUIRE_VULKAN"] == "1" }
+
+    struct MissingDevice: Error, CustomStringConvertible {
+        var description: String { "LYAP_REQUIRE_VULKAN=1 but no Vulkan device: \(Vulkan.devices())" }
+    }
 
     static let compiler: ShaderCompiler = ShaderCompiler(sources: (try? ShaderLibrary.sources()) ?? [:], cacheDirectory: nil)
 
@@ -48,4 +53,17 @@ struct NoValidationMessages: SuiteTrait, TestTrait, TestScoping {
 
 extension Trait where Self == NoValidationMessages {
     static var noValidationMessages: Self { Self() }
+}
+
+/// `@Suite(.vulkanDevice)`: the tests need the shared context. Without a device they are skipped with the
+/// reason, except under LYAP_REQUIRE_VULKAN=1 (CI), where the missing device fails them (a throwing condition
+/// is recorded as an issue, not a skip), so nothing Vulkan-related can pass by not running.
+extension Trait where Self == ConditionTrait {
+    static var vulkanDevice: Self {
+        .enabled("no Vulkan device (install mesa-vulkan-drivers)") {
+            if GPUTestEnvironment.available { return true }
+            if GPUTestEnvironment.requireVulkan { throw GPUTestEnvironment.MissingDevice() }
+            return false
+        }
+    }
 }

@@ -6,7 +6,7 @@ import LyapVulkan
 
 /// The Vulkan backend's gradient hook (gradients read back between backward and Adam, for the audit's
 /// learning-signal perturbations) against the plain device step and the CPU Double reference.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct GradientHookTests {
     let c = ParityTests.Case(hidden: 9, batch: 4, seqLen: 11, embed: 5, models: 1)
 

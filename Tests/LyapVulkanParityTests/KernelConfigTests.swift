@@ -6,7 +6,7 @@ import LyapVulkan
 
 /// Non-default launch configurations (the kernel lab's) train like the CPU Double reference, within the
 /// parity tolerances of ParityTests, and are really applied: the pipelines carry the configured sizes.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct KernelConfigTests {
     struct Setting: Sendable, CustomTestStringConvertible {
         let c: ParityTests.Case

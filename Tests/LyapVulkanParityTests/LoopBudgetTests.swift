@@ -54,7 +54,7 @@ struct LoopBudgetTests {
     }
 
     /// The ensemble checks the budget with the configuration it was given, not the default one.
-    @Test(.enabled(if: GPUTestEnvironment.available && LoopBudget.applies(to: GPUTestEnvironment.context!.info), "not llvmpipe"))
+    @Test(.vulkanDevice, .onLlvmpipe)
     func llvmpipeChecksTheConfiguredKernels() throws {
         let shape = ModelShape(vocab: 20, embed: 3, hidden: 60)
         func ensemble(_ k: KernelConfig) throws {
@@ -67,7 +67,7 @@ struct LoopBudgetTests {
 
     /// Exponents of a paper-width model with k = 8 on the device match the Double engine; with 64 steps per
     /// dispatch on llvmpipe they did not (λ1 -0.009 instead of -0.052).
-    @Test(.enabled(if: GPUTestEnvironment.available, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func paperWidthSpectrumMatchesTheDoubleEngine() throws {
         let r = StabilityParityTests.reviews(count: 4, drive: 100, seed: 2)
         let p = StabilityParityTests.model(hidden: 60, seed: 5, gain: 2)
@@ -76,16 +76,20 @@ struct LoopBudgetTests {
         let gpu = try g.analyze([p], reviews: r, config: c)[0]
         let cpu = try StabilityParityTests.cpu(p, r, c)
         #expect(cpu.maxExponent! < -0.02)
+        var worst = 0.0
         for (x, y) in zip(gpu.perReview, cpu.perReview) {
-            for j in 0..<8 { #expect(abs(x.exponents[j] - y.exponents[j]) < 2e-3, "λ\(j + 1): gpu \(x.exponents[j]) cpu \(y.exponents[j])") }
+            worst = max(worst, zip(x.exponents, y.exponents).map { abs($0 - $1) }.max() ?? .nan)
+            // ~13x lavapipe's worst (docs/parity-bounds.md); the loop limiter's error was 4e-2.
+            for j in 0..<8 { #expect(abs(x.exponents[j] - y.exponents[j]) < 5e-6, "λ\(j + 1): gpu \(x.exponents[j]) cpu \(y.exponents[j])") }
         }
+        print("parity LoopBudgetTests ordered H=60 k=8: worst |Δλ| \(worst)")
         // Splitting is exact: one step per dispatch gives the same bits.
         let one = try VulkanStabilityAnalysis(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, stepsPerDispatch: 1)
             .analyze([p], reviews: r, config: c)[0]
         #expect(one.perReview == gpu.perReview)
     }
 
-    @Test(.enabled(if: GPUTestEnvironment.available && LoopBudget.applies(to: GPUTestEnvironment.context!.info), "not llvmpipe"))
+    @Test(.vulkanDevice, .onLlvmpipe)
     func llvmpipeRefusesTrainingShapesPastItsLoopLimiter() throws {
         let shape = ModelShape(vocab: 20, embed: 3, hidden: 129)
         #expect {
@@ -94,5 +98,13 @@ struct LoopBudgetTests {
         } throws: { e in "\(e)".contains("65535") && "\(e)".contains("--backend cpu") && "\(e)".contains("H=129, L=200") }
         _ = try VulkanLSTMEnsemble(context: GPUTestEnvironment.context!, compiler: GPUTestEnvironment.compiler, shape: shape,
                                    models: 1, batch: 2, seqLen: 40)
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// The loop limiter is llvmpipe's: on any other device these checks have nothing to check.
+    static var onLlvmpipe: Self {
+        .enabled(if: GPUTestEnvironment.context.map { LoopBudget.applies(to: $0.info) } ?? true,
+                 "the device is not llvmpipe, whose loop limiter these tests check")
     }
 }

@@ -5,7 +5,7 @@ import LyapVulkan
 
 /// Several training steps recorded into one command buffer (each step's inputs and losses in its own
 /// slot of a buffer) must give exactly what one submission per step gives.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct MultiStepSubmitTests {
     let shape = ModelShape(vocab: 41, embed: 5, hidden: 11)
     let models = 2, batch = 5, seqLen = 9
@@ -78,7 +78,7 @@ struct MultiStepSubmitTests {
 }
 
 /// The memory estimate a sweep sizes its ensembles with, against what an ensemble allocates.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct EnsembleMemoryTests {
     @Test(arguments: [(7, 1, 5, 9, 1), (16, 3, 4, 30, 16), (60, 2, 8, 40, 4), (33, 1, 32, 100, 16)])
     func estimateCoversTheAllocationTightly(hidden: Int, models: Int, batch: Int, seqLen: Int, steps: Int) throws {

@@ -7,7 +7,7 @@ import LyapVulkan
 /// Every kernel against the CPU Double reference on random data with odd shapes and two seeds: logits,
 /// loss, every gradient, and all weights after 5 Adam steps, within |a-b| <= atol + rtol*|ref|, rtol = 1e-4.
 /// A failure names the case, the seed, and each tensor's worst element by its coordinates (Compare).
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct ParityTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let hidden: Int, batch: Int, seqLen: Int, embed: Int, models: Int

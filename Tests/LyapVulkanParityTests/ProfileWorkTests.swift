@@ -5,7 +5,7 @@ import LyapVulkan
 /// A profiled training step records every kernel with the work it must do, so `--profile` can put each
 /// kernel's time next to its floors. M = 2 models and L = 9 catch a work model that forgets the model
 /// count or the first step's missing recurrent product.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct ProfileWorkTests {
     @Test func everyTrainingKernelCarriesItsWork() throws {
         let shape = ModelShape(vocab: 37, embed: 5, hidden: 7)

@@ -8,7 +8,7 @@ import LyapVulkan
 /// every pre-activation far past where exp overflows in float (|x| > 88), so a naive
 /// tanh = (e^2x - 1)/(e^2x + 1) or sigmoid = e^x/(1 + e^x) gives Inf/Inf = NaN there. The device must give
 /// finite logits, losses, gradients and weights, equal to the CPU Double reference.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct SaturationTests {
     static let c = ParityTests.Case(hidden: 7, batch: 3, seqLen: 9, embed: 2, models: 2)
 

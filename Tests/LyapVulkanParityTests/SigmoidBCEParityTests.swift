@@ -6,7 +6,7 @@ import LyapVulkan
 
 /// `--loss sigmoid-bce` on Vulkan (head_loss.comp with SIGMOID_BCE) against the CPU Double reference with
 /// the same loss, and the saturated case where float32 rounds p to 1 and the gradient vanishes exactly.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct SigmoidBCEParityTests {
     @Test(arguments: [ParityTests.Case(hidden: 7, batch: 3, seqLen: 17, embed: 4, models: 2),
                       ParityTests.Case(hidden: 1, batch: 1, seqLen: 1, embed: 1, models: 1)])

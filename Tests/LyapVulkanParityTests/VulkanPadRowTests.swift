@@ -6,7 +6,7 @@ import LyapVulkan
 /// `--pad-row zero` on Vulkan: the pad id's positions join no embedding-gradient segment, so row 0's
 /// gradient is exactly zero, every other gradient is bitwise the ordinary ensemble's, and Adam never
 /// moves the row.
-@Suite(.serialized, .enabled(if: GPUTestEnvironment.available, "no Vulkan device (install mesa-vulkan-drivers)"), .noValidationMessages)
+@Suite(.serialized, .vulkanDevice, .noValidationMessages)
 struct VulkanPadRowTests {
     let c = ParityTests.Case(hidden: 5, batch: 3, seqLen: 11, embed: 4, models: 2)
 

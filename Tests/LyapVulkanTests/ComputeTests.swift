@@ -3,7 +3,7 @@ import Testing
 @testable import LyapVulkan
 
 extension LyapVulkanSuite {
-    @Suite(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+    @Suite(.vulkanDevice)
     struct Compute {
         /// Inputs whose products and sums are exact in Float, so GPU and CPU must agree bit for bit
         /// whether or not the compiler fuses the multiply-add.

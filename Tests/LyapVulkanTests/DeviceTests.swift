@@ -13,7 +13,7 @@ extension LyapVulkanSuite {
             }
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func devicesReportTheirProperties() throws {
             let list = try VulkanTestEnvironment.devices.get()
             for (i, d) in list.enumerated() {
@@ -43,7 +43,7 @@ extension LyapVulkanSuite {
             #expect(cpu.features.float64)
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func contextWithValidationIsClean() throws {
             let ctx = try VulkanTestEnvironment.context()
             #expect(ctx.options.validation)
@@ -51,7 +51,7 @@ extension LyapVulkanSuite {
             expectClean(ctx)
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func badDeviceIndexNamesTheFlagAndTheCount() throws {
             let count = try VulkanTestEnvironment.devices.get().count
             for bad in [count, 99, -1] {
@@ -66,7 +66,7 @@ extension LyapVulkanSuite {
             }
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func absurdBufferIsAnOutOfMemoryError() throws {
             let ctx = try VulkanTestEnvironment.context()
             do {
@@ -85,7 +85,7 @@ extension LyapVulkanSuite {
             expectClean(ctx)
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"), arguments: [false, true])
+        @Test(.vulkanDevice, arguments: [false, true])
         func bufferRangesAndErrors(staging: Bool) throws {
             let ctx = try VulkanTestEnvironment.context(VulkanOptions(validation: true, forceStaging: staging))
             #expect(throws: VulkanError.self) { _ = try DeviceBuffer(ctx, bytes: 0, name: "empty") }
@@ -170,7 +170,7 @@ extension LyapVulkanSuite {
             #expect(r.stderr.contains("/nonexistent/libvulkan.so.1 not found or not loadable"), "\(r.stderr)")
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func missingValidationLayerIsAClearFailure() throws {
             let r = try Subprocess.run(Subprocesses.probe, ["--context"],
                                        environment: ["LYAP_VALIDATE": "1", "VK_LAYER_PATH": "/nonexistent", "VK_ADD_LAYER_PATH": ""])
@@ -179,7 +179,7 @@ extension LyapVulkanSuite {
             #expect(r.stderr.contains("VK_LAYER_KHRONOS_validation is not installed"), "\(r.stderr)")
         }
 
-        @Test(.enabled(if: VulkanTestEnvironment.available, "no Vulkan loader or driver"))
+        @Test(.vulkanDevice)
         func probeListsDevicesAndOpensAValidatedContext() throws {
             let r = try Subprocess.run(Subprocesses.probe, ["--context"], environment: ["LYAP_VALIDATE": "1"])
             #expect(r.status == 0, "\(r.stderr)")

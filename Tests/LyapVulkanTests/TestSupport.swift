@@ -117,3 +117,22 @@ struct Subprocess {
                           stderr: String(decoding: e, as: UTF8.self))
     }
 }
+
+/// `.vulkanDevice`: the test needs a Vulkan loader and driver. Without them it is skipped with the reason,
+/// except under LYAP_REQUIRE_VULKAN=1 (CI), where the missing device fails it (a throwing condition is
+/// recorded as an issue, not a skip).
+extension Trait where Self == ConditionTrait {
+    static var vulkanDevice: Self {
+        .enabled("no Vulkan loader or driver (install mesa-vulkan-drivers)") {
+            if VulkanTestEnvironment.available { return true }
+            if VulkanTestEnvironment.requireVulkan { throw VulkanTestEnvironment.MissingDevice() }
+            return false
+        }
+    }
+}
+
+extension VulkanTestEnvironment {
+    struct MissingDevice: Error, CustomStringConvertible {
+        var description: String { "LYAP_REQUIRE_VULKAN=1 but no Vulkan device: \(VulkanTestEnvironment.unavailableReason ?? "the loader lists none")" }
+    }
+}
