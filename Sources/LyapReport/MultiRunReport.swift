@@ -42,9 +42,9 @@ public struct MultiRunReport: Sendable {
                 if let b { c.markers.append(VMarker(x: Double(b), label: "best \(i.runs[k].name)", color: Palette.color(k), dashed: false)) }
             }
         }
-        func overlay(id: String, heading: String, title: String, yLabel: String, caption: String, analysedOnly: Bool,
-                     _ value: (RunMetrics) -> [Double?]) -> Figure? {
-            var c = Chart(id: id, title: title, xLabel: "epoch", yLabel: yLabel)
+        func overlay(id: String, heading: String, title: String, column: String, caption: String, analysedOnly: Bool,
+                     hlines: [HLine], _ value: (RunMetrics) -> [Double?]) -> Figure? {
+            var c = Chart(id: id, title: title, xLabel: "epoch", yLabel: column)
             c.integerX = true
             var rows: [[String]] = []
             for (k, r) in i.runs.enumerated() {
@@ -57,33 +57,33 @@ public struct MultiRunReport: Sendable {
             }
             guard !c.lines.isEmpty else { return nil }
             c.xRange = epochRange
+            c.hlines = hlines
             markBest(&c)
-            if id == "runs-exponent" { c.hlines = [HLine(y: 0, label: "λ₁ = 0")] }
-            if id == "runs-distance" {
-                let thresholds = Set(i.runs.compactMap(\.chaosThreshold)).sorted()
-                c.hlines = thresholds.map { HLine(y: $0, label: "ln(ε√H) = " + String(format: "%.2f", $0)) }
-                    + [HLine(y: -14.5, label: "−14.5 (reproduction rule)", color: "#D55E00"), HLine(y: -14, label: "−14 (lab floor band)", color: "#56B4E9")]
-            }
             return Figure(id: id, heading: heading, caption: caption + " Solid coloured lines: each run's best epoch (lowest test loss).",
-                          svg: c.render(), tables: [(id, CSVTable(header: ["run", "epoch", yLabel.components(separatedBy: " ").first ?? "value"], rows: rows))])
+                          svg: c.render(), tables: [(id, CSVTable(header: ["run", "epoch", column], rows: rows))])
         }
-        if let f = overlay(id: "runs-test-loss", heading: "Test loss", title: "Test loss of every run", yLabel: "test_loss",
-                           caption: "Mean binary cross-entropy on each run's test split, per epoch.", analysedOnly: false, { $0.testLoss }) {
-            figures.append(f)
-        }
-        if let f = overlay(id: "runs-exponent", heading: "Maximal Lyapunov exponent", title: "λ₁ (mean over reviews) of every run",
-                           yLabel: "max_exponent", caption: "Largest Lyapunov exponent of the autonomous LSTM after the drive, mean over the analysed reviews.",
-                           analysedOnly: true, { $0.maxExponent }) {
-            figures.append(f)
-        } else {
-            notes.append("λ₁: no run has exponents in metrics.csv (train with --analyze-every and --analyze-exponents ≥ 1).")
-        }
-        if let f = overlay(id: "runs-distance", heading: "Asymptotic distance", title: "D̃ (perturbed at the end of the drive) of every run",
-                           yLabel: "distance_end_of_drive", caption: "Mean log distance between a trajectory and its twin perturbed at the end of the drive, with the thresholds of the three phase rules.",
-                           analysedOnly: true, { $0.distanceEndOfDrive }) {
-            figures.append(f)
-        } else {
-            notes.append("D̃: no run has analysis columns in metrics.csv (train with --analyze-every).")
+        let thresholds = Set(i.runs.compactMap(\.chaosThreshold)).sorted()
+        let overlays: [(id: String, heading: String, title: String, column: String, caption: String, analysedOnly: Bool,
+                        hlines: [HLine], value: (RunMetrics) -> [Double?], missing: String?)] = [
+            ("runs-test-loss", "Test loss", "Test loss of every run", "test_loss",
+             "Mean binary cross-entropy on each run's test split, per epoch.", false, [], { $0.testLoss }, nil),
+            ("runs-exponent", "Maximal Lyapunov exponent", "λ₁ (mean over reviews) of every run", "max_exponent",
+             "Largest Lyapunov exponent of the autonomous LSTM after the drive, mean over the analysed reviews.", true,
+             [HLine(y: 0, label: "λ₁ = 0")], { $0.maxExponent },
+             "λ₁: no run has exponents in metrics.csv (train with --analyze-every and --analyze-exponents ≥ 1)."),
+            ("runs-distance", "Asymptotic distance", "D̃ (perturbed at the end of the drive) of every run", "distance_end_of_drive",
+             "Mean log distance between a trajectory and its twin perturbed at the end of the drive, with the thresholds of the three phase rules.", true,
+             thresholds.map { HLine(y: $0, label: "ln(ε√H) = " + String(format: "%.2f", $0)) }
+                + [HLine(y: -14.5, label: "−14.5 (reproduction rule)", color: "#D55E00"), HLine(y: -14, label: "−14 (lab floor band)", color: "#56B4E9")],
+             { $0.distanceEndOfDrive }, "D̃: no run has analysis columns in metrics.csv (train with --analyze-every)."),
+        ]
+        for o in overlays {
+            if let f = overlay(id: o.id, heading: o.heading, title: o.title, column: o.column, caption: o.caption,
+                               analysedOnly: o.analysedOnly, hlines: o.hlines, o.value) {
+                figures.append(f)
+            } else if let note = o.missing {
+                notes.append(note)
+            }
         }
         // One chart per rule, one strip per run (bottom: the first run).
         for rule in i.rules {

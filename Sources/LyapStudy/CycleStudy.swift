@@ -55,6 +55,8 @@ public struct CycleStudy: Sendable, Codable {
         settings = s
         self.collapses = collapses
         self.minima = minima
+        // Every evaluated point (epoch ends and early points) in step order, for S3 and S4.
+        let points = (m.points + early).sorted { $0.step < $1.step }
         rules = PhaseRule.allCases.map { rule in
             guard let (epochs, labels) = rule.labels(m, chaosThreshold: s.chaosThreshold) else {
                 return RuleResult(rule: rule, note: "needs ε and H from the run's config.json", analysedEpochs: [], transitions: [])
@@ -66,7 +68,6 @@ public struct CycleStudy: Sendable, Codable {
             func align(_ e: [Int]) -> Alignment? {
                 Alignment.compute(minima: e, transitions: t, rangeStart: first, rangeEnd: last, draws: s.nullDraws, seed: s.seed)
             }
-            let points = (m.points + early).sorted { $0.step < $1.step }
             let label = { (p: RunPoint) in rule.label(p, chaosThreshold: s.chaosThreshold) }
             let labelled = points.compactMap { p in label(p).map { (p.step, $0) } }
             let stepTransitions = PhaseTransition.detect(epochs: labelled.map(\.0), labels: labelled.map(\.1), hysteresis: s.hysteresis)
