@@ -20,6 +20,11 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
     /// `.zero`: embedding row 0 gets a zero gradient every step (nn.Embedding's padding_idx=0), so a row
     /// that starts at zero stays exactly zero under Adam.
     public var padRow: PadRow = .trained
+    /// `CPUModel.sharedPadID`: the id whose leading runs are computed once (nil: not shared).
+    public var sharedPadID: Int32? {
+        get { model.sharedPadID }
+        set { model.sharedPadID = newValue }
+    }
     /// The loss trained and evaluated (`LossForm`); a property of the model so eval and train agree.
     public var loss: LossForm {
         get { model.loss }

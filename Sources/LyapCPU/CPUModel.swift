@@ -17,6 +17,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     public static var defaultWideFrom: Int { 128 }
     /// The loss every pass computes and differentiates (`LossForm`).
     public var loss: LossForm = .logits
+    /// The shared pad prefix (issue 14): when set, each row's leading run of this id is computed once per
+    /// slice as one pad-only trajectory, and rows run only from their first other token. nil: every row
+    /// runs all L steps (the computation of runs started before it existed).
+    public var sharedPadID: Int32? = nil
     private(set) var workspaces: [ChunkWorkspace<T>] = []
     private lazy var team = ThreadTeam(size: threads)
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
