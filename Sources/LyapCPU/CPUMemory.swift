@@ -13,7 +13,8 @@ extension CPUModel {
         let capacity = (B + slices - 1) / slices
         let H = shape.hidden, G = 4 * H, E = shape.embed, rows = L * capacity
         let floats = [rows * E, rows * G, rows * H, rows * H, rows * H, rows * G, capacity * H, capacity * H,
-                      G * E, G * H, G, H].reduce(0) { $0 + max($1, 1) }
+                      G * E, G * H, G, H,
+                      L * E, L * G, L * H, L * H, L * H, L * G, L * H, L * H].reduce(0) { $0 + max($1, 1) }
         let transposed = RecurrentProducts.runs(T.self, columns: G) ? G * H : 0
         return slices * (floats * MemoryLayout<T>.stride + capacity * MemoryLayout<Double>.stride) + transposed * MemoryLayout<T>.stride
     }

@@ -88,7 +88,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                                 frozenEmbedding: Bool = false, sliceSquares: UnsafeMutablePointer<T>? = nil) -> LossTotals {
         precondition(grad.count == layout.count)
         let parts = slices(batch.count)
-        forEachSlice(parts, params, batch, backward: true)
+        forEachSlice(parts, params, batch, backward: true, perOccurrence: sliceSquares != nil)
         reduce(parts, batch, into: &grad, frozenEmbedding: frozenEmbedding, squares: sliceSquares)
         var totals = LossTotals()
         for k in parts.indices { totals += workspaces[k].totals }
@@ -96,9 +96,12 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     }
 
     /// Runs the forward (and backward) pass of every slice on its own thread.
-    private func forEachSlice(_ parts: [Range<Int>], _ params: ParameterStore<T>, _ batch: Batch, backward: Bool) {
+    /// `perOccurrence`: the backward pass must give each occurrence of the pad id its own embedding slice
+    /// (Keras 3's Adam form), so a shared pad prefix is shared in the forward pass only.
+    private func forEachSlice(_ parts: [Range<Int>], _ params: ParameterStore<T>, _ batch: Batch, backward: Bool,
+                              perOccurrence: Bool = false) {
         prepareWorkspaces(seqLen: batch.seqLen, slices: parts)
-        let ws = workspaces, lay = layout, total = batch.count, lossForm = loss
+        let ws = workspaces, lay = layout, total = batch.count, lossForm = loss, padID = sharedPadID
         let spread = isWide ? Spread(team: team) : .inline
         let H = lay.shape.hidden, G = 4 * H
         let transposed = RecurrentProducts.runs(T.self, columns: G)
@@ -122,7 +125,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                         let (pp, tp, lp, wtp, gbp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
                                         first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp,
-                                        gateBias: gbp, loss: lossForm)
+                                        gateBias: gbp, loss: lossForm, padID: padID, perOccurrence: perOccurrence)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
                                              count: parts[k].count, batchSize: total, ws: ws[k], spread: spread, loss: lossForm)
@@ -147,7 +150,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
             let gp = g.baseAddress!
             (gp + lay.embedding.offset).update(repeating: 0, count: lay.embedding.count)
             for (k, part) in parts.enumerated() {
-                let ws = workspaces[k], nb = part.count
+                let ws = workspaces[k]
                 func add(_ src: UnsafeMutablePointer<T>, _ slot: TensorSlot) {
                     let dst = gp + slot.offset
                     if k == 0 {
@@ -163,18 +166,24 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                 add(ws.gWd, lay.wd)
                 gp[lay.bd.offset] = (k == 0 ? 0 : gp[lay.bd.offset]) + ws.gBd
                 if frozenEmbedding { continue }
-                let emb = gp + lay.embedding.offset
+                let emb = gp + lay.embedding.offset, rows = ws.rowLayout
+                func scatter(_ id: Int, _ src: UnsafeMutablePointer<T>) {
+                    let dst = emb + id * E
+                    for e in 0..<E { dst[e] += src[e] }
+                    if let sq = squares.map({ $0 + id * E }) {
+                        for e in 0..<E { sq[e] += src[e] * src[e] }
+                    }
+                }
                 batch.tokens.withUnsafeBufferPointer { tok in
                     for t in 0..<L {
-                        for b in 0..<nb {
-                            let id = Int(tok[(part.lowerBound + b) * L + t])
-                            let src = ws.x + (t * nb + b) * E, dst = emb + id * E
-                            for e in 0..<E { dst[e] += src[e] }
-                            if let sq = squares.map({ $0 + id * E }) {
-                                for e in 0..<E { sq[e] += src[e] * src[e] }
-                            }
+                        for s in 0..<rows.blockRows(t) {
+                            scatter(Int(tok[rows.rows[s] * L + t]), ws.x + (rows.stepOffset[t] + s) * E)
                         }
                     }
+                }
+                // The shared pad trajectory's dX rows (packed layouts only; every one is the pad id's).
+                if rows.injects, let padID = sharedPadID {
+                    for t in 0..<rows.sharedSteps { scatter(Int(padID), ws.shared.x + t * E) }
                 }
             }
         }

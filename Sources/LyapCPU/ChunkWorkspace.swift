@@ -17,6 +17,12 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
     let gWd: UnsafeMutablePointer<T>
     var gBd: T = 0
     var totals = LossTotals()
+    /// Where this pass's rows are (set per pass; dense in batch order unless the pad prefix is shared).
+    var rowLayout: RowLayout
+    /// The shared pad-only trajectory: one row per step, the same roles as x, gates, c, tanhC, h and dA.
+    let shared: Trajectory<T>
+    /// Adjoints of h and c at each shared step, summed over the rows that enter right after it.
+    let injectH: UnsafeMutablePointer<T>, injectC: UnsafeMutablePointer<T>  // [t][H]
     private(set) var owned: [(UnsafeMutablePointer<T>, Int)] = []
 
     init(seqLen: Int, capacity: Int, shape: ModelShape) {
@@ -42,7 +48,12 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
         gWh = buffer(g * hh)
         gB = buffer(g)
         gWd = buffer(hh)
+        shared = Trajectory(x: buffer(seqLen * shape.embed), gates: buffer(seqLen * g), c: buffer(seqLen * hh),
+                            tanhC: buffer(seqLen * hh), h: buffer(seqLen * hh), dA: buffer(seqLen * g), layout: .single(steps: 0))
+        injectH = buffer(seqLen * hh)
+        injectC = buffer(seqLen * hh)
         logits = [Double](repeating: 0, count: capacity)
+        rowLayout = .dense(steps: seqLen, first: 0, count: capacity)
         self.owned = owned
     }
 
@@ -52,6 +63,9 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
             p.deallocate()
         }
     }
+
+    /// The slice's own rows as a trajectory in the current layout.
+    var rowsTrajectory: Trajectory<T> { Trajectory(x: x, gates: gates, c: c, tanhC: tanhC, h: h, dA: dA, layout: rowLayout) }
 
     func fits(seqLen l: Int, count: Int) -> Bool { l == seqLen && count <= capacity }
 }

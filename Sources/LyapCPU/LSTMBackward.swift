@@ -2,8 +2,12 @@ import LyapCore
 
 /// Backpropagation through time for one batch slice (methods.md 3). The per-step work is the gate
 /// deltas and one product for eps_h; the weight gradients are formed afterwards as three large
-/// products over all steps. The embedding gradient is left in `ws.x` as dX[t][b][E] and scattered
+/// products over all steps. The embedding gradient is left in x as dX (one row per step row) and scattered
 /// by the caller in a fixed order. `spread` splits phases as in the forward pass.
+///
+/// With a shared pad prefix (packed `RowLayout`), a slot's adjoints at its first own step flow into the
+/// shared trajectory's step before it; that trajectory is then back-propagated once, and its deltas join
+/// the weight gradients (its dX rows are all the pad id's).
 enum LSTMBackward {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
@@ -12,10 +16,13 @@ enum LSTMBackward {
         labels: UnsafePointer<UInt8>, first: Int, count nb: Int, batchSize: Int,
         ws: ChunkWorkspace<T>, spread: Spread = .inline, loss: LossForm = .logits
     ) {
-        let L = ws.seqLen, E = layout.shape.embed, H = layout.shape.hidden, G = 4 * H
-        let wx = UnsafeSendable(p + layout.wx.offset), wh = UnsafeSendable(p + layout.wh.offset)
+        let H = layout.shape.hidden
+        let rows = ws.rowsTrajectory, lay = rows.layout, L = lay.steps, P = lay.injects ? lay.sharedSteps : 0
+        let w = CellParameters(p, layout, whT: nil, gateBias: p + layout.bias.offset)
         let wd = p + layout.wd.offset
         let invB = 1 / Double(batchSize)
+        var slotOf = [Int](repeating: 0, count: nb)
+        for (s, row) in lay.rows.enumerated() { slotOf[row - first] = s }
         var gBd: T = 0
         for j in 0..<H { ws.gWd[j] = 0 }
         for b in 0..<nb {
@@ -25,72 +32,131 @@ enum LSTMBackward {
             case .sigmoidBCE:  // logits[b] is the T logit widened, so T(...) gives it back exactly
                 dz = SigmoidBCE.gradient(p: SigmoidBCE.probability(T(ws.logits[b])), label: T(labels[first + b]), batch: batchSize)
             }
-            let hl = ws.h + ((L - 1) * nb + b) * H
+            let s = slotOf[b]
+            let hl = rows.h + rows.stateRow(L - 1, s) * H
             for j in 0..<H {
                 ws.gWd[j] += dz * hl[j]
-                ws.dh[b * H + j] = dz * wd[j]
-                ws.dc[b * H + j] = 0
+                ws.dh[s * H + j] = dz * wd[j]
+                ws.dc[s * H + j] = 0
             }
             gBd += dz
         }
         ws.gBd = gBd
-        for t in stride(from: L - 1, through: 0, by: -1) {
-            spread.run(nb) { seqs in cellStepBack(ws, t: t, nb: nb, H: H, seqs: seqs) }
-            if t > 0, RecurrentProducts.runs(T.self, columns: H) {
-                RecurrentProducts.run(ws.dA + t * nb * G, rows: nb, lda: G, wh.value, ldb: H, k: G, n: H,
-                                      into: ws.dh, ldc: H, accumulate: false, spread: spread)
-            } else if t > 0 {
-                spread.run(H) { cols in
-                    T.gemm(transA: false, transB: false, m: nb, n: cols.count, k: G,
-                           alpha: 1, a: ws.dA + t * nb * G, lda: G, b: wh.value + cols.lowerBound, ldb: H,
-                           beta: 0, c: ws.dh + cols.lowerBound, ldc: H)
+        if P > 0 {
+            ws.injectH.update(repeating: 0, count: P * H)
+            ws.injectC.update(repeating: 0, count: P * H)
+        }
+        let inject = UnsafeSendable((ws.dh, ws.dc, ws.injectH, ws.injectC))
+        steps(rows, w, dh: ws.dh, dc: ws.dc, spread: spread) { t in
+            // Slots entering at step t: their adjoints of h_{t-1}, c_{t-1} belong to the shared trajectory.
+            guard P > 0 else { return }
+            let (dh, dc, ih, ic) = inject.value
+            for s in lay.carried[t - 1]..<lay.carried[t] {
+                for j in 0..<H {
+                    ih[(t - 1) * H + j] += dh[s * H + j]
+                    ic[(t - 1) * H + j] += dc[s * H + j]
                 }
             }
         }
+        gradients(rows, w, ws: ws, accumulate: false, spread: spread)
+        guard P > 0 else { return }
+        let shared = ws.shared.with(.single(steps: P))
+        ws.dh.update(from: ws.injectH + (P - 1) * H, count: H)
+        ws.dc.update(from: ws.injectC + (P - 1) * H, count: H)
+        steps(shared, w, dh: ws.dh, dc: ws.dc, spread: .inline) { t in
+            let (dh, dc, ih, ic) = inject.value
+            for j in 0..<H {
+                dh[j] += ih[(t - 1) * H + j]
+                dc[j] += ic[(t - 1) * H + j]
+            }
+        }
+        gradients(shared, w, ws: ws, accumulate: true, spread: .inline)
+    }
+
+    /// BPTT over the carried slots from the last step down: dA of every step, eps_h and eps_c in dh, dc
+    /// (one row per slot). `entered(t)` runs after eps_h of step t-1 is formed, for t > 0.
+    static func steps<T: CPUScalar>(_ tr: Trajectory<T>, _ w: CellParameters<T>, dh: UnsafeMutablePointer<T>,
+                                    dc: UnsafeMutablePointer<T>, spread: Spread, entered: (Int) -> Void) {
+        let lay = tr.layout, H = w.H, G = 4 * H
+        let eps = UnsafeSendable((dh, dc))
+        for t in stride(from: lay.steps - 1, through: 0, by: -1) {
+            let n = lay.carried[t]
+            spread.run(n) { slots in
+                let (dh, dc) = eps.value
+                for s in slots {
+                    cellBack(row: tr.gates + tr.stepRow(t, s) * G, drow: tr.dA + tr.stepRow(t, s) * G,
+                             tNow: tr.tanhC + tr.stateRow(t, s) * H, cPrev: t > 0 ? tr.c + tr.stateRow(t - 1, s) * H : nil,
+                             eh: dh + s * H, ec: dc + s * H, H: H)
+                }
+            }
+            guard t > 0 && n > 0 else { continue }
+            let a = tr.dA + lay.stepOffset[t] * G
+            if RecurrentProducts.runs(T.self, columns: H) {
+                RecurrentProducts.run(a, rows: n, lda: G, w.wh, ldb: H, k: G, n: H, into: dh, ldc: H, accumulate: false, spread: spread)
+            } else {
+                let wh = UnsafeSendable(w.wh), a = UnsafeSendable(a)
+                spread.run(H) { cols in
+                    T.gemm(transA: false, transB: false, m: n, n: cols.count, k: G,
+                           alpha: 1, a: a.value, lda: G, b: wh.value + cols.lowerBound, ldb: H,
+                           beta: 0, c: eps.value.0 + cols.lowerBound, ldc: H)
+                }
+            }
+            entered(t)
+        }
+    }
+
+    /// The trajectory's share of dWh, dWx and db (added to the slice's when `accumulate`), then its dX in x.
+    static func gradients<T: CPUScalar>(_ tr: Trajectory<T>, _ w: CellParameters<T>, ws: ChunkWorkspace<T>,
+                                        accumulate: Bool, spread: Spread) {
+        let lay = tr.layout, L = lay.steps, E = w.E, H = w.H, G = 4 * H
+        let beta: T = accumulate ? 1 : 0
+        let all = lay.stepOffset[L], later = all - lay.stepOffset[min(1, L)]
         spread.run(G) { rows in
             let r0 = rows.lowerBound
-            if L > 1 {
-                T.gemm(transA: true, transB: false, m: rows.count, n: H, k: (L - 1) * nb,
-                       alpha: 1, a: ws.dA + nb * G + r0, lda: G, b: ws.h, ldb: H, beta: 0, c: ws.gWh + r0 * H, ldc: H)
-            } else {
+            if later > 0 {
+                // dA of steps 1..<L against h of steps 0..<L-1: state block t-1 holds exactly the slots of step t.
+                T.gemm(transA: true, transB: false, m: rows.count, n: H, k: later,
+                       alpha: 1, a: tr.dA + lay.stepOffset[1] * G + r0, lda: G, b: tr.h + lay.stateOffset[0] * H, ldb: H,
+                       beta: beta, c: ws.gWh + r0 * H, ldc: H)
+            } else if !accumulate {
                 (ws.gWh + r0 * H).update(repeating: 0, count: rows.count * H)
             }
-            T.gemm(transA: true, transB: false, m: rows.count, n: E, k: L * nb,
-                   alpha: 1, a: ws.dA + r0, lda: G, b: ws.x, ldb: E, beta: 0, c: ws.gWx + r0 * E, ldc: E)
-            for r in rows { ws.gB[r] = 0 }
-            for row in 0..<(L * nb) {
-                let d = ws.dA + row * G
+            if all > 0 {
+                T.gemm(transA: true, transB: false, m: rows.count, n: E, k: all,
+                       alpha: 1, a: tr.dA + r0, lda: G, b: tr.x, ldb: E, beta: beta, c: ws.gWx + r0 * E, ldc: E)
+            } else if !accumulate {
+                (ws.gWx + r0 * E).update(repeating: 0, count: rows.count * E)
+            }
+            if !accumulate { for r in rows { ws.gB[r] = 0 } }
+            for row in 0..<all {
+                let d = tr.dA + row * G
                 for r in rows { ws.gB[r] += d[r] }
             }
         }
         spread.run(L) { steps in
-            let r0 = steps.lowerBound * nb
-            T.gemm(transA: false, transB: false, m: steps.count * nb, n: E, k: G,
-                   alpha: 1, a: ws.dA + r0 * G, lda: G, b: wx.value, ldb: E, beta: 0, c: ws.x + r0 * E, ldc: E)
+            let r0 = lay.stepOffset[steps.lowerBound], n = lay.stepOffset[steps.upperBound] - r0
+            if n > 0 {
+                T.gemm(transA: false, transB: false, m: n, n: E, k: G,
+                       alpha: 1, a: tr.dA + r0 * G, lda: G, b: w.wx, ldb: E, beta: 0, c: tr.x + r0 * E, ldc: E)
+            }
         }
     }
 
-    /// Gate deltas of step t for sequences `seqs`; updates eps_c in place and leaves dA[t].
+    /// Gate deltas of one row; updates eps_c in place and leaves dA.
     @inline(__always)
-    static func cellStepBack<T: CPUScalar>(_ ws: ChunkWorkspace<T>, t: Int, nb: Int, H: Int, seqs: Range<Int>) {
-        let G = 4 * H
-        for b in seqs {
-            let row = ws.gates + (t * nb + b) * G, drow = ws.dA + (t * nb + b) * G
-            let tNow = ws.tanhC + (t * nb + b) * H
-            let cPrev: UnsafeMutablePointer<T>? = t > 0 ? ws.c + ((t - 1) * nb + b) * H : nil
-            let eh = ws.dh + b * H, ec = ws.dc + b * H
-            for j in 0..<H {
-                let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
-                let tv = tNow[j]
-                let dO = eh[j] * tv * (o * (1 - o))
-                let ect = ec[j] + eh[j] * o * (1 - tv * tv)
-                let cp: T = cPrev?[j] ?? 0
-                drow[j] = ect * g * (i * (1 - i))
-                drow[H + j] = ect * cp * (f * (1 - f))
-                drow[2 * H + j] = ect * i * (1 - g * g)
-                drow[3 * H + j] = dO
-                ec[j] = ect * f
-            }
+    static func cellBack<T: CPUScalar>(row: UnsafeMutablePointer<T>, drow: UnsafeMutablePointer<T>, tNow: UnsafeMutablePointer<T>,
+                                       cPrev: UnsafeMutablePointer<T>?, eh: UnsafeMutablePointer<T>, ec: UnsafeMutablePointer<T>, H: Int) {
+        for j in 0..<H {
+            let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
+            let tv = tNow[j]
+            let dO = eh[j] * tv * (o * (1 - o))
+            let ect = ec[j] + eh[j] * o * (1 - tv * tv)
+            let cp: T = cPrev?[j] ?? 0
+            drow[j] = ect * g * (i * (1 - i))
+            drow[H + j] = ect * cp * (f * (1 - f))
+            drow[2 * H + j] = ect * i * (1 - g * g)
+            drow[3 * H + j] = dO
+            ec[j] = ect * f
         }
     }
 }

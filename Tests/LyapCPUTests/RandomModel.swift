@@ -19,6 +19,12 @@ struct RandomModel {
         batch = Batch(tokens: tokens, labels: labels, seqLen: seqLen)
     }
 
+    init(shape: ModelShape, params: ParameterStore<Double>, batch: Batch) {
+        self.shape = shape
+        self.params = params
+        self.batch = batch
+    }
+
     func loss(_ p: ParameterStore<Double>, threads: Int = 1) -> Double {
         CPUModel<Double>(shape: shape, threads: threads, biases: p.layout.biases).evaluate(p, batch).totals.meanLoss
     }
