@@ -66,6 +66,10 @@ let package = Package(
         .executableTarget(
             name: "lyap-bench", dependencies: ["LyapCore", "LyapCPU", "LyapVulkan"], path: "tools/bench",
             exclude: ["torch_train_step.py"]),
+        // `swift run -c release lyap-bench-real`: training steps on the archive's tokens, shared pad prefix vs not vs PyTorch.
+        .executableTarget(
+            name: "lyap-bench-real", dependencies: ["LyapCore", "LyapCPU", "LyapData", "LyapTraining"], path: "tools/bench-real",
+            exclude: ["torch_real_steps.py"]),
         // `swift run -c release lyap-bench-dynamics`: stability analysis of one model against JAX/PyTorch.
         .executableTarget(
             name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapTraining", "LyapVulkan"], path: "tools/bench-dynamics",

@@ -199,6 +199,73 @@ A512 static void products_avx512(const float *A, int M, int lda, const float *Bt
     }
 }
 
+/* The AVX2 form of products_avx512 for N a multiple of 8: tiles of 6 rows × 16 columns in 12 ymm accumulators
+ * (16 registers in all); the rows past the last full tile one at a time over up to 64 columns (8 independent
+ * accumulators, so a single row, as the shared pad trajectory's, is not bound by one FMA chain's latency).
+ * k is chunked by KC as above, so each element is one FMA chain over k in order whatever the tiling. */
+#define LOAD8(o) (from ? _mm256_loadu_ps(o) : _mm256_setzero_ps())
+static inline __attribute__((always_inline, target("avx2,fma")))
+void row_avx2(const float *a0, const float *b, int ldb, int k0, int k1, float *o0, int from, int W) {
+    __m256 c[8];
+    for (int i = 0; i < W; i++) c[i] = LOAD8(o0 + 8 * i);
+    for (int k = k0; k < k1; k++) {
+        const float *bk = b + (long)k * ldb;
+        __m256 x = _mm256_set1_ps(a0[k]);
+        for (int i = 0; i < W; i++) c[i] = _mm256_fmadd_ps(x, _mm256_loadu_ps(bk + 8 * i), c[i]);
+    }
+    for (int i = 0; i < W; i++) _mm256_storeu_ps(o0 + 8 * i, c[i]);
+}
+
+A2 static void products_avx2(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                             int acc) {
+    int M6 = M / 6 * 6;
+    for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
+        int k1 = k0 + KC < K ? k0 + KC : K;
+        int from = acc || k0 > 0;
+        for (int n = 0; n < N; n += 16) {
+            const float *b = Bt + n;
+            if (n + 16 > N) {
+                for (int r = 0; r < M6; r++) row_avx2(A + r * lda, b, ldb, k0, k1, C + r * ldc + n, from, 1);
+                break;
+            }
+            for (int r = 0; r < M6; r += 6) {
+                const float *a[6];
+                float *o[6];
+                __m256 c0[6], c1[6];
+                for (int i = 0; i < 6; i++) {
+                    a[i] = A + (r + i) * lda;
+                    o[i] = C + (r + i) * ldc + n;
+                    c0[i] = LOAD8(o[i]);
+                    c1[i] = LOAD8(o[i] + 8);
+                }
+                for (int k = k0; k < k1; k++) {
+                    const float *bk = b + (long)k * ldb;
+                    __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+                    for (int i = 0; i < 6; i++) {
+                        __m256 x = _mm256_set1_ps(a[i][k]);
+                        c0[i] = _mm256_fmadd_ps(x, b0, c0[i]);
+                        c1[i] = _mm256_fmadd_ps(x, b1, c1[i]);
+                    }
+                }
+                for (int i = 0; i < 6; i++) {
+                    _mm256_storeu_ps(o[i], c0[i]);
+                    _mm256_storeu_ps(o[i] + 8, c1[i]);
+                }
+            }
+        }
+        for (int r = M6; r < M; r++) {
+            const float *a0 = A + r * lda;
+            int n = 0;
+            for (; n + 64 <= N; n += 64) row_avx2(a0, Bt + n, ldb, k0, k1, C + r * ldc + n, from, 8);
+            if (n + 32 <= N) { row_avx2(a0, Bt + n, ldb, k0, k1, C + r * ldc + n, from, 4); n += 32; }
+            if (n + 16 <= N) { row_avx2(a0, Bt + n, ldb, k0, k1, C + r * ldc + n, from, 2); n += 16; }
+            if (n + 8 <= N) row_avx2(a0, Bt + n, ldb, k0, k1, C + r * ldc + n, from, 1);
+        }
+        if (K == 0) break;
+    }
+}
+#undef LOAD8
+
 /* The Double form of products_avx512: tiles of 4 rows × 32 columns. */
 A512 static void products_f64_avx512(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc) {
     for (int n = 0; n < N; n += 32) {
@@ -280,6 +347,21 @@ int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ld
 #if defined(__x86_64__)
     if (use_isa() == 2 && N % 16 == 0) {
         products_avx512(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+int lyap_products_any_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                          int accumulate) {
+#if defined(__x86_64__)
+    if (use_isa() == 2 && N % 16 == 0) {
+        products_avx512(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
+        return 1;
+    }
+    if (use_isa() >= 1 && N % 8 == 0) {
+        products_avx2(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
         return 1;
     }
 #endif

@@ -14,14 +14,15 @@ extension CPUModel {
         let H = shape.hidden, G = 4 * H, E = shape.embed, rows = L * capacity
         let floats = [rows * E, rows * G, rows * H, rows * H, rows * H, rows * G, capacity * H, capacity * H,
                       G * E, G * H, G, H,
-                      L * E, L * G, L * H, L * H, L * H, L * G, L * H, L * H].reduce(0) { $0 + max($1, 1) }
-        let transposed = RecurrentProducts.runs(T.self, columns: G) ? G * H : 0
+                      L * E, L * G, L * H, L * H, L * H, L * G, L * H, L * H, capacity * paddedWidth(H)].reduce(0) { $0 + max($1, 1) }
+        let transposed = (transposesWh(hidden: H) ? G * H : 0)
+            + (padsBackwardProducts(hidden: H) ? G * paddedWidth(H) : 0)
         return slices * (floats * MemoryLayout<T>.stride + capacity * MemoryLayout<Double>.stride) + transposed * MemoryLayout<T>.stride
     }
 
     /// Bytes the workspaces hold now (after a pass).
     public var allocatedWorkspaceBytes: Int {
-        workspaces.reduce(0) { $0 + $1.bytes } + whT.count * MemoryLayout<T>.stride
+        workspaces.reduce(0) { $0 + $1.bytes } + (whT.count + whPadded.count) * MemoryLayout<T>.stride
     }
 }
 

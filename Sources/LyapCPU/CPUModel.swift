@@ -25,6 +25,9 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     private lazy var team = ThreadTeam(size: threads)
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
     private(set) var whT: [T] = []
+    /// Wh with its H columns padded to a multiple of 16 ([4H][Hp]), for the backward's per-step products on
+    /// lyap's kernels where they do not take H columns (shared pad prefix only; see `LSTMBackward`).
+    private(set) var whPadded: [T] = []
 
     /// The summed gate bias of a two-bias layout (bias_ih + bias_hh in T), formed once per pass.
     private var gateBias: [T] = []
@@ -95,6 +98,19 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
         return totals
     }
 
+    /// Whether the backward's per-step products run on lyap's kernels over Wh padded to `paddedWidth` columns
+    /// (Float, H not a width they take; with the shared pad prefix only).
+    static func padsBackwardProducts(hidden H: Int) -> Bool {
+        RecurrentProducts.runsAny(T.self, columns: 16) && !RecurrentProducts.runsAny(T.self, columns: H)
+    }
+
+    /// Whether a pass forms Wh transposed for the forward's per-step products on lyap's kernels.
+    static func transposesWh(hidden H: Int) -> Bool {
+        RecurrentProducts.runs(T.self, columns: 4 * H) || RecurrentProducts.runsAny(T.self, columns: 4 * H)
+    }
+
+    static func paddedWidth(_ H: Int) -> Int { (H + 15) / 16 * 16 }
+
     /// Runs the forward (and backward) pass of every slice on its own thread.
     /// `perOccurrence`: the backward pass must give each occurrence of the pad id its own embedding slice
     /// (Keras 3's Adam form), so a shared pad prefix is shared in the forward pass only.
@@ -104,7 +120,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
         let ws = workspaces, lay = layout, total = batch.count, lossForm = loss, padID = sharedPadID
         let spread = isWide ? Spread(team: team) : .inline
         let H = lay.shape.hidden, G = 4 * H
-        let transposed = RecurrentProducts.runs(T.self, columns: G)
+        let transposed = Self.transposesWh(hidden: H)
         if lay.biasHH != nil { gateBias = params.gateBias }
         if transposed {
             // Wh^T [H][4H] for the forward's per-step products (RecurrentProducts), once per pass.
@@ -114,22 +130,33 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
                 for k in 0..<H { whT[k * G + r] = params.values[wh + r * H + k] }
             }
         }
+        let padded = Self.padsBackwardProducts(hidden: H)
+        if padded {
+            let Hp = Self.paddedWidth(H), wh = lay.wh.offset
+            if whPadded.count != G * Hp { whPadded = [T](repeating: 0, count: G * Hp) }
+            for r in 0..<G {
+                for k in 0..<H { whPadded[r * Hp + k] = params.values[wh + r * H + k] }
+            }
+        }
         params.values.withUnsafeBufferPointer { p in
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.labels.withUnsafeBufferPointer { lab in
                   whT.withUnsafeBufferPointer { wt in
                    gateBias.withUnsafeBufferPointer { gb in
+                    whPadded.withUnsafeBufferPointer { wp in
                     let ptrs = UnsafeSendable((p.baseAddress!, tok.baseAddress!, lab.baseAddress!, transposed ? wt.baseAddress : nil,
-                                               lay.biasHH != nil ? gb.baseAddress : nil))
+                                               lay.biasHH != nil ? gb.baseAddress : nil, padded && padID != nil ? wp.baseAddress : nil))
                     parallelFor(parts.count) { k in
-                        let (pp, tp, lp, wtp, gbp) = ptrs.value
+                        let (pp, tp, lp, wtp, gbp, wpp) = ptrs.value
                         LSTMForward.run(params: pp, layout: lay, tokens: tp, labels: lp,
                                         first: parts[k].lowerBound, count: parts[k].count, ws: ws[k], spread: spread, whT: wtp,
                                         gateBias: gbp, loss: lossForm, padID: padID, perOccurrence: perOccurrence)
                         if backward {
                             LSTMBackward.run(params: pp, layout: lay, labels: lp, first: parts[k].lowerBound,
-                                             count: parts[k].count, batchSize: total, ws: ws[k], spread: spread, loss: lossForm)
+                                             count: parts[k].count, batchSize: total, ws: ws[k], spread: spread, loss: lossForm,
+                                             whPadded: wpp)
                         }
+                    }
                     }
                    }
                   }

@@ -11,6 +11,8 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
     let c: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, h: UnsafeMutablePointer<T>  // [t][b][H]
     let dA: UnsafeMutablePointer<T>                                                               // [t][b][4H]
     let dh: UnsafeMutablePointer<T>, dc: UnsafeMutablePointer<T>                                  // [b][H]
+    /// eps_h with padded rows ([b][Hp], Hp = H rounded up to 16): the padded backward products' output.
+    let dhPadded: UnsafeMutablePointer<T>
     var logits: [Double]
     /// This slice's share of the gradient of everything except the embedding table.
     let gWx: UnsafeMutablePointer<T>, gWh: UnsafeMutablePointer<T>, gB: UnsafeMutablePointer<T>
@@ -44,6 +46,7 @@ final class ChunkWorkspace<T: CPUScalar>: @unchecked Sendable {
         dA = buffer(rows * g)
         dh = buffer(capacity * hh)
         dc = buffer(capacity * hh)
+        dhPadded = buffer(capacity * ((hh + 15) / 16 * 16))
         gWx = buffer(g * shape.embed)
         gWh = buffer(g * hh)
         gB = buffer(g)

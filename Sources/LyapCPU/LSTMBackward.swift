@@ -14,11 +14,14 @@ enum LSTMBackward {
     static func run<T: CPUScalar>(
         params p: UnsafePointer<T>, layout: ParameterLayout,
         labels: UnsafePointer<UInt8>, first: Int, count nb: Int, batchSize: Int,
-        ws: ChunkWorkspace<T>, spread: Spread = .inline, loss: LossForm = .logits
+        ws: ChunkWorkspace<T>, spread: Spread = .inline, loss: LossForm = .logits, whPadded: UnsafePointer<T>? = nil
     ) {
         let H = layout.shape.hidden
         let rows = ws.rowsTrajectory, lay = rows.layout, L = lay.steps, P = lay.injects ? lay.sharedSteps : 0
         let w = CellParameters(p, layout, whT: nil, gateBias: p + layout.bias.offset)
+        // Own products (padded Wh, or one-row loops) only where the pad prefix is shared: runs without it keep
+        // the computation they started with.
+        let own = lay.injects ? whPadded.map { OwnProducts(whPadded: $0, out: ws.dhPadded) } ?? OwnProducts() : nil
         let wd = p + layout.wd.offset
         let invB = 1 / Double(batchSize)
         var slotOf = [Int](repeating: 0, count: nb)
@@ -47,7 +50,7 @@ enum LSTMBackward {
             ws.injectC.update(repeating: 0, count: P * H)
         }
         let inject = UnsafeSendable((ws.dh, ws.dc, ws.injectH, ws.injectC))
-        steps(rows, w, dh: ws.dh, dc: ws.dc, spread: spread) { t in
+        steps(rows, w, dh: ws.dh, dc: ws.dc, spread: spread, own: own) { t in
             // Slots entering at step t: their adjoints of h_{t-1}, c_{t-1} belong to the shared trajectory.
             guard P > 0 else { return }
             let (dh, dc, ih, ic) = inject.value
@@ -63,7 +66,7 @@ enum LSTMBackward {
         let shared = ws.shared.with(.single(steps: P))
         ws.dh.update(from: ws.injectH + (P - 1) * H, count: H)
         ws.dc.update(from: ws.injectC + (P - 1) * H, count: H)
-        steps(shared, w, dh: ws.dh, dc: ws.dc, spread: .inline) { t in
+        steps(shared, w, dh: ws.dh, dc: ws.dc, spread: .inline, own: own ?? OwnProducts()) { t in
             let (dh, dc, ih, ic) = inject.value
             for j in 0..<H {
                 dh[j] += ih[(t - 1) * H + j]
@@ -76,7 +79,8 @@ enum LSTMBackward {
     /// BPTT over the carried slots from the last step down: dA of every step, eps_h and eps_c in dh, dc
     /// (one row per slot). `entered(t)` runs after eps_h of step t-1 is formed, for t > 0.
     static func steps<T: CPUScalar>(_ tr: Trajectory<T>, _ w: CellParameters<T>, dh: UnsafeMutablePointer<T>,
-                                    dc: UnsafeMutablePointer<T>, spread: Spread, entered: (Int) -> Void) {
+                                    dc: UnsafeMutablePointer<T>, spread: Spread, own: OwnProducts<T>?,
+                                    entered: (Int) -> Void) {
         let lay = tr.layout, H = w.H, G = 4 * H
         let eps = UnsafeSendable((dh, dc))
         for t in stride(from: lay.steps - 1, through: 0, by: -1) {
@@ -91,7 +95,18 @@ enum LSTMBackward {
             }
             guard t > 0 && n > 0 else { continue }
             let a = tr.dA + lay.stepOffset[t] * G
-            if RecurrentProducts.runs(T.self, columns: H) {
+            if own != nil && RecurrentProducts.runsAny(T.self, columns: H) {
+                RecurrentProducts.runAny(a, rows: n, lda: G, w.wh, ldb: H, k: G, n: H, into: dh, ldc: H, accumulate: false, spread: spread)
+            } else if let own, let wp = own.whPadded {
+                // lyap's kernel over Wh padded to Hp columns, then the H real columns copied out.
+                let Hp = CPUModel<T>.paddedWidth(H)
+                RecurrentProducts.runAny(a, rows: n, lda: G, wp, ldb: Hp, k: G, n: Hp, into: own.out!, ldc: Hp, accumulate: false, spread: spread)
+                for s in 0..<n { (dh + s * H).update(from: own.out! + s * Hp, count: H) }
+            } else if n == 1 && own != nil {
+                // One row (the shared pad trajectory, or one active row): a plain loop, where a BLAS call would
+                // re-pack all of Wh.
+                rowTimesWh(a, w.wh, into: dh, G: G, H: H)
+            } else if RecurrentProducts.runs(T.self, columns: H) {
                 RecurrentProducts.run(a, rows: n, lda: G, w.wh, ldb: H, k: G, n: H, into: dh, ldc: H, accumulate: false, spread: spread)
             } else {
                 let wh = UnsafeSendable(w.wh), a = UnsafeSendable(a)
@@ -102,6 +117,22 @@ enum LSTMBackward {
                 }
             }
             entered(t)
+        }
+    }
+
+    /// The backward's own per-step products where the pad prefix is shared (see `steps`).
+    struct OwnProducts<S: CPUScalar>: @unchecked Sendable {
+        var whPadded: UnsafePointer<S>? = nil
+        var out: UnsafeMutablePointer<S>? = nil
+    }
+
+    /// dh[j] = sum over r of a[r] * Wh[r][j], r in 0..<G, as axpy passes over Wh's rows.
+    @inline(__always)
+    static func rowTimesWh<T: CPUScalar>(_ a: UnsafePointer<T>, _ wh: UnsafePointer<T>, into dh: UnsafeMutablePointer<T>, G: Int, H: Int) {
+        dh.update(repeating: 0, count: H)
+        for r in 0..<G {
+            let x = a[r], row = wh + r * H
+            for j in 0..<H { dh[j] += x * row[j] }
         }
     }
 

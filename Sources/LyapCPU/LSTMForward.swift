@@ -8,6 +8,9 @@ struct CellParameters<T: CPUScalar>: @unchecked Sendable {
     /// The gate bias (the summed pair with two biases).
     let bias: UnsafePointer<T>
     let E: Int, H: Int
+    /// The shared pad prefix's products (`RecurrentProducts.runAny`) where they run; runs without the shared
+    /// prefix keep the products they started with.
+    var ownProducts = false
 
     init(_ p: UnsafePointer<T>, _ layout: ParameterLayout, whT: UnsafePointer<T>?, gateBias: UnsafePointer<T>?) {
         // With two biases the caller forms their sum once per pass (`gateBias`).
@@ -40,7 +43,8 @@ enum LSTMForward {
         loss: LossForm = .logits, padID: Int32? = nil, perOccurrence: Bool = false
     ) {
         let L = ws.seqLen
-        let w = CellParameters(p, layout, whT: whT, gateBias: gateBias)
+        var w = CellParameters(p, layout, whT: whT, gateBias: gateBias)
+        w.ownProducts = padID != nil
         ws.rowLayout = padID.map {
             RowLayout.shared(tokens: tokens, steps: L, first: first, count: nb, padID: $0, perOccurrence: perOccurrence)
         } ?? .dense(steps: L, first: first, count: nb)
@@ -57,15 +61,28 @@ enum LSTMForward {
     }
 
     /// Gathers each step's embedding rows and sets the gates to bias + Wx x (one product over all steps).
-    /// `tokens` nil: every row reads `padID`.
+    /// `tokens` nil: every row reads `padID` (the shared trajectory), so one row is computed and copied.
     static func prepare<T: CPUScalar>(_ tr: Trajectory<T>, _ w: CellParameters<T>, tokens: UnsafePointer<Int32>?,
                                       padID: Int32, spread: Spread) {
         let lay = tr.layout, L = lay.steps, E = w.E, G = 4 * w.H
+        if tokens == nil {
+            // Every row reads the pad id: one row's product, copied to the others.
+            let total = lay.stepRows
+            guard total > 0 else { return }
+            tr.x.update(from: w.embedding + Int(padID) * E, count: E)
+            tr.gates.update(from: w.bias, count: G)
+            T.gemm(transA: false, transB: true, m: 1, n: G, k: E, alpha: 1, a: tr.x, lda: E, b: w.wx, ldb: E, beta: 1, c: tr.gates, ldc: G)
+            for r in 1..<max(total, 1) {
+                (tr.x + r * E).update(from: tr.x, count: E)
+                (tr.gates + r * G).update(from: tr.gates, count: G)
+            }
+            return
+        }
         let tok = UnsafeSendable(tokens)
         spread.run(L) { steps in
             for t in steps {
                 for s in 0..<lay.blockRows(t) {
-                    let id = tok.value.map { Int($0[lay.rows[s] * L + t]) } ?? Int(padID)
+                    let id = Int(tok.value![lay.rows[s] * L + t])
                     let r = lay.stepOffset[t] + s
                     (tr.x + r * E).update(from: w.embedding + id * E, count: E)
                     (tr.gates + r * G).update(from: w.bias, count: G)
@@ -107,7 +124,9 @@ enum LSTMForward {
             if n == 0 { continue }
             if t > 0 {
                 let a = tr.h + lay.stateOffset[t - 1] * H, c = tr.gates + lay.stepOffset[t] * G
-                if let whT = w.whT, RecurrentProducts.runs(T.self, columns: G) {
+                if let whT = w.whT, w.ownProducts, RecurrentProducts.runsAny(T.self, columns: G) {
+                    RecurrentProducts.runAny(a, rows: n, lda: H, whT, ldb: G, k: H, n: G, into: c, ldc: G, accumulate: true, spread: spread)
+                } else if let whT = w.whT, RecurrentProducts.runs(T.self, columns: G) {
                     RecurrentProducts.run(a, rows: n, lda: H, whT, ldb: G, k: H, n: G, into: c, ldc: G, accumulate: true, spread: spread)
                 } else {
                     let wh = UnsafeSendable(w.wh), a = UnsafeSendable(a), c = UnsafeSendable(c)

@@ -32,6 +32,10 @@ int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, in
  * it for the per-step recurrent products. */
 int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                          int accumulate);
+/* lyap_products_ex_f32 that also runs on AVX2 CPUs (N a multiple of 8 there; 16 with AVX-512): the shared
+ * pad prefix's products. Returns 0 (nothing done) where neither applies. */
+int lyap_products_any_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
+                          int accumulate);
 
 /* The Double counterparts (no transcendentals; the Double gates stay with libm in Swift). Lengths must be
  * multiples of 4 (8 for the AVX-512 variants, which are picked when they divide). lyap_products_f64 runs with
