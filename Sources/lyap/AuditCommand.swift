@@ -102,8 +102,9 @@ struct AuditCommand: ParsableCommand {
             if data.sourceSHA256 != cfg.data.sha256 {
                 throw ConfigError("data \(cfg.data.source): content changed since the run (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(cfg.data.sha256.prefix(12))...)")
             }
-            // The twins are new training: they share the pad prefix unless --no-shared-padding (whatever the run did).
-            cfg.sharedPadding = padSharing.shared(padding: data.train.padding, backend: choice.recordName)
+            // The twins keep the run's computation, so the baseline continues the run exactly; --no-shared-padding
+            // turns sharing off.
+            cfg.sharedPadding = cfg.sharesPadPrefix && padSharing.shared(padding: data.train.padding, backend: choice.recordName)
             let params = try ModelWeights.read(path: dir.modelPath(epoch: at), expected: cfg.model)
             if case .vulkan = choice, let why = kinds.lazy.compactMap(\.vulkanLimitation).first { throw ConfigError(why) }
             for case .swap(let k) in kinds { try AuditSetup.checkSwap(k, count: data.train.count, batchSize: cfg.batch) }

@@ -43,7 +43,7 @@ struct AuditSummary: Encodable {
     }
 
     let from: String, at: Int, backend: String, epochs: Int
-    /// Whether the twins' CPU backend shared the pad prefix (`--no-shared-padding`; false on Vulkan).
+    /// Whether the twins' CPU backend shared the pad prefix (as the run did, unless `--no-shared-padding`; false on Vulkan).
     let sharedPadding: Bool
     /// How the kinds that act for a while are scheduled, and how the exponent is fitted.
     let notes: [String: String]

@@ -113,6 +113,13 @@ struct CLISharedPaddingTests {
             let settings = try json(path)["protocol"] as! [String: Any]
             #expect((settings["shared_pad_id"] as? Int).map { $0 == 0 } ?? false == expected, "\(settings)")
         }
+        // An audit keeps the run's computation: twins of an unshared run do not share.
+        let plain = s.dir + "/plain"
+        _ = try train(["--out", plain, "--epochs", "1", "--backend", "cpu", "--no-shared-padding"] + s.small)
+        let a = try CLI.run(["audit", "--from", plain, "--at", "1", "--epochs", "1", "--perturb", "none", "--backend", "cpu",
+                             "--out", s.dir + "/auditPlain"])
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(try json(s.dir + "/auditPlain/audit.json")["sharedPadding"] as? Bool == false)
         let e = try CLI.run(["eval", "--checkpoint", run + "/checkpoints/epoch-0001.safetensors", "--backend", "cpu", "--no-shared-padding"])
         #expect(e.status == 0 && e.stdout.contains("test: loss"), "\(e.stderr)")
     }
