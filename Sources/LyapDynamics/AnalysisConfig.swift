@@ -38,12 +38,19 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
     public var finiteTimeSeries = false
     /// Keep each review's h_T (the base trajectory's final hidden state). Not encoded.
     public var finalStates = false
+    /// The pad id whose leading runs the drive computes once per model (`SharedDrive`; bitwise the unshared
+    /// drive), nil: every base row steps through its own pads. Analyses recorded before it decode as nil.
+    public var sharedPadID: Int32? = nil
     /// Threads over review blocks. Blocks have a fixed size, so results do not depend on this.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
     /// Tests only: take the BLAS products even where the AVX-512 product kernels would run, so the fallback
     /// path is exercised on machines that have AVX-512 (not encoded).
     var forceBLASProducts = false
+    /// Tests only: the drive's products as `BatchedEngine.referenceProducts` (each element one FMA chain in k
+    /// order, the arithmetic of the AVX-512 product kernels), so the shared drive's bitwise equality can be
+    /// checked on machines without AVX-512 (not encoded).
+    var referenceProducts = false
 
     public init() {}
 
@@ -87,6 +94,6 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case drive, steps, transient, reviews, epsilon, exponents, seed, precision, threads
-        case renormEvery = "renorm_every", perturbCell = "perturb_cell", jacobianNormIterations = "jacobian_norm_iterations"
+        case renormEvery = "renorm_every", perturbCell = "perturb_cell", jacobianNormIterations = "jacobian_norm_iterations", sharedPadID = "shared_pad_id"
     }
 }

@@ -69,11 +69,13 @@ enum BatchedEngine<T: CPUScalar> {
         let results = ResultSlots(models: models.count, lanes: n)
         let threads = max(1, min(c.threads, units.count))
         let unitList = units
+        let prefixes = SharedPadPrefix.forModels(models, reviews: reviews, config: c)
         DispatchQueue.concurrentPerform(iterations: threads) { p in
             let ws = Workspace<T>(lanes: b, width: models[0].width, config: c)
             for u in stride(from: p, to: unitList.count, by: threads) {
                 let unit = unitList[u]
-                let out = runBlock(models[unit.model], lanes: unit.lanes, reviews: reviews, config: c, vectors: vectors, ws: ws)
+                let out = runBlock(models[unit.model], lanes: unit.lanes, reviews: reviews, config: c, vectors: vectors, ws: ws,
+                                   padPrefix: prefixes?[unit.model])
                 let d = results.store(out, model: unit.model, from: unit.lanes.lowerBound)
                 progress?(d, unitList.count)
             }
@@ -120,7 +122,8 @@ enum BatchedEngine<T: CPUScalar> {
     /// padded columns of h (they multiply zero columns of U).
     @inline(__always)
     static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
-                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int, blas: Bool) {
+                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int, blas: Bool, reference: Bool = false) {
+        if reference { return referenceProducts(a, rows: rows, into: c, Ut: Ut, hidden: H, width: W) }
         if !blas && T.self == Float.self {
             let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
@@ -138,13 +141,13 @@ enum BatchedEngine<T: CPUScalar> {
 
     static func runBlock(
         _ w: CellWeights<T>, lanes: Range<Int>, reviews: ReviewSet, config c: AnalysisConfig, vectors v: LaneVectors,
-        ws: Workspace<T>
+        ws: Workspace<T>, padPrefix: SharedPadPrefix<T>? = nil
     ) -> [ReviewDynamics] {
         // Buffers use the padded width W (see `CellWeights`); the real units are 0..<H of each block.
         let H = w.hidden, W = w.width, G = 4 * W, S = 2 * W, k = c.exponents, rows = 3 + k, nL = lanes.count
         let D = reviews.drive, total = c.steps - D
         let normIterations = c.jacobianNormIterations
-        let blas = c.forceBLASProducts
+        let blas = c.forceBLASProducts, reference = c.referenceProducts
         let wantCoefficients = k > 0 || normIterations > 0
         let normFrom = max(0, c.transient - 50)  // warm-up steps before the averaging window
         let schedule = c.renormSchedule
@@ -180,10 +183,14 @@ enum BatchedEngine<T: CPUScalar> {
                                 twin[W + j] = T(v.xiCell[lane * H + j])
                             }
                         }
-                        if D > 0 {
+                        if let prefix = padPrefix, D > 0 {
+                            sharedDrive(w, lanes: lanes, drive: D, tokens: tokens.baseAddress!, table: table.baseAddress!,
+                                        U: U, Ut: Ut, prefix: prefix, ws: ws, blas: blas, reference: reference)
+                        } else if D > 0 {
                             let tok = tokens.baseAddress!, tab = table.baseAddress!
                             for t in 0..<D {
-                                products(ws.drive, rows: nL * 2, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
+                                products(ws.drive, rows: nL * 2, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas,
+                                         reference: reference)
                                 for l in 0..<nL {
                                     let id = Int(tok[(lanes.lowerBound + l) * D + t])
                                     TangentKernel.step(state: ws.drive + l * 2 * S, products: ws.products + l * 2 * G,

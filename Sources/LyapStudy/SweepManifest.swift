@@ -15,6 +15,9 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     public var precision: RunConfig.Precision
     public var analysis: RunConfig.AnalysisSchedule?
     public var data: DataSettings
+    /// The CPU backend shares the pad prefix (`--no-shared-padding`: false; nil in sweeps started before it:
+    /// not shared). The setting itself, not where it ran: Vulkan shards never share.
+    public var sharedPadding: Bool?
 
     public struct DataSettings: Codable, Equatable, Sendable {
         public var source: String
@@ -54,6 +57,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
         if shuffle != other.shuffle || precision != other.precision { return "shuffle or precision" }
         if dataOrder != other.dataOrder { return "data order" }
         if analysis != other.analysis { return "analysis schedule" }
+        if (sharedPadding ?? false) != (other.sharedPadding ?? false) { return "pad sharing (--no-shared-padding)" }
         return nil
     }
 }

@@ -36,6 +36,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var order: DataOrder?
     /// Tokenizer, padding, split, vocabulary scope, pad row and loss (`RunConventions`); nil = today's.
     public var conventions: RunConventions?
+    /// The CPU backend computes each batch's leading pad runs once (`SharedPadding`); nil = false (runs
+    /// written before it), so they resume with the computation they started with.
+    public var sharedPadding: Bool?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {

@@ -8,6 +8,8 @@ struct AnalysisReport: Encodable {
         var drive: Int, steps: Int, transient: Int, reviews: Int, epsilon: Double, exponents: Int
         var renorm_every: Int, seed: UInt64, perturb_cell: Bool, jacobian_norm_iterations: Int
         var precision: String, autonomous: Bool, read_out_time: Int, averaged_steps: Int?
+        /// The pad id whose leading runs the CPU drive computed once per model (absent: unshared, or on the GPU).
+        var shared_pad_id: Int32?
     }
 
     struct Distance: Encodable {
@@ -87,7 +89,7 @@ struct AnalysisReport: Encodable {
             drive: c.drive, steps: c.steps, transient: c.transient, reviews: r.perReview.count, epsilon: c.epsilon,
             exponents: c.exponents, renorm_every: c.effectiveRenormEvery, seed: c.seed, perturb_cell: c.perturbCell,
             jacobian_norm_iterations: c.jacobianNormIterations, precision: c.precision.rawValue, autonomous: autonomous,
-            read_out_time: c.steps - 1, averaged_steps: c.exponents > 0 ? c.accumulatedSteps : nil)
+            read_out_time: c.steps - 1, averaged_steps: c.exponents > 0 ? c.accumulatedSteps : nil, shared_pad_id: c.sharedPadID)
         max_exponent = finite(r.maxExponent)
         max_exponent_median = finite(r.maxExponentMedian)
         max_exponent_positive_fraction = finite(r.positiveFraction)

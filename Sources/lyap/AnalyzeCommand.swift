@@ -56,6 +56,7 @@ struct AnalyzeCommand: ParsableCommand {
     var hysteresis: Int = 2
 
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var padSharing: PadSharingOptions
 
     func run() throws {
         try reportingErrors {
@@ -98,6 +99,10 @@ struct AnalyzeCommand: ParsableCommand {
                 } else {
                     gpu = try g.checkOrFallBack(hidden: firstShape.hidden, embed: firstShape.embed, config: config) ? g : nil
                 }
+            }
+            if gpu == nil && !autonomous {
+                // The CPU drive computes the reviews' leading pad runs once per model (AnalysisConfig.sharedPadID).
+                config.sharedPadID = padSharing.padID(padding: try (run?.dataConventions() ?? LyapData.DataConventions()).padding)
             }
             if gpu == nil {
                 let together = min(4, files.count)

@@ -64,6 +64,7 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Vulkan: train the twins one after another instead of side by side in one ensemble (same results, bitwise).")
     var sequential = false
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var padSharing: PadSharingOptions
 
     func run() throws {
         try reportingErrors {
@@ -77,7 +78,7 @@ struct AuditCommand: ParsableCommand {
             }
             let dir = RunDirectory(from)
             let record = try RunFiles.record(dir, flag: "--from")
-            let cfg = record.config
+            var cfg = record.config
             if cfg.layout.biases != .one || cfg.optimizer.form != .torch {
                 throw ConfigError("--from \(from): lyap audit supports runs with one bias and --adam-form torch; this run has --lstm-biases \(cfg.layout.biases.rawValue) --adam-form \(cfg.optimizer.form.rawValue)")
             }
@@ -101,6 +102,9 @@ struct AuditCommand: ParsableCommand {
             if data.sourceSHA256 != cfg.data.sha256 {
                 throw ConfigError("data \(cfg.data.source): content changed since the run (sha256 \(data.sourceSHA256.prefix(12))..., recorded \(cfg.data.sha256.prefix(12))...)")
             }
+            // The twins keep the run's computation, so the baseline continues the run exactly; --no-shared-padding
+            // turns sharing off.
+            cfg.sharedPadding = cfg.sharesPadPrefix && padSharing.shared(padding: data.train.padding, backend: choice.recordName)
             let params = try ModelWeights.read(path: dir.modelPath(epoch: at), expected: cfg.model)
             if case .vulkan = choice, let why = kinds.lazy.compactMap(\.vulkanLimitation).first { throw ConfigError(why) }
             for case .swap(let k) in kinds { try AuditSetup.checkSwap(k, count: data.train.count, batchSize: cfg.batch) }
@@ -116,10 +120,10 @@ struct AuditCommand: ParsableCommand {
                 info("audit of \(from) at epoch \(at): \(kinds.count) perturbed twin(s) + baseline, \(epochs) epochs each, on cpu")
                 switch cfg.precision {
                 case .float32:
-                    let b = ConventionBackends.configure(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads), cfg)
+                    let b = CPUBackends.forRun(cfg, Float.self)
                     result = try setup.run(b) { b.gradientTransform = $0 }
                 case .float64:
-                    let b = ConventionBackends.configure(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads), cfg)
+                    let b = CPUBackends.forRun(cfg, Double.self)
                     result = try setup.run(b) { b.gradientTransform = $0 }
                 }
             case .vulkan(let ctx):
@@ -146,7 +150,7 @@ struct AuditCommand: ParsableCommand {
                 throw ConfigError("--out \(outDir): cannot create the directory (\(error.localizedDescription))")
             }
             try result.csv.write(path: outDir + "/audit.csv")
-            try JSONFile.write(AuditSummary(result, from: from, at: at, backend: choice.recordName), to: outDir + "/audit.json")
+            try JSONFile.write(AuditSummary(result, from: from, at: at, backend: choice.recordName, sharedPadding: cfg.sharesPadPrefix), to: outDir + "/audit.json")
             for t in result.twins {
                 info("\(t.name): d_theta after \(epochs) epochs \(String(format: "%.3e", t.finalD)), lyapunov \(t.growth.map { String(format: "%.4f", $0.rate) } ?? "n/a") per epoch")
             }

@@ -43,6 +43,8 @@ struct AuditSummary: Encodable {
     }
 
     let from: String, at: Int, backend: String, epochs: Int
+    /// Whether the twins' CPU backend shared the pad prefix (as the run did, unless `--no-shared-padding`; false on Vulkan).
+    let sharedPadding: Bool
     /// How the kinds that act for a while are scheduled, and how the exponent is fitted.
     let notes: [String: String]
     let analysedEpochs: [Int]?
@@ -61,8 +63,8 @@ struct AuditSummary: Encodable {
         "dynamics": "with --analyze-every: the run's analysis protocol (lyap train --analyze-every) at every K-th epoch after branching and the last; distance: ln geometric mean asymptotic distance, perturbation at h_-1; transitions: lab rule, every change (hysteresis 1)",
     ]
 
-    init(_ r: AuditResult, from: String, at: Int, backend: String) {
-        self.from = from; self.at = at; self.backend = backend
+    init(_ r: AuditResult, from: String, at: Int, backend: String, sharedPadding: Bool) {
+        self.from = from; self.at = at; self.backend = backend; self.sharedPadding = sharedPadding
         epochs = (r.twins.first?.rows.count ?? 1) - 1
         notes = Self.notes
         let dynamics = !r.analysed.isEmpty

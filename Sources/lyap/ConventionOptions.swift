@@ -1,6 +1,5 @@
 import ArgumentParser
 import LyapCore
-import LyapCPU
 import LyapData
 import LyapTraining
 import LyapVulkan
@@ -107,14 +106,9 @@ enum ReproductionProtocol {
     }
 }
 
-/// Puts a run's pad-row and loss conventions into the backend that trains or evaluates it.
+/// Puts a run's pad-row and loss conventions into the Vulkan ensemble that trains or evaluates it (the CPU
+/// backend gets them from `CPUBackends.forRun`).
 enum ConventionBackends {
-    static func configure<T: CPUScalar>(_ b: CPUBackend<T>, _ c: RunConfig) -> CPUBackend<T> {
-        b.padRow = c.padRow
-        b.loss = c.loss
-        return b
-    }
-
     static func configure(_ e: VulkanLSTMEnsemble, _ c: RunConfig) {
         e.padRow = c.padRow
         e.lossForm = c.loss

@@ -28,6 +28,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Sequences per forward pass (default 32).") var batch: Int = 32
     @Option(help: "float32 or float64 (default float32; float64 on the CPU backend only).") var precision: RunConfig.Precision = .float32
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var padSharing: PadSharingOptions
 
     func run() throws {
         try reportingErrors {
@@ -72,11 +73,13 @@ struct EvalCommand: ParsableCommand {
                     t = try evaluate(b, params, s, o.seqLen)
                     if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
                 case (.cpu, .float32):
-                    let b = CPUBackend<Float>(shape: shape, threads: CPUInfo.cores, biases: biases)
+                    let b = CPUBackends.make(Float.self, shape: shape, threads: CPUInfo.cores, biases: biases,
+                                              sharedPadID: padSharing.padID(padding: s.padding))
                     b.loss = loss
                     t = try evaluate(b, params, s, o.seqLen)
                 case (.cpu, .float64):
-                    let b = CPUBackend<Double>(shape: shape, threads: CPUInfo.cores, biases: biases)
+                    let b = CPUBackends.make(Double.self, shape: shape, threads: CPUInfo.cores, biases: biases,
+                                              sharedPadID: padSharing.padID(padding: s.padding))
                     b.loss = loss
                     t = try evaluate(b, params, s, o.seqLen)
                 }

@@ -50,7 +50,7 @@ struct StudyCommand: ParsableCommand {
             info("study 2/5: analysing every checkpoint")
             let a = try AnalyzeCommand.parse(["--checkpoint", out, "--reviews", "\(reviews)", "--exponents", "\(exponents)",
                                               "--drive", "\(L)", "--steps", "\(L + 1100)", "--transient", "500",
-                                              "--json", out + "/dynamics.json"])
+                                              "--json", out + "/dynamics.json"] + (trainArguments.contains("--no-shared-padding") ? ["--no-shared-padding"] : []))
             try a.run()
             info("study 3/5: test-loss cycles and their alignment with the transitions")
             let c = try CyclesCommand.parse([out, "--patience", "\(patience)"])

@@ -47,6 +47,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int = 500
     @Option(help: "Lyapunov exponents the analysis computes (default 1).") var analyzeExponents: Int = 1
     @OptionGroup var compute: BackendOptions
+    @OptionGroup var padSharing: PadSharingOptions
     @Option(help: "Vulkan: at most this many configurations in one ensemble (default: all of a variant and width).")
     var maxModels: Int?
     @Flag(help: "Vulkan: train all widths of a variant in one ensemble, each model zero-padded to the widest (exact up to rounding; more work per model, far fewer sequential passes on a GPU).")

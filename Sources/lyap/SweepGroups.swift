@@ -76,13 +76,14 @@ enum SweepGroups {
         switch choice {
         case .cpu:
             precondition(!padded, "the CPU backend trains each configuration at its own width")
+            let padID = plan.runConfig(group[0]).sharedPadID
             switch s.precision {
             case .float32:
-                let b = group.map { _ in CPUBackend<Float>(shape: shape, threads: plan.threads) }
+                let b = group.map { _ in CPUBackends.make(Float.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
                 for x in b { x.frozenEmbedding = frozen }
                 return BackendGroup(b)
             case .float64:
-                let b = group.map { _ in CPUBackend<Double>(shape: shape, threads: plan.threads) }
+                let b = group.map { _ in CPUBackends.make(Double.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
                 for x in b { x.frozenEmbedding = frozen }
                 return BackendGroup(b)
             }

@@ -63,6 +63,7 @@ struct SweepPlan {
             data: .init(source: any.source, sha256: any.sourceSHA256, trainSize: c.dataOpts.trainSize, testSize: c.dataOpts.testSize,
                         trainCount: sets.values.map(\.train.count).max() ?? 0,
                         testCount: any.test.count))
+        settings.sharedPadding = c.padSharing.shared(padding: any.train.padding)
         settings.order = c.noShuffle ? DataOrder.forNewRun(shuffle: false, seed: 0, data: any) : DataOrder(scheme: .shuffle)
         for w in grid.widths { try runConfig(grid.configurations.first { $0.width == w }!).validate() }
     }
@@ -81,6 +82,7 @@ struct SweepPlan {
                                       trainSize: c.variant.trainSize ?? s.data.trainSize, testSize: s.data.testSize,
                                       labelNoise: c.labelNoise, flippedTrainLabels: 0, trainCount: 0, testCount: 0))
         r.analysis = s.analysis
+        r.sharedPadding = s.sharedPadding
         r.order = s.order
         if r.order?.scheme == .shuffle { r.order?.seed = c.seed }
         return r

@@ -16,6 +16,8 @@ struct SweepRunner {
         if command.resume {
             let m = try dir.readManifest()
             if m.settings.order == nil { plan.settings.order = nil }
+            // A sweep started before pad sharing was recorded continues unshared.
+            if m.settings.sharedPadding == nil && plan.settings.sharedPadding == true { plan.settings.sharedPadding = nil }
             if let what = m.settings.firstDifference(from: plan.settings) {
                 throw ConfigError("--resume: \(dir.path) holds a sweep with a different \(what); give the same options as when it started")
             }

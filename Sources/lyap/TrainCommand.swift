@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
     @OptionGroup var compute: BackendOptions
     @OptionGroup var conventionOpts: ConventionOptions
+    @OptionGroup var padSharing: PadSharingOptions
     @Option(help: "Run the stability analysis every K epochs (and at the end); its columns go into metrics.csv.")
     var analyzeEvery: Int?
     @Option(help: "Test reviews the analysis drives with (default 500).") var analyzeReviews: Int?
@@ -76,16 +77,18 @@ struct TrainCommand: ParsableCommand {
             if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
             cfg.backend = choice.recordName
+            if !resume { cfg.sharedPadding = padSharing.shared(padding: data.train.padding, backend: cfg.backend) }
             let peaks = try compute.profilePeaks(choice)
             let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
             switch choice {
             case .cpu:
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads, about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
+                let padding = cfg.sharedPadID == nil ? "every row through its pads" : "pad prefix shared"
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads (\(padding)), about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
                 switch cfg.precision {
                 case .float32:
-                    try execute(ConventionBackends.configure(CPUBackend<Float>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg), cfg, data, dir, initial, analysis: analysis)
+                    try execute(CPUBackends.forRun(cfg, Float.self), cfg, data, dir, initial, analysis: analysis)
                 case .float64:
-                    try execute(ConventionBackends.configure(CPUBackend<Double>(shape: cfg.model, threads: cfg.threads, biases: cfg.layout.biases), cfg), cfg, data, dir, initial, analysis: analysis)
+                    try execute(CPUBackends.forRun(cfg, Double.self), cfg, data, dir, initial, analysis: analysis)
                 }
             case .vulkan(let ctx):
                 guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
@@ -183,7 +186,7 @@ struct TrainCommand: ParsableCommand {
         if earlyCheckpoints != nil { given.append("--early-checkpoints") }
         if analyzeReviews != nil { given.append("--analyze-reviews") }
         if analyzeExponents != nil { given.append("--analyze-exponents") }
-        given += conventionOpts.given
+        given += conventionOpts.given + padSharing.given
         if !given.isEmpty {
             throw ConfigError("--resume continues with the run's own settings; drop \(given.joined(separator: ", ")) (only --epochs may change, and --data to name the same data at another path)")
         }

@@ -22,6 +22,7 @@ enum TrainingAnalysis {
         x.seed = c.seed
         x.threads = c.threads
         x.precision = .float32
+        x.sharedPadID = c.sharedPadID
         return x
     }
 
