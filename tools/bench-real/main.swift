@@ -70,12 +70,16 @@ let L = train.seqLen, shape = ModelShape(vocab: data.vocabSize, embed: 32, hidde
 
 /// Share of pad ids, and the work of the shared prefix relative to B·L row-steps: Σ(L − p_i) + max p_i per
 /// slice of `slices` (p_i capped at L − 1, as the backend does).
-func workShare(_ b: Batch, slices: Int) -> (pad: Double, work: Double) {
-    let leads = (0..<b.count).map { r in
+func leads(_ b: Batch) -> [Int] {
+    (0..<b.count).map { r in
         var p = 0
         while p < L - 1 && b.tokens[r * L + p] == Vocabulary.padID { p += 1 }
         return p
     }
+}
+
+func workShare(_ b: Batch, slices: Int) -> (pad: Double, work: Double) {
+    let leads = leads(b)
     let pads = b.tokens.filter { $0 == Vocabulary.padID }.count
     var work = 0
     for k in 0..<slices {
@@ -143,6 +147,11 @@ print("data: \(data.description)")
 print(String(format: "batches: %d of B=%d from the training split (seeded order), %.1f %% pad ids; shared-prefix work %.1f %% of B*L (%d slices)",
              count, o.batchSize, 100 * shares.map(\.pad).reduce(0, +) / Double(count),
              100 * shares.map(\.work).reduce(0, +) / Double(count), slices))
+// The Vulkan backend runs one sequence per workgroup through all L steps: its dependent chain is L. A shared
+// prefix computed first (one dispatch) and the rows after it (a second) would make it max p + L - min p.
+let chains = batches.map { b -> Int in let p = leads(b); return p.max()! + L - p.min()! }
+print(String(format: "dependent chain per batch on a GPU: %d steps today; shared prefix first, then the rows: mean %.0f, max %d",
+             L, Double(chains.reduce(0, +)) / Double(count), chains.max()!))
 print("H=\(o.hidden), E=32, V=\(shape.vocab), L=\(L), threads \(o.threads), Adam torch form, \(o.reps) interleaved reps")
 var sharedMs: [Double] = [], denseMs: [Double] = [], torchMs: [Double] = [], sharedCPU: [Double] = [], denseCPU: [Double] = []
 var torchVersion: String?
