@@ -23,6 +23,28 @@ struct CLISharedPaddingTests {
         return r
     }
 
+    /// The shared computation through the whole CLI: the same trajectory as the unshared one to float32
+    /// rounding, and not bitwise (so the shared path really ran).
+    @Test func aSharedRunFollowsTheUnsharedOne() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let a = s.dir + "/a", b = s.dir + "/b"
+        _ = try train(["--out", a, "--epochs", "2", "--backend", "cpu"] + s.small)
+        _ = try train(["--out", b, "--epochs", "2", "--backend", "cpu", "--no-shared-padding"] + s.small)
+        let rows = { (dir: String) throws -> [[Double]] in
+            try String(contentsOfFile: dir + "/metrics.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: ",").dropFirst(2).dropLast().compactMap { Double($0) } }
+        }
+        let x = try rows(a), y = try rows(b)
+        #expect(x.count == 2 && y.count == 2 && x[0].count == 4)
+        for (r, q) in zip(x, y) {
+            for (u, v) in zip(r, q) { #expect(abs(u - v) <= 1e-4, "metrics \(r) vs \(q)") }
+        }
+        let ca = try Data(contentsOf: URL(fileURLWithPath: a + "/checkpoints/epoch-0002.safetensors"))
+        let cb = try Data(contentsOf: URL(fileURLWithPath: b + "/checkpoints/epoch-0002.safetensors"))
+        #expect(ca != cb, "a shared run should differ from the unshared one in the last bits")
+    }
+
     @Test func newRunsShareAndKeepSharingOnResume() throws {
         let s = try Scratch()
         defer { s.remove() }
@@ -53,10 +75,12 @@ struct CLISharedPaddingTests {
         let old = s.dir + "/old", plain = s.dir + "/plain"
         let common = ["--backend", "cpu", "--checkpoint-every", "1"] + s.small
         _ = try train(["--out", plain, "--epochs", "2", "--no-shared-padding"] + common)
-        _ = try train(["--out", old, "--epochs", "1"] + common)
+        // Epoch 1 unshared, as an old run's was; then the field goes, and epoch 2 must be unshared too (shared,
+        // it would differ in the last bits).
+        _ = try train(["--out", old, "--epochs", "1", "--no-shared-padding"] + common)
         let path = old + "/config.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        let stripped = text.replacingOccurrences(of: #""sharedPadding"\s*:\s*true\s*,?"#, with: "", options: .regularExpression)
+        let stripped = text.replacingOccurrences(of: #""sharedPadding"\s*:\s*false\s*,?"#, with: "", options: .regularExpression)
         #expect(stripped != text)
         try stripped.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try train(["--out", old, "--resume", "--epochs", "2"]).stdout.contains(Self.unshared))
