@@ -355,12 +355,18 @@ int lyap_products_ex_f32(const float *A, int M, int lda, const float *Bt, int ld
 
 int lyap_products_any_f32(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                           int accumulate) {
+    return lyap_products_any_f32_isa(2, A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
+}
+
+int lyap_products_any_f32_isa(int isa, const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C,
+                              int ldc, int accumulate) {
 #if defined(__x86_64__)
-    if (use_isa() == 2 && N % 16 == 0) {
+    isa = clamp_isa(isa);
+    if (isa == 2 && N % 16 == 0) {
         products_avx512(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
         return 1;
     }
-    if (use_isa() >= 1 && N % 8 == 0) {
+    if (isa >= 1 && N % 8 == 0) {
         products_avx2(A, M, lda, Bt, ldb, K, N, C, ldc, accumulate);
         return 1;
     }

@@ -144,8 +144,18 @@ struct CLIAuditTests {
         let pg = try #require(twin("param:0.001").first)
         #expect(abs(Double(pg["d_theta"]!)! / 1e-3 - 1) < 1e-3)
         #expect(tensorColumns.contains { abs(Double(pg[$0]!)! / 1e-3 - 1) > 0.05 })
-        // Function distance columns are there and consistent: no disagreement without any change.
-        #expect(twin("grad-noise:0.001").allSatisfy { Double($0["mean_abs_prob_diff"]!)! >= 0 && Double($0["disagreement"]!)! <= 1 })
+        // Function distances (their arithmetic is AuditMeasuresTests'): none where the parameters are the
+        // baseline's (every learning-signal twin at branching), some as soon as they differ.
+        for p in ["grad-noise:0.001", "swap:0", "swap:1", "loss-scale:0.1", "lr:1.1"] {
+            let rows = twin(p)
+            #expect(rows.count == 3, "\(p)")
+            for row in rows {
+                let d = Double(row["d_theta"]!)!, mad = Double(row["mean_abs_prob_diff"]!)!, dis = Double(row["disagreement"]!)!
+                if d == 0 { #expect(mad == 0 && dis == 0, "\(p) at \(row["epochs_after"]!): identical models, mad \(mad), disagreement \(dis)") }
+                else { #expect(mad > 0 && mad < 1 && dis >= 0 && dis <= 1, "\(p) at \(row["epochs_after"]!): d \(d), mad \(mad), disagreement \(dis)") }
+            }
+            #expect(rows.first.map { Double($0["d_theta"]!)! } == 0 && rows.last.map { Double($0["d_theta"]!)! }! > 0, "\(p)")
+        }
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/audit.json"))) as! [String: Any]
         let notes = try #require(json["notes"] as? [String: String])
         #expect(notes["gradNoise"]?.contains("every step") == true && notes["swap"]?.contains("K and K+1") == true)

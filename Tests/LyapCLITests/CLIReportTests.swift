@@ -13,6 +13,31 @@ import Testing
         for f in ["report.html", "loss.svg", "loss.csv", "accuracy.svg", "distance.svg", "exponent.svg"] {
             #expect(FileManager.default.fileExists(atPath: s.dir + "/rep/" + f), "\(f) missing")
         }
+        // What the main charts draw: each series through the run's own metrics.csv values, read back through the
+        // labelled ticks, with the axis labels and legend.
+        let m = try csvColumns(run + "/metrics.csv")
+        let epochs = try #require(m["epoch"]).map { $0! }
+        func points(_ column: String) throws -> [(x: Double, y: Double)] {
+            try zip(epochs, #require(m[column], "\(column) missing")).compactMap { e, v in v.map { (e, $0) } }
+        }
+        let charts: [(file: String, yLabel: String, series: [(name: String, column: String)])] = [
+            ("loss", "loss (binary cross-entropy, nats)", [("train loss", "train_loss"), ("test loss", "test_loss")]),
+            ("accuracy", "accuracy (fraction correct)", [("train accuracy", "train_acc"), ("test accuracy", "test_acc")]),
+            ("distance", "⟨ln d⟩ over reviews (d: L2 distance of h_T)",
+             [("perturbed at h₋₁ (initial)", "distance_initial"), ("perturbed at end of drive", "distance_end_of_drive")]),
+            ("exponent", "λ₁ (nats per step)", [("λ₁ (mean over reviews)", "max_exponent")]),
+        ]
+        for chart in charts {
+            let svg = try SVGChartReader(path: s.dir + "/rep/" + chart.file + ".svg")
+            #expect(svg.xLabel == "epoch" && svg.yLabel == chart.yLabel, "\(chart.file): axes \(svg.xLabel), \(svg.yLabel)")
+            #expect(svg.xTicks.count >= 2 && svg.yTicks.count >= 2, "\(chart.file): ticks \(svg.xTicks) \(svg.yTicks)")
+            for (name, column) in chart.series {
+                #expect(svg.legend.contains(name), "\(chart.file): legend \(svg.legend)")
+                let data = try points(column)
+                #expect(data.count == 3, "\(column): \(data.count) rows")
+                try svg.expectLine(name, through: data)
+            }
+        }
         let html = try String(contentsOfFile: s.dir + "/rep/report.html", encoding: .utf8)
         #expect(html.contains("Not shown") && !html.contains("<script"))
         // Default output directory: RUN/report.
@@ -47,6 +72,19 @@ import Testing
         for f in ["report.html", "runs-test-loss.svg", "runs-exponent.svg", "runs-distance.svg", "phases-lab.svg", "phases-distance.svg",
                   "phases-reproduction.svg"] {
             #expect(FileManager.default.fileExists(atPath: s.dir + "/both/" + f), "\(f) missing")
+        }
+        // Each run drawn through its own metrics.csv: test loss over every epoch, λ1 and the end-of-drive distance over the
+        // analysed ones, with the column as the y label and the run names in the legend.
+        for (file, column) in [("runs-test-loss", "test_loss"), ("runs-exponent", "max_exponent"), ("runs-distance", "distance_end_of_drive")] {
+            let svg = try SVGChartReader(path: s.dir + "/both/" + file + ".svg")
+            #expect(svg.xLabel == "epoch" && svg.yLabel == column, "\(file): axes \(svg.xLabel), \(svg.yLabel)")
+            #expect(svg.legend.starts(with: ["s0", "s1"]), "\(file): legend \(svg.legend)")
+            for name in ["s0", "s1"] {
+                let m = try csvColumns(s.dir + "/" + name + "/metrics.csv")
+                let data = zip(try #require(m["epoch"]), try #require(m[column])).compactMap { e, v in v.map { (e!, $0) } }
+                #expect(data.count >= 3)
+                try svg.expectLine(name, through: data)
+            }
         }
         let csv = try String(contentsOfFile: s.dir + "/both/runs-test-loss.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 7 && csv[1].hasPrefix("s0,1,") && csv[4].hasPrefix("s1,1,"))

@@ -49,13 +49,47 @@ struct CLIStudyTests {
         #expect(transitions.compactMap { $0["epoch"] as? Int } == [55, 155, 265, 405])
         let a = try #require(j["alignment"] as? [String: Any])
         #expect((a["nullDraws"] as? Int) == 500)
-        let p = try #require(a["p"] as? Double)
-        #expect(p >= 0 && p <= 1)
+        try expectAlignmentMatchesExactNull(a, extrema: extrema, transitions: transitions)
         let es = try #require(j["earlyStopping"] as? [String: Any])
         #expect(((es["firstOrderToChaos"] as? [String: Any])?["epoch"] as? Int) == 55)
         let csv = try String(contentsOfFile: run + "/cycles-extrema.csv", encoding: .utf8)
         #expect(csv.hasPrefix("epoch,kind,smoothed,raw\n") && csv.split(separator: "\n").count == 8)
         #expect(FileManager.default.fileExists(atPath: run + "/cycles-transitions.csv"))
+    }
+
+    /// The alignment block against a recomputation from the run's own cycles.json: the statistic (mean distance
+    /// from each minimum in range to the nearest transition midpoint) exactly, and the Monte Carlo p and null
+    /// mean against the exact null, every cyclic offset of the transitions over [rangeStart, rangeEnd] enumerated
+    /// (within 4.5 binomial / sampling standard deviations of the draws). The minima of `writeMetrics` sit within
+    /// a few epochs of the transitions, so p is also known to be small.
+    func expectAlignmentMatchesExactNull(_ a: [String: Any], extrema: [[String: Any]], transitions: [[String: Any]]) throws {
+        let start = try #require(a["rangeStart"] as? Int), end = try #require(a["rangeEnd"] as? Int)
+        let draws = Double(try #require(a["nullDraws"] as? Int))
+        let minima = extrema.filter { $0["kind"] as? String == "minimum" }.compactMap { $0["epoch"] as? Int }
+            .filter { $0 >= start && $0 <= end }.map(Double.init)
+        let locations = try transitions.map { t in
+            0.5 * Double(try #require(t["epoch"] as? Int) + (try #require(t["last_epoch_before"] as? Int)))
+        }
+        try #require(!minima.isEmpty && !locations.isEmpty)
+        func statistic(_ locs: [Double]) -> Double {
+            minima.map { m in locs.map { abs(m - $0) }.min()! }.reduce(0, +) / Double(minima.count)
+        }
+        let observed = statistic(locations)
+        #expect(abs(try #require(a["statistic"] as? Double) - observed) < 1e-12, "statistic \(a["statistic"]!) vs \(observed)")
+        let n = end - start + 1
+        let null = (0..<n).map { offset in
+            statistic(locations.map { x in
+                let u = (x - Double(start) + Double(offset)).truncatingRemainder(dividingBy: Double(n))
+                return Double(start) + (u < 0 ? u + Double(n) : u)
+            })
+        }
+        let pExact = Double(null.filter { $0 <= observed }.count) / Double(n)
+        let meanExact = null.reduce(0, +) / Double(n)
+        let sdExact = (null.map { ($0 - meanExact) * ($0 - meanExact) }.reduce(0, +) / Double(n)).squareRoot()
+        let p = try #require(a["p"] as? Double), nullMean = try #require(a["nullMean"] as? Double)
+        #expect(abs(p - pExact) <= 4.5 * (max(pExact * (1 - pExact), 1 / Double(n)) / draws).squareRoot(), "p \(p) vs exact \(pExact)")
+        #expect(abs(nullMean - meanExact) <= 4.5 * sdExact / draws.squareRoot(), "null mean \(nullMean) vs exact \(meanExact)")
+        #expect(pExact < 0.05 && observed < 10, "minima 50, 160, 270, 410 against transitions near 55, 155, 265, 405")
     }
 
     @Test func cyclesUnderEveryRuleAndPooledOverRuns() throws {

@@ -56,22 +56,55 @@ struct KernelTests {
     @Test(.avx512, arguments: [(5, 0, false, 128), (9, 100, true, 128), (32, 200, false, 128), (3, 64, true, 128), (4, 1, true, 128),
                       (32, 60, true, 240), (7, 70, false, 48)])
     func stridedAccumulatingProductsAreOneFMAChainPerElement(rows: Int, K: Int, accumulate: Bool, N: Int) throws {
-        let ldb = N + 64, lda = K + 3, ldc = N + 5  // an N-column block of a wider Bt; N = 240, 48: 16-column tails
+        // An N-column block of a wider Bt; N = 240, 48: 16-column tails.
+        try Self.expectOneFMAChainPerElement(rows: rows, K: K, accumulate: accumulate, N: N, ldb: N + 64, "AVX-512") { a, lda, bt, ldb, c, ldc in
+            lyap_products_ex_f32(a, Int32(rows), Int32(lda), bt, Int32(ldb), Int32(K), Int32(N), c, Int32(ldc), accumulate ? 1 : 0)
+        }
+    }
+
+    /// Runs `kernel` on random A (rows x K, leading dimension K + 3), Bt (K x N in rows of `ldb`) and C (leading
+    /// dimension N + 5) and checks each element of C bitwise against one FMA chain over k in order from C (or 0),
+    /// and that the columns past N are untouched.
+    static func expectOneFMAChainPerElement(
+        rows: Int, K: Int, accumulate: Bool, N: Int, ldb: Int, _ variant: String,
+        kernel: (_ a: [Float], _ lda: Int, _ bt: [Float], _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) -> Int32
+    ) throws {
+        let lda = K + 3, ldc = N + 5
         var rng = LabRNG(seed: UInt64(rows * 1000 + K))
         let a = (0..<(rows * lda)).map { _ in Float(rng.uniform(-1, 1)) }
         let bt = (0..<(max(K, 1) * ldb)).map { _ in Float(rng.uniform(-1, 1)) }
         let c0 = (0..<(rows * ldc)).map { _ in Float(rng.uniform(-1, 1)) }
         var c = c0
-        let done = lyap_products_ex_f32(a, Int32(rows), Int32(lda), bt, Int32(ldb), Int32(K), Int32(N), &c, Int32(ldc),
-                                        accumulate ? 1 : 0)
-        try #require(done != 0, "AVX-512 present but the product kernel declined")
+        let done = kernel(a, lda, bt, ldb, &c, ldc)
+        try #require(done != 0, "\(variant) present but the product kernel declined N = \(N)")
         for r in 0..<rows {
             for n in 0..<N {
                 var s: Float = accumulate ? c0[r * ldc + n] : 0
                 for k in 0..<K { s.addProduct(a[r * lda + k], bt[k * ldb + n]) }
-                #expect(c[r * ldc + n].bitPattern == s.bitPattern, "(\(r), \(n)): \(c[r * ldc + n]) vs \(s)")
+                #expect(c[r * ldc + n].bitPattern == s.bitPattern, "\(variant) (\(r), \(n)): \(c[r * ldc + n]) vs \(s)")
             }
-            for n in N..<ldc { #expect(c[r * ldc + n].bitPattern == c0[r * ldc + n].bitPattern, "column \(n) past N was written") }
+            for n in N..<ldc { #expect(c[r * ldc + n].bitPattern == c0[r * ldc + n].bitPattern, "\(variant): column \(n) past N was written") }
+        }
+    }
+
+    /// The shared pad prefix's product kernel in every vector variant this CPU has (1: AVX2+FMA, 6-row tiles,
+    /// N a multiple of 8; 2: AVX-512, N a multiple of 16): one FMA chain per element over k in order, from C (or
+    /// 0), whatever the tiling (rows around the tile of 6, single rows over 64/32/16/8-column blocks) and the k
+    /// chunks of 64 (capped at 2, an N that 16 does not divide takes the AVX2 variant). The baseline (isa 0) has
+    /// no product kernel: it must decline and leave C alone.
+    @Test(.enabled(if: lyap_kernels_isa() >= 1, "needs AVX2+FMA (the baseline declines, checked below)"),
+          arguments: Array(1...max(1, lyap_kernels_isa())),
+          [(1, 1, false, 8), (5, 0, true, 24), (6, 100, false, 40), (7, 70, true, 72), (13, 130, false, 128), (12, 64, true, 120),
+           (2, 9, true, 200)])
+    func anyProductsAreOneFMAChainPerElementInEveryVariant(isa: Int32, shape: (rows: Int, K: Int, accumulate: Bool, N: Int)) throws {
+        let (rows, K, accumulate, N) = shape
+        let isa = min(isa, lyap_kernels_isa())
+        let a = [Float](repeating: 1, count: rows * K), bt = [Float](repeating: 1, count: max(K, 1) * N), c0 = [Float](repeating: 2, count: rows * N)
+        var declined = c0
+        #expect(lyap_products_any_f32_isa(0, a, Int32(rows), Int32(K), bt, Int32(N), Int32(K), Int32(N), &declined, Int32(N), 1) == 0)
+        #expect(declined == c0, "the declining baseline wrote C")
+        try Self.expectOneFMAChainPerElement(rows: rows, K: K, accumulate: accumulate, N: N, ldb: N + 8, "isa \(isa)") { a, lda, bt, ldb, c, ldc in
+            lyap_products_any_f32_isa(isa, a, Int32(rows), Int32(lda), bt, Int32(ldb), Int32(K), Int32(N), c, Int32(ldc), accumulate ? 1 : 0)
         }
     }
 

@@ -27,8 +27,22 @@ extension StabilityParityTests {
         // What `lyap-bench floors` predicts without a device is what one dispatch recorded.
         #expect(rows[0].work == VulkanStabilityAnalysis.work(shape: models[0].layout.shape, checkpoints: 2, config: c))
         #expect(rows[1].work.bytes > rows[0].work.bytes)  // the state carried between dispatches
-        // At least the zero-input phase's recurrent products: 2 models x 3 reviews x 100 steps x (3 + k) rows.
-        let G = 28, H = 7
-        #expect(rows[0].work.flops > Double(2 * 3 * 100 * 5 * 2 * G * H))
+        // The arithmetic counted by hand for this shape (E = 3, H = 7, k = 2; 2 models x 3 reviews = 6 lanes), not
+        // from TangentWork: per lane, 20 drive steps of the input product (G x E) and two recurrent products
+        // (base and twin A; G x H), 2 cells x H values of activations at 12 operations each; 100 zero-input
+        // steps of 3 + k recurrent products, 3 cells x H activation values, k tangents of 2H values at 8
+        // operations; at each renormalisation, two Gram-Schmidt passes (a dot and an axpy of 2H per pair) and
+        // the k norms (multiply-adds) and scalings (operations). 2 flops per multiply-add.
+        let G = 28, H = 7, E = 3, k = 2, n = 2 * H, lanes = 6
+        let renorms = c.renormSchedule.renormalizationSteps.count
+        let perLane = 2 * 20 * (G * E + 2 * G * H) + 20 * 2 * H * 12 + 2 * 100 * (3 + k) * G * H + 100 * (3 * H * 12 + k * n * 8)
+            + renorms * (2 * (2 * k * (k - 1) / 2 * 2 * n + k * n) + k * n)
+        #expect(rows[0].work.flops == Double(lanes * perLane), "recorded \(rows[0].work.flops), by hand \(lanes * perLane) (\(renorms) renormalisations)")
+        // Splitting into 6 dispatches adds, at each of the 5 boundaries, the lane state written and read back:
+        // per lane 3 + k rows of 2H (base, twins, tangents) and 2k + 1 accumulators; and per extra dispatch the
+        // parameters of both models read again and each lane's outputs (3H + 2k + 1 + k·2H) written again.
+        let P = 13 * E + G * (E + H + 1) + H + 1, saved = (3 + k) * n + 2 * k + 1
+        let extra = 5 * (2 * lanes * saved + 2 * P + lanes * (3 * H + 2 * k + 1 + k * n))
+        #expect(rows[1].work.bytes - rows[0].work.bytes == Double(4 * extra), "\(rows[1].work.bytes) - \(rows[0].work.bytes) bytes")
     }
 }

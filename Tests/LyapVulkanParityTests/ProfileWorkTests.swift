@@ -50,6 +50,45 @@ struct ProfileWorkTests {
         #expect(try perCall("input_projection").bytes >= Double(4 * rowsAll * G))
         #expect(try perCall("lstm_forward").bytes >= Double(4 * rowsAll * (G + 3 * H)))
         #expect(try perCall("adam").bytes >= Double(4 * 3 * M * ParameterLayout(shape).count))
+        // Every kernel's work, counted by hand from what it reads and writes for this shape (not from
+        // TrainingStepWork): flops 2 per multiply-add plus the model's per-value estimate for activations (12 per
+        // forward cell value, 16 backward) and Adam (12 per parameter); bytes 4 per value of each array once. One
+        // split-K chunk per reduction at these sizes (so grad_sum_parts adds nothing and copies).
+        let V = shape.vocab, P = V * E + G * (E + H + 1) + H + 1  // embedding, Wx, Wh, bias, fc weight, fc bias
+        let R = rowsAll, rec = recurrentRows, embeddingRows = min(R, M * V) * E  // distinct embedding rows gathered
+        let hand: [String: (flops: Int, floats: Int)] = [
+            // tokens, gathered embedding rows, Wx and bias, the projection written
+            "input_projection": (2 * R * G * E, R + embeddingRows + M * G * (E + 1) + R * G),
+            // Wh; projection read, gates written; h, c and tanh(c) written
+            "lstm_forward": (2 * rec * G * H + 12 * R * H, M * G * H + 2 * R * G + 3 * R * H),
+            // last h, fc weight and bias, logits/labels/losses (5 per sequence)
+            "head_loss": (2 * M * B * H, M * B * H + M * (H + 1) + 5 * M * B),
+            // Wh; gates and h/c read; dlogits; gate deltas written
+            "lstm_backward": (2 * rec * G * H + 16 * R * H, M * G * H + R * (G + 2 * H) + M * B + R * G),
+            // gate deltas, h, the partial dWh
+            "grad_recurrent_part": (2 * rec * G * H, R * G + R * H + M * G * H),
+            // gate deltas, tokens, gathered rows, the partial dWx
+            "grad_input_part": (2 * R * G * E, R * G + R + embeddingRows + M * G * E),
+            "grad_bias_part": (R * G, R * G + M * G),
+            // three reductions (dWh, dWx, bias): one chunk read, the sum written, each
+            "grad_sum_parts": (0, 2 * M * G * H + 2 * M * G * E + 2 * M * G),
+            "grad_head": (2 * M * B * (H + 1), M * B * H + M * B + M * (H + 1)),
+            // gate deltas, Wx, the input deltas written
+            "input_delta": (2 * R * E * G, R * G + M * G * E + R * E),
+            // input deltas, tokens and positions, the embedding gradient (and its row marks)
+            "grad_embedding": (R * E, R * E + 2 * R + M * V * (E + 1)),
+            // parameters, gradient, two moments read and written (7 arrays), step counters
+            "adam": (12 * M * P, 7 * M * P + 2 * M),
+        ]
+        let dispatchesPerStep = ["grad_sum_parts": 3]
+        for r in rows {
+            let name = String(r.pipeline.prefix { $0 != "." })
+            let h = try #require(hand[name], "\(name) has no hand count")
+            let calls = 2 * (dispatchesPerStep[name] ?? 1)
+            #expect(r.calls == calls, "\(r.pipeline): \(r.calls) calls for 2 steps")
+            #expect(r.work == KernelWork(flops: Double(2 * h.flops), bytes: Double(2 * 4 * h.floats)),
+                    "\(r.pipeline): recorded \(r.work), by hand \(2 * h.flops) flops, \(2 * 4 * h.floats) bytes")
+        }
         // What `stepWork` predicts without a device is what the step recorded (2 steps of full batches).
         var predicted: [String: KernelWork] = [:]
         for d in VulkanLSTMEnsemble.stepWork(shape: shape, models: M, batch: B, seqLen: L) {

@@ -72,6 +72,8 @@ void lyap_tanh_f32(const float *x, float *y, int n);
 void lyap_step_f32_isa(int isa, float *state, const float *products, const float *input, int cells, int tangents,
                        int width, float *coefficients);
 int lyap_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
+int lyap_products_any_f32_isa(int isa, const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C,
+                              int ldc, int accumulate);
 void lyap_sigmoid_f32_isa(int isa, const float *x, float *y, int n);
 void lyap_tanh_f32_isa(int isa, const float *x, float *y, int n);
 
