@@ -313,9 +313,21 @@ INLINE int K(block_gram_schmidt_body)(float *rows, int k, int n, int from, doubl
         for (int e = 0; e < b * n; e++) saved[e] = x[e];
         K(project_out)(rows, j0, x, b, n, s);
         int ok = K(cgs2_rows)(x, b, n, 0, first, 1) == b;
-        if (ok) {
+        /* The second pass only where the first cancelled: if every row kept at least 1/√2 of its norm (ρ1_j >=
+         * ‖x_j‖/√2), what the first projection left along the earlier rows (~ε‖x_j‖) is at most ~1.4ε of the new
+         * unit row, as after a second pass (the reorthogonalisation criterion of Daniel, Gragg, Kaufman and
+         * Stewart 1976, per panel). */
+        int again = 0;
+        for (int i = 0; ok && i < b && !again; i++) {
+            double before = 0;
+            for (int e = 0; e < n; e++) before += (double)saved[i * n + e] * (double)saved[i * n + e];
+            again = !(first[i] * first[i] >= 0.5 * before);
+        }
+        if (ok && again) {
             K(project_out)(rows, j0, x, b, n, s);
             ok = K(cgs2_rows)(x, b, n, 0, norms + j0, 1) == b;
+        } else if (ok) {
+            for (int i = 0; i < b; i++) norms[j0 + i] = 1;
         }
         if (!ok) {
             for (int e = 0; e < b * n; e++) x[e] = saved[e];
