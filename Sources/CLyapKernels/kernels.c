@@ -103,6 +103,8 @@ static inline int use_isa(void) {
 #define A2 __attribute__((target("avx2,fma")))
 A512 static void step_avx512(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx512(s, p, in, c, t, w, k); }
 A2 static void step_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx2(s, p, in, c, t, w, k); }
+A512 static void step_acc_avx512(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_ex_avx512(s, p, in, c, t, w, k, 1); }
+A2 static void step_acc_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_ex_avx2(s, p, in, c, t, w, k, 1); }
 A512 static float dot_avx512(const float *a, const float *b, int n) { return dot_body_avx512(a, b, n); }
 A2 static float dot_avx2(const float *a, const float *b, int n) { return dot_body_avx2(a, b, n); }
 A512 static void axpy_avx512(float al, const float *x, float *y, int n) { axpy_body_avx512(al, x, y, n); }
@@ -111,6 +113,8 @@ A512 static void scale_avx512(float s, float *y, int n) { scale_body_avx512(s, y
 A2 static void scale_avx2(float s, float *y, int n) { scale_body_avx2(s, y, n); }
 A512 static int gs_avx512(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx512(r, k, n, from, norms); }
 A2 static int gs_avx2(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx2(r, k, n, from, norms); }
+A512 static int bgs_avx512(float *r, int k, int n, int from, double *norms) { return block_gram_schmidt_body_avx512(r, k, n, from, norms); }
+A2 static int bgs_avx2(float *r, int k, int n, int from, double *norms) { return block_gram_schmidt_body_avx2(r, k, n, from, norms); }
 A512 static void sigmoid_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vsigmoid_avx512(load_avx512(x + i))); }
 A2 static void sigmoid_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vsigmoid_avx2(load_avx2(x + i))); }
 A512 static void tanh_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vtanh_avx512(load_avx512(x + i))); }
@@ -374,6 +378,17 @@ int lyap_products_any_f32_isa(int isa, const float *A, int M, int lda, const flo
     return 0;
 }
 
+int lyap_products_wide_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
+    if (lyap_products_f32(A, M, lda, Bt, K, N, C, ldc)) return 1;
+#if defined(__x86_64__)
+    if (use_isa() >= 1 && N % 16 == 0) {
+        products_avx2(A, M, lda, Bt, N, K, N, C, ldc, 0);
+        return 1;
+    }
+#endif
+    return 0;
+}
+
 int lyap_products_f64(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc) {
 #if defined(__x86_64__)
     if (use_isa() == 2 && N % 32 == 0) {
@@ -426,6 +441,15 @@ void lyap_step_f32(float *s, const float *p, const float *in, int c, int t, int 
     lyap_step_f32_isa(2, s, p, in, c, t, w, k);
 }
 
+void lyap_step_accurate_f32_isa(int isa, float *s, const float *p, const float *in, int c, int t, int w, float *k) {
+    DISPATCH(clamp_isa(isa), w, step_acc_avx512(s, p, in, c, t, w, k), step_acc_avx2(s, p, in, c, t, w, k),
+             step_body_ex_base(s, p, in, c, t, w, k, 1))
+}
+
+void lyap_step_accurate_f32(float *s, const float *p, const float *in, int c, int t, int w, float *k) {
+    lyap_step_accurate_f32_isa(2, s, p, in, c, t, w, k);
+}
+
 float lyap_dot_f32(const float *a, const float *b, int n) {
     float r = 0;
     DISPATCH(use_isa(), n, r = dot_avx512(a, b, n), r = dot_avx2(a, b, n), r = dot_body_base(a, b, n))
@@ -449,6 +473,18 @@ int lyap_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, doub
 
 int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
     return lyap_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
+}
+
+int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms) {
+    if (k > 256 || n > 1024) return from;
+    int r = 0;
+    DISPATCH(clamp_isa(isa), n, r = bgs_avx512(rows, k, n, from, norms), r = bgs_avx2(rows, k, n, from, norms),
+             r = block_gram_schmidt_body_base(rows, k, n, from, norms))
+    return r;
+}
+
+int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
+    return lyap_block_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
 }
 
 void lyap_sigmoid_f32_isa(int isa, const float *x, float *y, int n) {

@@ -64,24 +64,47 @@ INLINE vf K(vtanh)(vf x) {
     return p * K(recip)(q);
 }
 
-INLINE void K(step_body)(float *state, const float *products, const float *input, int cells, int tangents, int W,
-                      float *k) {
+/* 1 - tanh(x)^2 as 4t/(1+t)^2 with t = e^{-2|x|}: accurate in relative terms where tanh saturates, where
+ * 1 - g*g of a Float g near ±1 keeps only a few bits (x = 6: 1 - tanh² = 2.5e-5, one Float ulp of 1 is 6e-8). */
+INLINE vf K(sech2)(vf x) {
+    vf t = K(vexp)(K(splat)(-2.0f) * K(vmax)(x, -x));
+    vf d = K(splat)(1.0f) + t;
+    return K(splat)(4.0f) * t * K(recip)(d * d);
+}
+
+/* With `accurate` (a constant) the base row's coefficients avoid the cancellation of 1 - σ and 1 - tanh² in
+ * Float for saturated gates: σ' = σ·(σ·e^{-x}) (1 - σ = σ·e^{-x} exactly) and 1 - tanh² by `sech2`. The
+ * Jacobian's smallest entries then keep their relative accuracy, which the bottom of a full spectrum
+ * (exponents near ln σ' or ln(1 - tanh²)) needs; `lyap_step_f32` keeps the plain form (accurate = 0). */
+INLINE void K(step_body_ex)(float *state, const float *products, const float *input, int cells, int tangents, int W,
+                      float *k, int accurate) {
     const int G = 4 * W, S = 2 * W;
     for (int r = 0; r < cells; r++) {
         float *h = state + r * S, *c = h + W;
         const float *a = products + r * G;
         const int coeffs = r == 0 && k != 0;
         for (int j = 0; j < W; j += LANES) {
-            vf i = K(vsigmoid)(K(load)(a + j) + K(load)(input + j));
-            vf f = K(vsigmoid)(K(load)(a + W + j) + K(load)(input + W + j));
-            vf g = K(vtanh)(K(load)(a + 2 * W + j) + K(load)(input + 2 * W + j));
-            vf o = K(vsigmoid)(K(load)(a + 3 * W + j) + K(load)(input + 3 * W + j));
+            vf xi = K(load)(a + j) + K(load)(input + j), xf = K(load)(a + W + j) + K(load)(input + W + j);
+            vf xg = K(load)(a + 2 * W + j) + K(load)(input + 2 * W + j), xo = K(load)(a + 3 * W + j) + K(load)(input + 3 * W + j);
+            vf i = K(vsigmoid)(xi);
+            vf f = K(vsigmoid)(xf);
+            vf g = K(vtanh)(xg);
+            vf o = K(vsigmoid)(xo);
             vf cOld = K(load)(c + j);
             vf cNew = f * cOld + i * g;
             vf tau = K(vtanh)(cNew);
             K(store)(c + j, cNew);
             K(store)(h + j, o * tau);
-            if (coeffs) {
+            if (coeffs && accurate) {
+                /* The sigmoids again with their e^{-x}, so 1 - σ = σ·e^{-x}. */
+                vf ei = K(vexp)(-xi), ef = K(vexp)(-xf), eo = K(vexp)(-xo);
+                K(store)(k + j, g * (i * (i * ei)));
+                K(store)(k + W + j, cOld * (f * (f * ef)));
+                K(store)(k + 2 * W + j, i * K(sech2)(xg));
+                K(store)(k + 3 * W + j, f);
+                K(store)(k + 4 * W + j, tau * (o * (o * eo)));
+                K(store)(k + 5 * W + j, o * K(sech2)(cNew));
+            } else if (coeffs) {
                 vf one = K(splat)(1.0f);
                 K(store)(k + j, g * (i * (one - i)));
                 K(store)(k + W + j, cOld * (f * (one - f)));
@@ -104,6 +127,11 @@ INLINE void K(step_body)(float *state, const float *products, const float *input
             K(store)(dh + j, co * K(load)(q + 3 * W + j) + ch * c);
         }
     }
+}
+
+INLINE void K(step_body)(float *state, const float *products, const float *input, int cells, int tangents, int W,
+                      float *k) {
+    K(step_body_ex)(state, products, input, cells, tangents, W, k, 0);
 }
 
 /* Horizontal sum by halving (a tree, not a chain of LANES dependent adds). */
@@ -143,12 +171,16 @@ INLINE void K(scale_body)(float s, float *y, int n) {
  * projections are formed in one pass and subtracted, then again; then it is normalised. The norm is written to
  * norms[j] (computed in Double when the Float sum of squares is outside [1e-30, 1e30]). Returns the first row
  * whose norm is zero, subnormal or not finite (left unnormalised), or k. */
-INLINE int K(gram_schmidt_body)(float *rows, int k, int n, int from, double *norms) {
+INLINE void K(dots4)(const float *q, int m, const float *v, int n, float *out);
+/* With `batched` (a constant), the projections of each row are formed four at a time (`dots4`): the same
+ * factorisation, not bitwise the same rounding; `lyap_gram_schmidt_f32` keeps batched = 0. */
+INLINE int K(cgs2_rows)(float *rows, int k, int n, int from, double *norms, int batched) {
     float r[256];
     for (int j = from; j < k; j++) {
         float *v = rows + j * n;
         for (int pass = 0; pass < 2; pass++) {
-            for (int i = 0; i < j; i++) r[i] = K(dot_body)(rows + i * n, v, n);
+            if (batched) K(dots4)(rows, j, v, n, r);
+            else for (int i = 0; i < j; i++) r[i] = K(dot_body)(rows + i * n, v, n);
             for (int x = 0; x < n; x += LANES) {
                 vf acc = K(load)(v + x);
                 for (int i = 0; i < j; i++) acc -= K(splat)(r[i]) * K(load)(rows + i * n + x);
@@ -167,6 +199,141 @@ INLINE int K(gram_schmidt_body)(float *rows, int k, int n, int from, double *nor
         norms[j] = norm;
         if (!(norm >= 1.17549435e-38) || norm > 3.40282347e38) return j;
         K(scale_body)((float)(1.0 / norm), v, n);
+    }
+    return k;
+}
+
+INLINE int K(gram_schmidt_body)(float *rows, int k, int n, int from, double *norms) {
+    return K(cgs2_rows)(rows, k, n, from, norms, 0);
+}
+
+/* The four horizontal sums of a, b, c, d, written to out[0..3] (a transposing tree of shuffles). */
+INLINE void K(hsum4)(vf a, vf b, vf c, vf d, float *out) {
+#if LANES == 16
+    vf8 a8 = __builtin_shufflevector(a, a, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(a, a, 8, 9, 10, 11, 12, 13, 14, 15);
+    vf8 b8 = __builtin_shufflevector(b, b, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(b, b, 8, 9, 10, 11, 12, 13, 14, 15);
+    vf8 c8 = __builtin_shufflevector(c, c, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(c, c, 8, 9, 10, 11, 12, 13, 14, 15);
+    vf8 d8 = __builtin_shufflevector(d, d, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(d, d, 8, 9, 10, 11, 12, 13, 14, 15);
+#else
+    vf8 a8 = a, b8 = b, c8 = c, d8 = d;
+#endif
+    vf8 ab = __builtin_shufflevector(a8, b8, 0, 2, 8, 10, 4, 6, 12, 14) + __builtin_shufflevector(a8, b8, 1, 3, 9, 11, 5, 7, 13, 15);
+    vf8 cd = __builtin_shufflevector(c8, d8, 0, 2, 8, 10, 4, 6, 12, 14) + __builtin_shufflevector(c8, d8, 1, 3, 9, 11, 5, 7, 13, 15);
+    vf8 t = __builtin_shufflevector(ab, cd, 0, 2, 8, 10, 4, 6, 12, 14) + __builtin_shufflevector(ab, cd, 1, 3, 9, 11, 5, 7, 13, 15);
+    vf4 s = __builtin_shufflevector(t, t, 0, 1, 2, 3) + __builtin_shufflevector(t, t, 4, 5, 6, 7);
+    out[0] = s[0]; out[1] = s[1]; out[2] = s[2]; out[3] = s[3];
+}
+
+/* out[i] = q_i·v for the m rows q_i of q (stride n), four rows at a time (four independent chains). */
+INLINE void K(dots4)(const float *q, int m, const float *v, int n, float *out) {
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        const float *q0 = q + i * n, *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+        vf a0 = K(splat)(0), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0; e < n; e += LANES) {
+            vf y = K(load)(v + e);
+            a0 += K(load)(q0 + e) * y; a1 += K(load)(q1 + e) * y; a2 += K(load)(q2 + e) * y; a3 += K(load)(q3 + e) * y;
+        }
+        K(hsum4)(a0, a1, a2, a3, out + i);
+    }
+    for (; i < m; i++) out[i] = K(dot_body)(q + i * n, v, n);
+}
+
+/* x_r -= Σ_{i<m} (x_r·q_i) q_i for the b rows x_r of a panel (stride n) against the rows q_i of q (stride n):
+ * first every projection s[r][i] (tiles of 4 panel rows × 2 q rows; the two q rows stay in L1 while every tile
+ * of panel rows passes), then the subtraction (tiles of 2 panel rows × 4 vectors of columns; the q columns of a
+ * tile stay in L1 while every tile of panel rows passes; each element is one chain over i in order). */
+INLINE void K(project_out)(const float *q, int m, float *x, int b, int n, float *s) {
+    int b4 = b / 4 * 4, i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const float *q0 = q + i * n, *q1 = q0 + n;
+        for (int r = 0; r < b4; r += 4) {
+            const float *x0 = x + r * n, *x1 = x0 + n, *x2 = x1 + n, *x3 = x2 + n;
+            vf a0 = K(splat)(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+            for (int e = 0; e < n; e += LANES) {
+                vf u = K(load)(q0 + e), v = K(load)(q1 + e);
+                vf y0 = K(load)(x0 + e), y1 = K(load)(x1 + e), y2 = K(load)(x2 + e), y3 = K(load)(x3 + e);
+                a0 += y0 * u; a1 += y1 * u; a2 += y2 * u; a3 += y3 * u;
+                c0 += y0 * v; c1 += y1 * v; c2 += y2 * v; c3 += y3 * v;
+            }
+            float t[8];
+            K(hsum4)(a0, a1, a2, a3, t);
+            K(hsum4)(c0, c1, c2, c3, t + 4);
+            for (int w = 0; w < 4; w++) { s[(r + w) * m + i] = t[w]; s[(r + w) * m + i + 1] = t[4 + w]; }
+        }
+        for (int r = b4; r < b; r++) {
+            s[r * m + i] = K(dot_body)(x + r * n, q0, n);
+            s[r * m + i + 1] = K(dot_body)(x + r * n, q1, n);
+        }
+    }
+    for (; i < m; i++) for (int r = 0; r < b; r++) s[r * m + i] = K(dot_body)(x + r * n, q + i * n, n);
+
+    int b2 = b / 2 * 2, e = 0;
+    for (; e + 4 * LANES <= n; e += 4 * LANES) {
+        for (int r = 0; r < b2; r += 2) {
+            float *x0 = x + r * n + e, *x1 = x0 + n;
+            const float *s0 = s + r * m, *s1 = s0 + m;
+            vf a0 = K(load)(x0), a1 = K(load)(x0 + LANES), a2 = K(load)(x0 + 2 * LANES), a3 = K(load)(x0 + 3 * LANES);
+            vf c0 = K(load)(x1), c1 = K(load)(x1 + LANES), c2 = K(load)(x1 + 2 * LANES), c3 = K(load)(x1 + 3 * LANES);
+            for (int j = 0; j < m; j++) {
+                const float *qj = q + j * n + e;
+                vf u0 = K(load)(qj), u1 = K(load)(qj + LANES), u2 = K(load)(qj + 2 * LANES), u3 = K(load)(qj + 3 * LANES);
+                vf w0 = K(splat)(s0[j]), w1 = K(splat)(s1[j]);
+                a0 -= w0 * u0; a1 -= w0 * u1; a2 -= w0 * u2; a3 -= w0 * u3;
+                c0 -= w1 * u0; c1 -= w1 * u1; c2 -= w1 * u2; c3 -= w1 * u3;
+            }
+            K(store)(x0, a0); K(store)(x0 + LANES, a1); K(store)(x0 + 2 * LANES, a2); K(store)(x0 + 3 * LANES, a3);
+            K(store)(x1, c0); K(store)(x1 + LANES, c1); K(store)(x1 + 2 * LANES, c2); K(store)(x1 + 3 * LANES, c3);
+        }
+    }
+    for (int r = 0; r < b; r++) {
+        float *x0 = x + r * n;
+        for (int f = r < b2 ? e : 0; f < n; f += LANES) {
+            vf a0 = K(load)(x0 + f);
+            for (int j = 0; j < m; j++) a0 -= K(splat)(s[r * m + j]) * K(load)(q + j * n + f);
+            K(store)(x0 + f, a0);
+        }
+    }
+}
+
+/* Block classical Gram–Schmidt with reorthogonalisation (BCGS2, Barlow & Smoktunowicz 2013) on rows from..<k in
+ * panels of GS_PANEL rows: each panel is projected off the rows before it, orthonormalised within itself
+ * (`gram_schmidt_body`, norms ρ1), projected off again and orthonormalised again (norms ρ2); its R_jj is ρ1·ρ2.
+ * The projections are matrix products, so each earlier row is read once per four panel rows instead of once per
+ * row. Returns k, or the first row of a panel in which a norm was zero, subnormal or not finite: that panel is
+ * restored as it was, the rows before it are final, and the caller finishes row by row. n <= 1024, k <= 256. */
+#define GS_PANEL 8
+INLINE int K(block_gram_schmidt_body)(float *rows, int k, int n, int from, double *norms) {
+    float s[GS_PANEL * 256];
+    float saved[GS_PANEL * 1024];
+    double first[GS_PANEL];
+    for (int j0 = from; j0 < k; j0 += GS_PANEL) {
+        int b = k - j0 < GS_PANEL ? k - j0 : GS_PANEL;
+        float *x = rows + j0 * n;
+        for (int e = 0; e < b * n; e++) saved[e] = x[e];
+        K(project_out)(rows, j0, x, b, n, s);
+        int ok = K(cgs2_rows)(x, b, n, 0, first, 1) == b;
+        /* The second pass only where the first cancelled: if every row kept at least 1/√2 of its norm (ρ1_j >=
+         * ‖x_j‖/√2), what the first projection left along the earlier rows (~ε‖x_j‖) is at most ~1.4ε of the new
+         * unit row, as after a second pass (the reorthogonalisation criterion of Daniel, Gragg, Kaufman and
+         * Stewart 1976, per panel). */
+        int again = 0;
+        for (int i = 0; ok && i < b && !again; i++) {
+            double before = 0;
+            for (int e = 0; e < n; e++) before += (double)saved[i * n + e] * (double)saved[i * n + e];
+            again = !(first[i] * first[i] >= 0.5 * before);
+        }
+        if (ok && again) {
+            K(project_out)(rows, j0, x, b, n, s);
+            ok = K(cgs2_rows)(x, b, n, 0, norms + j0, 1) == b;
+        } else if (ok) {
+            for (int i = 0; i < b; i++) norms[j0 + i] = 1;
+        }
+        if (!ok) {
+            for (int e = 0; e < b * n; e++) x[e] = saved[e];
+            return j0;
+        }
+        for (int i = 0; i < b; i++) norms[j0 + i] *= first[i];
     }
     return k;
 }

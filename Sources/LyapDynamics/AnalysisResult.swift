@@ -34,6 +34,9 @@ public struct ReviewDynamics: Sendable, Equatable {
     public var finiteTimeExponents: [Double]? = nil
     /// h_T of the base trajectory (`AnalysisConfig.finalStates`).
     public var finalState: [Double]? = nil
+    /// The mean of ln|det J_t| over the averaging window, which the sum of all 2H exponents must equal
+    /// (`StepDeterminant`); computed by the CPU engine for the full spectrum (k = 2H) only.
+    public var logDeterminant: Double? = nil
 
     public var ksEntropy: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.ksEntropy(exponents) }
     public var kaplanYorke: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.kaplanYorke(exponents) }

@@ -120,11 +120,18 @@ enum BatchedEngine<T: CPUScalar> {
     /// over Uᵀ run (twice the width of OpenBLAS's AVX2 kernels, which this machine's environment selects, and
     /// each element one FMA chain in k order whatever the block); otherwise one BLAS product that skips the
     /// padded columns of h (they multiply zero columns of U).
+    /// `wide` (the many-tangent path) adds the AVX2 tile kernel where AVX-512 is missing (`lyap_products_wide_f32`).
     @inline(__always)
     static func products(_ a: UnsafeMutablePointer<T>, rows: Int, into c: UnsafeMutablePointer<T>, U: UnsafePointer<T>,
-                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int, blas: Bool, reference: Bool = false) {
+                         Ut: UnsafePointer<T>, hidden H: Int, width W: Int, blas: Bool, wide: Bool = false,
+                         reference: Bool = false) {
         if reference { return referenceProducts(a, rows: rows, into: c, Ut: Ut, hidden: H, width: W) }
-        if !blas && T.self == Float.self {
+        if !blas && wide && T.self == Float.self {
+            let done = lyap_products_wide_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
+                                              UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
+                                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
+            if done != 0 { return }
+        } else if !blas && T.self == Float.self {
             let done = lyap_products_f32(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(rows), Int32(2 * W),
                                          UnsafeRawPointer(Ut).assumingMemoryBound(to: Float.self), Int32(H), Int32(4 * W),
                                          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(4 * W))
@@ -155,6 +162,8 @@ enum BatchedEngine<T: CPUScalar> {
         ws.normLogs.update(repeating: 0, count: nL)
         var collapsed = [Int](repeating: 0, count: nL)
         var series: [[Double]]? = c.finiteTimeSeries && k > 0 ? Array(repeating: [], count: nL) : nil
+        // The full spectrum's reference-free check: Σ_t ln|det J_t| per lane (`StepDeterminant`).
+        var logDets: [Double]? = k == 2 * H ? Array(repeating: 0, count: nL) : nil
         let window = UnsafeMutablePointer<Double>.allocate(capacity: max(k, 1))
         defer { window.deallocate() }
         /// Copies a 2H vector [h | c] into a padded row [h, 0... | c, 0...].
@@ -216,15 +225,29 @@ enum BatchedEngine<T: CPUScalar> {
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         var lastRenorm = 0
+                        // Many tangents in Float (k > 8, e.g. the full spectrum): each lane's product right before its
+                        // step and Gram–Schmidt while its rows are in cache, block Gram–Schmidt, and the coefficients
+                        // that stay accurate where gates saturate. k <= 8 and Double keep the block-wide product, the
+                        // row-by-row kernel and the plain coefficients, so their results stay bitwise as they were.
+                        let wide = k > 8 && T.self == Float.self
                         for n in 1...total {
                             if n > 1 && k > 0 && schedule.renormalizes(after: n - 1) { lastRenorm = n - 1 }
-                            products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
+                            if !wide {
+                                products(ws.state, rows: nL * rows, into: ws.products, U: U, Ut: Ut, hidden: H, width: W, blas: blas)
+                            }
                             let renorm = k > 0 && schedule.renormalizes(after: n)
                             let accumulate = schedule.accumulates(after: n)
                             for l in 0..<nL {
                                 let st = ws.state + l * rows * S
-                                TangentKernel.step(state: st, products: ws.products + l * rows * G, input: bias, cells: 3,
-                                                   tangents: k, hidden: W, coefficients: wantCoefficients ? ws.coefficients : nil)
+                                let prod = wide ? ws.products : ws.products + l * rows * G  // wide: one lane's, reused
+                                if wide {
+                                    products(st, rows: rows, into: prod, U: U, Ut: Ut, hidden: H, width: W, blas: blas, wide: true)
+                                }
+                                TangentKernel.step(state: st, products: prod, input: bias, cells: 3, tangents: k, hidden: W,
+                                                   coefficients: wantCoefficients ? ws.coefficients : nil, accurateCoefficients: wide)
+                                if accumulate && logDets != nil {
+                                    logDets![l] += StepDeterminant.coefficientLogSum(ws.coefficients, hidden: H, width: W)
+                                }
                                 if normIterations > 0 && n > normFrom {
                                     let sigma = JacobianNorm.iterate(ws.normVectors + l * S, U: U, coefficients: ws.coefficients,
                                                                      hidden: W, iterations: normIterations, scratch: ws.scratch)
@@ -235,13 +258,13 @@ enum BatchedEngine<T: CPUScalar> {
                                     // exponents are bitwise those of the direct path below.
                                     window.update(repeating: 0, count: k)
                                     collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S, logNorms: window,
-                                                                               block: W, used: H)
+                                                                               block: W, used: H, blocked: wide)
                                     if accumulate { for j in 0..<k { ws.logs[l * k + j] += window[j] } }
                                     series![l].append(window[0] / Double(n - lastRenorm))
                                 } else if renorm {
                                     collapsed[l] += GramSchmidt.orthonormalize(st + 3 * S, count: k, length: S,
                                                                                logNorms: accumulate ? ws.logs + l * k : nil,
-                                                                               block: W, used: H)
+                                                                               block: W, used: H, blocked: wide)
                                 }
                             }
                         }
@@ -254,6 +277,7 @@ enum BatchedEngine<T: CPUScalar> {
         var out: [ReviewDynamics] = []
         out.reserveCapacity(nL)
         let steps = Double(schedule.accumulated)
+        let logDetU = logDets == nil ? 0 : StepDeterminant.logAbsOutputGateDeterminant(recurrent: w.recurrent, hidden: H, width: W)
         for l in 0..<nL {
             let lane = lanes.lowerBound + l
             let st = ws.state + l * rows * S
@@ -273,7 +297,8 @@ enum BatchedEngine<T: CPUScalar> {
                 reducedSum: sum, readout: logit,
                 jacobianNorm: normIterations > 0 ? exp(ws.normLogs[l] / steps) : nil,
                 collapsedRows: collapsed[l], finiteTimeExponents: series?[l],
-                finalState: c.finalStates ? (0..<H).map { Double(st[$0]) } : nil))
+                finalState: c.finalStates ? (0..<H).map { Double(st[$0]) } : nil,
+                logDeterminant: logDets.map { logDetU + $0[l] / steps }))
         }
         return out
     }

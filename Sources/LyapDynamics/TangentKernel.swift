@@ -18,12 +18,17 @@ import LyapCPU
 /// Float widths that are a multiple of 8 (the engine pads to that) run `lyap_step_f32` in C. Double runs the
 /// cell rows here with libm and the tangent rows in C (`lyap_tangents_f64`) when the width is a multiple of 4.
 enum TangentKernel {
+    /// `accurateCoefficients` (padded Float only): `lyap_step_accurate_f32`, whose coefficients keep their
+    /// relative accuracy where gates saturate (the bottom of a full spectrum needs it; Double has it anyway).
     @inline(__always)
     static func step<T: CPUScalar>(
         state: UnsafeMutablePointer<T>, products: UnsafePointer<T>, input: UnsafePointer<T>,
-        cells: Int, tangents: Int, hidden H: Int, coefficients: UnsafeMutablePointer<T>?
+        cells: Int, tangents: Int, hidden H: Int, coefficients: UnsafeMutablePointer<T>?, accurateCoefficients: Bool = false
     ) {
-        if T.self == Float.self && H % 8 == 0 {
+        if T.self == Float.self && H % 8 == 0 && accurateCoefficients {
+            lyap_step_accurate_f32(rebind(state), rebind(products), rebind(input), Int32(cells), Int32(tangents), Int32(H),
+                                   coefficients.map { rebind($0) })
+        } else if T.self == Float.self && H % 8 == 0 {
             // The padded engine always comes here: the C kernel, AVX2+FMA where the CPU has it.
             lyap_step_f32(rebind(state), rebind(products), rebind(input), Int32(cells), Int32(tangents), Int32(H),
                           coefficients.map { rebind($0) })

@@ -1,3 +1,5 @@
+@testable import LyapDynamics
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,20 +21,7 @@ enum Dense {
     /// ln|det A| by LU with partial pivoting.
     static func logAbsDeterminant(_ m: [Double], _ n: Int) -> Double {
         var a = m
-        var s = 0.0
-        for k in 0..<n {
-            var p = k
-            for i in k..<n where abs(a[i * n + k]) > abs(a[p * n + k]) { p = i }
-            if p != k { for j in 0..<n { a.swapAt(k * n + j, p * n + j) } }
-            let d = a[k * n + k]
-            if d == 0 { return -.infinity }
-            s += log(abs(d))
-            for i in (k + 1)..<n {
-                let f = a[i * n + k] / d
-                for j in k..<n { a[i * n + j] -= f * a[k * n + j] }
-            }
-        }
-        return s
+        return StepDeterminant.logAbsDeterminant(&a, n)
     }
 
     /// Solves A x = b by LU with partial pivoting.

@@ -71,6 +71,8 @@ struct EngineTests {
             #expect(abs(got.reducedSum - ref.reducedSum) < 1e-12)
             // Rung: the sum of all 2H exponents is the time average of ln|det J_t|.
             #expect(abs(got.exponents.reduce(0, +) - ref.logDetMean) < 1e-10)
+            // The engine's own closed form of the same mean (k = 2H, `StepDeterminant`).
+            #expect(abs(got.logDeterminant! - ref.logDetMean) < 1e-10)
             #expect(got.collapsedRows == 0)
         }
     }

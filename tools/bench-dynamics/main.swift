@@ -4,7 +4,11 @@
 // same job written in JAX (jvp + vmap + scan) and PyTorch (torch.func.jvp + vmap), in the same run.
 //
 //   swift build -c release --product lyap-bench-dynamics
-//   .build/release/lyap-bench-dynamics [--checkpoint PATH] [--exponents 8,1] [--reviews 500] [--no-peers]
+//   .build/release/lyap-bench-dynamics [--checkpoint PATH] [--exponents 8,1,full] [--reviews 500] [--no-peers]
+// `full` is the whole spectrum, k = 2H: timed in float32 only (unless --precisions is given), and checked
+// against one float64 run re-orthonormalised every step (max |Δλ| over reviews and exponents, each review's
+// spectrum sorted; also printed in Gram–Schmidt order) and against
+// the reference-free identity Σλ = mean ln|det J_t| (max over reviews). The peers skip it.
 // `--vulkan [--device N] [--checkpoints M]` adds the Vulkan kernel (lstm_tangent), analysing M copies of the
 // checkpoint in one call as `lyap analyze RUN --backend vulkan` does for a run's M checkpoints.
 import Foundation
@@ -17,8 +21,12 @@ struct Options {
     var checkpoint: String?
     var hidden = 60, embed = 32, vocab = 10000
     var reviews = 500, drive = 500, steps = 1600, transient = 500
-    var exponents = [8, 1]
+    /// 0 stands for `full` (2H).
+    var exponents = [8, 1, 0]
     var precisions: [DynamicsPrecision] = [.float32, .float64]
+    var precisionsGiven = false
+    /// Re-orthonormalisation intervals of the lyap CPU rows (nil: the library's default).
+    var renormEvery: [Int?] = [nil]
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var reps = 3
     var peers = ["jax", "torch"]
@@ -56,21 +64,27 @@ func parse() -> Options {
         case "--reps": o.reps = int()
         case "--exponents":
             let v = value()
-            let ks = v.split(separator: ",").compactMap { Int($0) }
-            guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else { fail("--exponents \(v) must be a list of positive integers") }
+            let ks = v.split(separator: ",").map { $0 == "full" ? 0 : Int($0) ?? -1 }
+            guard !ks.isEmpty, ks.allSatisfy({ $0 >= 0 }) else { fail("--exponents \(v) must be a list of positive integers or full") }
             o.exponents = ks
         case "--precisions":
             let v = value()
             let ps = v.split(separator: ",").compactMap { DynamicsPrecision(rawValue: String($0)) }
             guard !ps.isEmpty else { fail("--precisions \(v): use float32,float64") }
             o.precisions = ps
+            o.precisionsGiven = true
+        case "--renorm-every":
+            let v = value()
+            let rs = v.split(separator: ",").compactMap { Int($0) }
+            guard !rs.isEmpty, rs.allSatisfy({ $0 >= 1 }) else { fail("--renorm-every \(v) must be a list of positive integers") }
+            o.renormEvery = rs
         case "--peers": o.peers = value().split(separator: ",").map(String.init)
         case "--no-peers": o.peers = []
         case "--vulkan": o.vulkan = true
         case "--device": o.device = int()
         case "--checkpoints": o.checkpoints = int()
         case "-h", "--help":
-            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1] [--precisions float32,float64] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]]")
+            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1,full] [--precisions float32,float64] [--renorm-every N,...] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -91,6 +105,9 @@ if let path = o.checkpoint {
     params = InitPreset.keras.initialize(ParameterLayout(ModelShape(vocab: o.vocab, embed: o.embed, hidden: o.hidden)), seed: 1)
 }
 let shape = params.layout.shape
+let full = 2 * shape.hidden
+let exponentList = o.exponents.map { $0 == 0 ? full : $0 }
+if let k = exponentList.first(where: { $0 > full }) { fail("--exponents \(k) exceeds 2H = \(full) (use full)") }
 // Random pre-padded reviews (the cost does not depend on the words).
 let tokens: [Int32] = {
     var rng = LabRNG(seed: 7, stream: "bench-reviews")
@@ -114,7 +131,11 @@ func cpuSeconds() -> Double {
     return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
 }
 
-struct Row { var who: String; var k: Int; var seconds: Double; var cpu: Double; var lambda1: Double; var dEnd: Double }
+struct Row {
+    var who: String; var k: Int; var seconds: Double; var cpu: Double; var lambda1: Double; var dEnd: Double
+    /// Full spectrum only: max |Δλ| against the float64 every-step run (sorted spectra), max |Σλ − mean ln|det J||.
+    var deviation: Double? = nil, detGap: Double? = nil
+}
 var rows: [Row] = []
 
 /// The benchmark's protocol with k exponents.
@@ -129,10 +150,49 @@ func protocolConfig(k: Int) -> AnalysisConfig {
     return c
 }
 
-for k in o.exponents {
-    for p in o.precisions {
+/// The full spectrum's reference: float64, re-orthonormalised every step (one run, timed for information).
+func fullReference(k: Int) -> CheckpointAnalysis {
+    var c = protocolConfig(k: k)
+    c.precision = .float64
+    c.renormEvery = 1
+    let t0 = DispatchTime.now().uptimeNanoseconds, c0 = cpuSeconds()
+    let a: CheckpointAnalysis
+    do { a = try StabilityAnalysis.analyze(params, reviews: reviews, config: c) } catch { fail("\(error)") }
+    print(String(format: "  reference for k=%d (float64, renormalised every step): %.3f s (%.2f CPU s)", k,
+                 Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, cpuSeconds() - c0))
+    return a
+}
+
+/// max over reviews and exponents of |λ − λ_ref| with each review's spectrum sorted (a pair of nearly equal
+/// exponents may come out of Gram–Schmidt in either order after a finite run: float32 and float64 then differ
+/// by the pair's gap at those two indices), the same in Gram–Schmidt order, and max over reviews of
+/// |Σλ − mean ln|det J_t||.
+func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: CheckpointAnalysis) -> (sorted: Double, raw: Double, detGap: Double) {
+    var sorted = 0.0, raw = 0.0, gap = 0.0, worst = "", over = 0, total = 0
+    for (x, y) in zip(a.perReview, r.perReview) {
+        for (l, m) in zip(x.exponents.sorted(by: >), y.exponents.sorted(by: >)) {
+            sorted = max(sorted, abs(l - m))
+            over += abs(l - m) > 1e-3 ? 1 : 0
+            total += 1
+        }
+        for (j, (l, m)) in zip(x.exponents, y.exponents).enumerated() where abs(l - m) > raw {
+            raw = abs(l - m)
+            worst = String(format: "λ%d = %.6f vs %.6f, λ%d = %.6f vs %.6f (review %d)", j + 1, l, m, j + 2,
+                           x.exponents[min(j + 1, x.exponents.count - 1)], y.exponents[min(j + 1, y.exponents.count - 1)], x.index ?? -1)
+        }
+        gap = max(gap, abs(x.exponents.reduce(0, +) - (x.logDeterminant ?? .nan)))
+    }
+    if raw > 0 { print("    largest deviation in Gram–Schmidt order: \(worst); \(over) of \(total) sorted exponents off by more than 1e-3") }
+    return (sorted, raw, gap)
+}
+
+for k in exponentList {
+    let reference = k == full ? fullReference(k: k) : nil
+    for p in k == full && !o.precisionsGiven ? [.float32] : o.precisions {
+      for renorm in o.renormEvery {
         var c = protocolConfig(k: k)
         c.precision = p
+        c.renormEvery = renorm
         var times: [Double] = [], cpus: [Double] = []
         var last: CheckpointAnalysis?
         for rep in 0...o.reps {
@@ -143,10 +203,19 @@ for k in o.exponents {
                 cpus.append(cpuSeconds() - c0)
             }
         }
-        let r = Row(who: "lyap cpu \(p.rawValue)", k: k, seconds: median(times), cpu: median(cpus), lambda1: last!.maxExponent!,
+        var r = Row(who: "lyap cpu \(p.rawValue)", k: k, seconds: median(times), cpu: median(cpus), lambda1: last!.maxExponent!,
                     dEnd: last!.distance(.endOfDrive).logMean)
+        var checks = ""
+        if let reference {
+            let f = fullSpectrumChecks(last!, reference: reference)
+            (r.deviation, r.detGap) = (f.sorted, f.detGap)
+            checks = String(format: ", max |Δλ| vs float64 every step %.2e sorted (%.2e in Gram–Schmidt order), max |Σλ − mean ln|det J|| %.2e",
+                            f.sorted, f.raw, f.detGap)
+        }
         rows.append(r)
-        print(String(format: "  %@ k=%d: %.3f s (%.2f CPU s)  (λ1 mean %+.5f, D~ end %.3f)", r.who, k, r.seconds, r.cpu, r.lambda1, r.dEnd))
+        print(String(format: "  %@ k=%d (renormalised every %d): %.3f s (%.2f CPU s)  (λ1 mean %+.5f, D~ end %.3f%@)", r.who, k,
+                     c.effectiveRenormEvery, r.seconds, r.cpu, r.lambda1, r.dEnd, checks))
+      }
     }
 }
 
@@ -158,7 +227,7 @@ if o.vulkan {
     } catch { fail("--vulkan: \(error)") }
     let g = VulkanStabilityAnalysis(context: ctx, compiler: compiler)
     let models = [ParameterStore<Double>](repeating: params, count: o.checkpoints)
-    for k in o.exponents {
+    for k in exponentList {
         let c = protocolConfig(k: k)
         var times: [Double] = []
         var last: CheckpointAnalysis?
@@ -228,7 +297,7 @@ if !o.peers.isEmpty {
     } catch { fail("cannot write peer inputs: \(error)") }
     defer { try? FileManager.default.removeItem(at: dir) }
     for name in o.peers {
-        for k in o.exponents {
+        for k in exponentList where k != full {
             guard let r = runPeer(name, dir, k: k, shape: shape, o: o) else { break }
             rows.append(Row(who: "\(name) \(r.version) float32", k: k, seconds: r.seconds, cpu: r.cpu, lambda1: r.lambda1, dEnd: r.dEnd))
             print(String(format: "  %@ k=%d: %.3f s (%.2f CPU s)  (λ1 mean %+.5f, D~ end %.3f)", rows.last!.who, k, r.seconds, r.cpu,
@@ -238,13 +307,14 @@ if !o.peers.isEmpty {
 }
 
 print("")
-print("| job | k | wall s | CPU s | λ1 mean | D~ end_of_drive | wall / lyap cpu float32 |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| job | k | wall s | CPU s | λ1 mean | D~ end_of_drive | wall / lyap cpu float32 | max abs Δλ vs f64, sorted | max abs(Σλ − ln det J) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows {
     let base = rows.first { $0.who == "lyap cpu float32" && $0.k == r.k }
     let ratio = base.map { String(format: "%.2fx", r.seconds / $0.seconds) } ?? "n/a"
     let cpu = r.cpu.isNaN ? "n/a" : String(format: "%.2f", r.cpu)  // a GPU job's host CPU time says nothing
-    print(String(format: "| %@ | %d | %.2f | %@ | %+.5f | %.3f | %@ |", r.who, r.k, r.seconds, cpu, r.lambda1, r.dEnd, ratio))
+    let dev = r.deviation.map { String(format: "%.1e", $0) } ?? "", gap = r.detGap.map { String(format: "%.1e", $0) } ?? ""
+    print(String(format: "| %@ | %d | %.2f | %@ | %+.5f | %.3f | %@ | %@ | %@ |", r.who, r.k, r.seconds, cpu, r.lambda1, r.dEnd, ratio, dev, gap))
 }
 
 /// A peer script beside this source file, or, for a binary carried to another machine (tools/gpu-session.sh),

@@ -21,10 +21,23 @@ int lyap_kernels_lanes(void);
 void lyap_step_f32(float *state, const float *products, const float *input, int cells, int tangents, int width,
                    float *coefficients);
 
+/* The same with the base row's Jacobian coefficients free of the cancellation in 1 - σ and 1 - tanh² where gates
+ * saturate (σ' = σ·σ·e^{-x}, 1 - tanh²(x) = 4t/(1+t)² with t = e^{-2|x|}): what the bottom of a full spectrum
+ * needs. The cell update is lyap_step_f32's, bitwise. */
+void lyap_step_accurate_f32(float *state, const float *products, const float *input, int cells, int tangents, int width,
+                            float *coefficients);
+void lyap_step_accurate_f32_isa(int isa, float *state, const float *products, const float *input, int cells, int tangents,
+                                int width, float *coefficients);
+
 /* C[r][n] = sum over k < K of A[r][k] * Bt[k][n] for r < M, n < N (row-major, leading dimensions lda, ldc;
  * Bt is K×N contiguous). Runs only with AVX-512 and N a multiple of 64, returning 1; otherwise does nothing and
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
+
+/* lyap_products_f32 where it runs, else (AVX2+FMA, N a multiple of 16) tiles of 6 rows × 16 columns, each
+ * element one FMA chain over k in order; returns 0 (use BLAS) otherwise. Only the analysis' many-tangent path
+ * calls it, so results elsewhere (BLAS on AVX2 machines) stay as they were. */
+int lyap_products_wide_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
 /* The same with Bt's row stride ldb (so a column block of a wider matrix can be used), N a multiple of 16
  * (panels of 64 columns, then of 16), and with accumulate non-zero C += A·Bt, each element's chain starting
@@ -62,6 +75,14 @@ void lyap_scale_f32(float scale, float *y, int n);
  * Gram–Schmidt with one reorthogonalisation pass, writing each row's norm before normalisation to norms[j].
  * Stops at the first row whose norm is zero, subnormal or not finite and returns its index (k if none). */
 int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
+
+/* The same factorisation by block Gram–Schmidt with reorthogonalisation (BCGS2) in panels of 8 rows, the
+ * projections done as small matrix products: R_jj equal to lyap_gram_schmidt_f32's in exact arithmetic, not
+ * bitwise. Returns k, or the first row of the panel where a norm was zero, subnormal or not finite (that panel
+ * is left as it was and earlier rows are final; finish with lyap_gram_schmidt_f32 from there). Returns `from`
+ * without work when k > 256 or n > 1024. */
+int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
+int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
 
 /* The activations alone (for tests): y = sigmoid(x), y = tanh(x). */
 void lyap_sigmoid_f32(const float *x, float *y, int n);

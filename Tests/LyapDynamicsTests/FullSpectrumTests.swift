@@ -1,0 +1,174 @@
+import CLyapKernels
+import Foundation
+import LyapCore
+import Testing
+@testable import LyapDynamics
+
+/// The full-spectrum path (k > 8 in Float): block Gram–Schmidt, the saturation-safe coefficients, and the
+/// reference-free identity Σλ = mean ln|det J_t| with `StepDeterminant`.
+struct FullSpectrumTests {
+    static var isas: [Int32] { Array(0...lyap_kernels_isa()) }
+
+    /// k rows of length n (padding columns n_used..<n of each `block` zero) with norms spread over e^{-spread},
+    /// mixed so that later rows lean on earlier ones (a frame after a contracting step).
+    static func gradedRows(k: Int, n: Int, seed: UInt64, spread: Double, mixing: Double = 0.7) -> [Double] {
+        var rng = LabRNG(seed: seed)
+        var a = [Double](repeating: 0, count: k * n)
+        for j in 0..<k {
+            let scale = exp(-spread * Double(j) / Double(max(1, k - 1)))
+            for x in 0..<n { a[j * n + x] = scale * rng.normal() }
+            if j > 0 { for x in 0..<n { a[j * n + x] += mixing * a[(j - 1) * n + x] } }
+        }
+        return a
+    }
+
+    /// ln R_jj and Q by Double Gram–Schmidt twice (the Swift loops).
+    static func doubleReference(_ a: [Double], k: Int, n: Int) -> (logs: [Double], q: [Double]) {
+        var q = a, logs = [Double](repeating: 0, count: k)
+        q.withUnsafeMutableBufferPointer { r in
+            logs.withUnsafeMutableBufferPointer { l in _ = GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!) }
+        }
+        return (logs, q)
+    }
+
+    static func maxOrthogonalityError(_ q: [Float], k: Int, n: Int) -> Double {
+        var worst = 0.0
+        for i in 0..<k {
+            for j in 0...i {
+                let d = (0..<n).reduce(0.0) { $0 + Double(q[i * n + $1]) * Double(q[j * n + $1]) }
+                worst = max(worst, abs(d - (i == j ? 1 : 0)))
+            }
+        }
+        return worst
+    }
+
+    @Test(arguments: isas)
+    func blockGramSchmidtMatchesTheDoubleFactorisation(isa: Int32) {
+        // Panels of 8 with a partial last panel (13, 37 rows), a start row inside a panel, and row lengths of
+        // one and several vectors. Leaning rows take the second pass; nearly orthogonal ones (no mixing, n ≫ k)
+        // skip it (each keeps more than 1/√2 of its norm).
+        for (k, n, from, mixing) in [(13, 40, 0, 0.7), (37, 48, 0, 0.7), (20, 24, 5, 0.7), (3, 16, 0, 0.7), (13, 96, 0, 0), (21, 128, 3, 0)] {
+            let a = Self.gradedRows(k: k, n: n, seed: UInt64(k * 100 + n), spread: 7, mixing: mixing)
+            var rows = a.map { Float($0) }
+            // Rows before `from` must be orthonormal already: take them from the reference.
+            let ref = Self.doubleReference(rows.map { Double($0) }, k: k, n: n)
+            for x in 0..<(from * n) { rows[x] = Float(ref.q[x]) }
+            let refFrom = Self.doubleReference(rows.map { Double($0) }, k: k, n: n)
+            var norms = [Double](repeating: 0, count: k)
+            #expect(lyap_block_gram_schmidt_f32_isa(isa, &rows, Int32(k), Int32(n), Int32(from), &norms) == Int32(k))
+            // R_jj of a row whose norm shrank by e^-7 relative to the first carries Float rounding of the first
+            // rows' size: relative error ~ 1e-7 · e^7 ≈ 1e-4 at worst.
+            let logs = (from..<k).map { log(norms[$0]) }
+            #expect(maxAbsDiff(logs, Array(refFrom.logs[from...])) < 2e-4, "k \(k) n \(n) isa \(isa)")
+            #expect(Self.maxOrthogonalityError(rows, k: k, n: n) < 2e-6, "k \(k) n \(n) isa \(isa)")
+        }
+    }
+
+    @Test func blockGramSchmidtFinishesRowByRowAfterACollapsedRow() {
+        // Row 10 (inside the second panel) is zero (a tangent that underflowed): it collapses, and is replaced by a
+        // unit vector among the real coordinates as on the row-by-row path.
+        let k = 13, n = 32
+        var a = Self.gradedRows(k: k, n: n, seed: 41, spread: 2)
+        for x in 0..<n { a[10 * n + x] = 0 }
+        for r in 0..<k { for x in [12, 13, 14, 15, 28, 29, 30, 31] { a[r * n + x] = 0 } }
+        func run(blocked: Bool) -> (rows: [Float], logs: [Double], collapsed: Int) {
+            var rows = a.map { Float($0) }
+            var logs = [Double](repeating: 0, count: k)
+            let c = rows.withUnsafeMutableBufferPointer { r in
+                logs.withUnsafeMutableBufferPointer { l in
+                    GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!, block: 16, used: 12,
+                                               blocked: blocked)
+                }
+            }
+            return (rows, logs, c)
+        }
+        let blocked = run(blocked: true), plain = run(blocked: false)
+        #expect(blocked.collapsed == 1 && plain.collapsed == 1)
+        #expect(blocked.logs[10] == log(Double(Float.leastNormalMagnitude)))
+        #expect(maxAbsDiff(blocked.logs.enumerated().filter { $0.offset != 10 }.map(\.element),
+                           plain.logs.enumerated().filter { $0.offset != 10 }.map(\.element)) < 1e-5)
+        #expect(Self.maxOrthogonalityError(blocked.rows, k: k, n: n) < 2e-6)
+        for r in 0..<k { for x in [12, 13, 14, 15, 28, 29, 30, 31] { #expect(blocked.rows[r * n + x] == 0) } }
+    }
+
+    @Test(arguments: isas)
+    func accurateCoefficientsKeepTheirRelativeAccuracyWhereGatesSaturate(isa: Int32) {
+        // Pre-activations up to ±14 (1 - σ down to 1e-6), a cell input g > 0 and c > 0 so c' = f c + i g does not
+        // cancel and reaches 17 (1 - tanh² down to 1e-14): the plain Float form 1 - x of an x near 1 keeps a
+        // handful of bits there or none. Zero input, so the Float and Double pre-activations are the same numbers.
+        let H = 16, S = 2 * H, G = 4 * H, rows = 4
+        var rng = LabRNG(seed: 77)
+        var state = [Float](repeating: 0, count: rows * S), products = [Float](repeating: 0, count: rows * G)
+        for r in 0..<rows {
+            for j in 0..<H {
+                state[r * S + j] = Float(rng.uniform(-1, 1))
+                state[r * S + H + j] = Float(r < 2 ? rng.uniform(0.1, 3) : rng.uniform(-1, 1))
+            }
+            for x in 0..<G { products[r * G + x] = Float(x / H == 2 ? rng.uniform(0.5, 14) : rng.uniform(-14, 14)) }
+        }
+        let input = [Float](repeating: 0, count: G)
+        var sd = state.map { Double($0) }, kd = [Double](repeating: 0, count: 6 * H)
+        TangentKernel.ScalarPath<Double>.step(state: &sd, products: products.map { Double($0) }, input: input.map { Double($0) },
+                                              cells: 2, tangents: 2, hidden: H, coefficients: &kd)
+        var sa = state, ka = [Float](repeating: 0, count: 6 * H)
+        lyap_step_accurate_f32_isa(isa, &sa, products, input, 2, 2, Int32(H), &ka)
+        var sp = state, kp = [Float](repeating: 0, count: 6 * H)
+        lyap_step_f32_isa(isa, &sp, products, input, 2, 2, Int32(H), &kp)
+        #expect(Array(sa[0..<(2 * S)]) == Array(sp[0..<(2 * S)]), "cell rows differ (isa \(isa))")
+        func worst(_ k: [Float]) -> Double {
+            zip(k, kd).filter { $0.1 != 0 }.map { abs(Double($0.0) - $0.1) / abs($0.1) }.max()!
+        }
+        #expect(worst(ka) < 1e-5, "worst relative coefficient error \(worst(ka)) (isa \(isa))")
+        #expect(worst(kp) > 1e-2, "the plain form was expected to lose these (isa \(isa))")
+        // The tangent rows follow the coefficients: within Float rounding of the Double kernel's.
+        let scale = sd[(2 * S)...].map(abs).max()!
+        #expect(maxAbsDiff(Array(sd[(2 * S)...]), sa[(2 * S)...].map { Double($0) }) < 1e-5 * scale)
+    }
+
+    @Test func stepDeterminantIsTheJacobiansDeterminant() {
+        // ln|det J| of the explicit Jacobian (LU) against the closed form on a few states of an odd-sized model.
+        let p = TestModels.lstm(hidden: 9, seed: 8, gain: 3, biasSpread: 1.5)
+        let H = 9
+        let w = CellWeights<Double>(p, withInputTable: false, padTo: 1)
+        let logU = StepDeterminant.logAbsOutputGateDeterminant(recurrent: w.recurrent, hidden: H, width: H)
+        var rng = LabRNG(seed: 9)
+        var map = LSTMStateMap(p, h0: (0..<H).map { _ in rng.uniform(-0.9, 0.9) }, c0: (0..<H).map { _ in rng.uniform(-2, 2) })
+        var none = [Double]()
+        for _ in 0..<5 {
+            var state = map.h + map.c
+            var products = [Double](repeating: 0, count: 4 * H)
+            for r in 0..<(4 * H) { for m in 0..<H { products[r] += w.recurrent[r * H + m] * map.h[m] } }
+            var k = [Double](repeating: 0, count: 6 * H)
+            TangentKernel.ScalarPath<Double>.step(state: &state, products: products, input: w.bias, cells: 1, tangents: 0,
+                                                  hidden: H, coefficients: &k)
+            let closed = logU + k.withUnsafeBufferPointer { StepDeterminant.coefficientLogSum($0.baseAddress!, hidden: H, width: H) }
+            let lu = Dense.logAbsDeterminant(map.jacobian(), 2 * H)
+            #expect(abs(closed - lu) < 1e-10, "\(closed) vs \(lu)")
+            map.step(tangents: &none, count: 0)
+        }
+    }
+
+    /// Small full spectra (k = 2H > 8, so the Float engine takes its wide path) on odd widths, with spectra
+    /// spanning 4.3 to 6.6 per step (the real H = 60 job's spans 7.0): ordered, saturated and near-critical models.
+    @Test(arguments: [(7, UInt64(3), 3.0, 1.0), (9, 6, 2.5, 4.0), (11, 4, 3.0, 3.0), (13, 7, 4.0, 1.0)])
+    func floatFullSpectrumMatchesTheDoubleEveryStepReference(hidden H: Int, seed: UInt64, gain: Double, biasSpread: Double) throws {
+        let p = TestModels.lstm(hidden: H, seed: seed, gain: gain, biasSpread: biasSpread)
+        let reviews = TestModels.reviews(count: 3, drive: 20, vocab: 13, seed: seed)
+        var c = TestModels.config(drive: 20, steps: 420, transient: 100, k: 2 * H, reviews: 3, renormEvery: 1)
+        let reference = try StabilityAnalysis.analyze(p, reviews: reviews, config: c)
+        c.precision = .float32
+        let float = try StabilityAnalysis.analyze(p, reviews: reviews, config: c)
+        for (lane, (x, y)) in zip(float.perReview, reference.perReview).enumerated() {
+            // Sorted: two nearly equal exponents may leave a finite run in either order (then Gram–Schmidt order
+            // differs by their gap at two indices while the spectrum is the same); measured here ≤ 6e-5 either way.
+            #expect(maxAbsDiff(x.exponents.sorted(), y.exponents.sorted()) < 1e-3, "H \(H) lane \(lane)")
+            // Each step's Σ ln R_jj is ln|det(J_t Q)| = ln|det J_t| up to the rounding of the 2H tangent rows: at most
+            // about 2H · ε_float · e^{λ1−λ2H} ≈ 2e-3 per step here, of both signs, so its 320-step mean stays far
+            // below that (measured ≤ 5e-5). Double: the same bound with ε_double, ≈ 1e-11.
+            let sumF = x.exponents.reduce(0, +), sumD = y.exponents.reduce(0, +)
+            #expect(abs(sumF - x.logDeterminant!) < 5e-4, "H \(H) lane \(lane): \(sumF) vs \(x.logDeterminant!)")
+            #expect(abs(sumD - y.logDeterminant!) < 1e-10, "H \(H) lane \(lane): \(sumD) vs \(y.logDeterminant!)")
+            #expect(x.collapsedRows == 0 && y.collapsedRows == 0)
+        }
+    }
+}
