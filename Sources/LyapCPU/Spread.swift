@@ -7,14 +7,18 @@ struct Spread: Sendable {
 
     var parts: Int { team?.size ?? 1 }
 
-    func run(_ n: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+    /// `body` does not escape: the team's run returns when every piece is done, so the closure (formed once
+    /// per step in the hot loops) needs no heap context.
+    func run(_ n: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard let team, n > 1 else {
             if n > 0 { body(0..<n) }
             return
         }
         let p = min(team.size, n)
-        team.run { k in
-            if k < p { body((k * n / p)..<((k + 1) * n / p)) }
+        withoutActuallyEscaping(body) { body in
+            team.run { k in
+                if k < p { body((k * n / p)..<((k + 1) * n / p)) }
+            }
         }
     }
 }
