@@ -379,14 +379,8 @@ int lyap_products_any_f32_isa(int isa, const float *A, int M, int lda, const flo
 }
 
 int lyap_products_wide_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc) {
-    if (lyap_products_f32(A, M, lda, Bt, K, N, C, ldc)) return 1;
-#if defined(__x86_64__)
-    if (use_isa() >= 1 && N % 16 == 0) {
-        products_avx2(A, M, lda, Bt, N, K, N, C, ldc, 0);
-        return 1;
-    }
-#endif
-    return 0;
+    /* Each kernel computes an element as one FMA chain over k in order, so which one runs changes no bit. */
+    return N % 16 == 0 ? lyap_products_any_f32(A, M, lda, Bt, N, K, N, C, ldc, 0) : 0;
 }
 
 int lyap_products_f64(const double *A, int M, int lda, const double *Bt, int K, int N, double *C, int ldc) {

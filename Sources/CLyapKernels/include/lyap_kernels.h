@@ -34,7 +34,7 @@ void lyap_step_accurate_f32_isa(int isa, float *state, const float *products, co
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
 int lyap_products_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
 
-/* lyap_products_f32 where it runs, else (AVX2+FMA, N a multiple of 16) tiles of 6 rows × 16 columns, each
+/* lyap_products_any_f32 with a contiguous Bt (ldb = N) for N a multiple of 16: the AVX-512 or AVX2 tiles, each
  * element one FMA chain over k in order; returns 0 (use BLAS) otherwise. Only the analysis' many-tangent path
  * calls it, so results elsewhere (BLAS on AVX2 machines) stay as they were. */
 int lyap_products_wide_f32(const float *A, int M, int lda, const float *Bt, int K, int N, float *C, int ldc);
