@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Publishes campaign runs into docs/science (PROTOCOL.md): per run its metrics.csv, early.csv, config.json,
+# Publishes campaign runs into docs/science (PROTOCOL.md): per run its metrics.csv, early.csv, paper.csv
+# (tools/science/paper-analysis.sh), config.json,
 # command and binary (the binary's name carries the commit it was built from), cycles.json and its report;
 # no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report.
 #
@@ -20,7 +21,7 @@ for run in "$@"; do
     name=$(basename "$run")
     dest=$out/$name
     mkdir -p "$dest"
-    for f in metrics.csv early.csv config.json command binary; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
+    for f in metrics.csv early.csv paper.csv config.json command binary; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
     "$lyap" cycles "$dest" --null-draws "$draws" > "$dest/cycles.txt"
     "$lyap" report "$dest" --out "$dest/report" > /dev/null
     published+=("$dest")
