@@ -44,7 +44,7 @@ let package = Package(
         // Prints the Vulkan devices (or why there are none); the subprocess the no-driver tests run.
         .executableTarget(name: "lyap-vk-probe", dependencies: ["LyapVulkan"]),
         // Training loop, run directories, checkpoints, resume.
-        .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU"]),
+        .target(name: "LyapTraining", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapDynamics"]),
         // LyapDynamics kernels in C vector extensions (AVX-512, AVX2+FMA, baseline variants picked at run time).
         .target(name: "CLyapKernels"),
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
