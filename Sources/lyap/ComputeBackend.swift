@@ -2,9 +2,11 @@ import Foundation
 import LyapCore
 import LyapCPU
 import LyapDynamics
+import LyapCPUDynamics
 import LyapStudy
 import LyapTraining
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// The compute backend of a command, resolved once from --backend/--device/--validate (`resolve`, which
 /// logs the choice in one line). The one file of lyap that names the concrete kinds: it makes the training,

@@ -3,6 +3,7 @@ import LyapCPU
 import LyapStudy
 import LyapTraining
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// A Vulkan ensemble as a `ModelGroup`: all its models step in one dispatch stream. With `widths`, model
 /// k has width widths[k] zero-padded to the ensemble's width (`--pad-widths`; exact, see WidthPadding).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLyapShared
 @testable import LyapVulkan
+@testable import LyapVulkanLSTM
 
 @Suite(.noValidationMessages)
 struct ShaderSetTests {

@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// Mesa's llvmpipe (lavapipe) ends shader loops after 65 535 iterations per invocation, counted over
 /// every loop of the shader together (gallivm's loop limiter, `LP_MAX_TGSI_LOOP_ITERATIONS`), and then

@@ -1,5 +1,6 @@
 import CLyapShared
 import LyapCore
+import LyapVulkan
 
 /// The compiled kernel set for one model shape: one pipeline per Shaders/*.comp. Sizes are specialization
 /// constants (the workgroup size is 0; H, which sizes the persistent kernels' shared memory and register

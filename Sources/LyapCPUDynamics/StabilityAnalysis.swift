@@ -1,5 +1,6 @@
 import LyapCore
 import LyapCPU
+import LyapDynamics
 
 /// The stability analysis of trained LSTMs (methods.md §4-5) on the CPU: Lyapunov exponents by tangent
 /// propagation with re-orthonormalisation, the asymptotic distance of twin trajectories for both

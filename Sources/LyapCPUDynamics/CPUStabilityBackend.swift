@@ -1,4 +1,5 @@
 import LyapCore
+import LyapDynamics
 
 /// The CPU stability engine (`StabilityAnalysis`, BatchedEngine) as a `StabilityBackend`: float32 or the
 /// float64 oracle as the config asks, on `config.threads` threads; it runs every protocol option.

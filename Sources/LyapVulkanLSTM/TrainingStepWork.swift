@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// The work of each kernel of one training step of M models (batch B, length L), for the floors of the
 /// `--profile` table. Flops count the multiply-adds of the products (2 each) and the single operations

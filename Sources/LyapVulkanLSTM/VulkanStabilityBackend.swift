@@ -1,5 +1,6 @@
 import LyapCore
 import LyapDynamics
+import LyapVulkan
 
 /// The Vulkan analysis as a `StabilityBackend`: float32 only, no `--jacobian-norm` (`check` says so).
 extension VulkanStabilityAnalysis: StabilityBackend {

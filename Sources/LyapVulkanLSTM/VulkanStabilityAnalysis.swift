@@ -1,7 +1,9 @@
 import CLyapShared
 import Foundation
+import LyapCPUDynamics
 import LyapCore
 import LyapDynamics
+import LyapVulkan
 
 /// The stability analysis of methods.md §4-5 on a Vulkan device: `Shaders/lstm_tangent.comp` runs the
 /// drive + zero-input loop of every (checkpoint, review), `stepsPerDispatch` steps per dispatch, in float32, with the CPU engine's
