@@ -2,6 +2,48 @@ import CLyapShared
 import LyapCore
 import LyapVulkan
 
+/// Every kernel of the LSTM workloads, described once: its Shaders/ file, its storage-buffer bindings,
+/// and whether it is persistent (one workgroup per sequence looping over time, the width H a
+/// specialization constant, the ROWREG path). The pipelines (`LSTMKernels`, `VulkanStabilityAnalysis`),
+/// the llvmpipe loop budget (`LoopBudget`) and the `--profile` work model (`stepWork`) all read this table.
+public enum LSTMKernel: String, CaseIterable, Sendable {
+    case inputProjection = "input_projection"
+    case forward = "lstm_forward"
+    case headLoss = "head_loss"
+    case backward = "lstm_backward"
+    case gradRecurrentPart = "grad_recurrent_part"
+    case gradInputPart = "grad_input_part"
+    case gradBiasPart = "grad_bias_part"
+    case gradSumParts = "grad_sum_parts"
+    case gradHead = "grad_head"
+    case inputDelta = "input_delta"
+    case gradEmbedding = "grad_embedding"
+    case adam = "adam"
+    /// The stability analysis's kernel (drive, twins, tangents); FTLE adds one binding.
+    case tangent = "lstm_tangent"
+
+    /// The name in pipeline labels and the --profile table, e.g. "lstm_forward".
+    public var name: String { rawValue }
+    /// The source under Shaders/.
+    public var file: String { rawValue + ".comp" }
+
+    public var bindings: Int {
+        switch self {
+        case .inputProjection, .gradRecurrentPart, .gradHead, .inputDelta: return 3
+        case .gradInputPart: return 4
+        case .forward: return 5
+        case .headLoss, .backward, .gradEmbedding, .adam: return 6
+        case .gradBiasPart, .gradSumParts: return 2
+        case .tangent: return 9
+        }
+    }
+
+    public var persistent: Bool { self == .forward || self == .backward || self == .tangent }
+
+    /// The kernels of a training step (all but the analysis's).
+    public static var training: [LSTMKernel] { allCases.filter { $0 != .tangent } }
+}
+
 /// The compiled kernel set for one model shape: one pipeline per Shaders/*.comp. Sizes are specialization
 /// constants (the workgroup size is 0; H, which sizes the persistent kernels' shared memory and register
 /// rows, is 1), so each kernel compiles to one SPIR-V for every width; the ROWREG define picks the
@@ -25,28 +67,30 @@ final class LSTMKernels: @unchecked Sendable {
         let push = MemoryLayout<LyapPush>.size
         // Named by what they were built with (e.g. lstm_forward.H60.wg256.rowreg), so --profile tables tell
         // configurations apart.
-        func make(_ kernel: String, _ bindings: Int, _ size: Int, persistent: Bool = false) throws -> ComputePipeline {
-            let rowreg = persistent && config.rowsInRegisters
-            let spirv = try compiler.compile(kernel + ".comp", defines: rowreg ? ["ROWREG": "1"] : [:])
-            let name = "\(kernel).H\(H).wg\(size)" + (rowreg ? ".rowreg" : "")
-            return try ComputePipeline(ctx, name: name, spirv: spirv, bindings: bindings, pushConstantBytes: push,
-                                       specialization: persistent ? [UInt32(size), UInt32(H)] : [UInt32(size)])
+        func make(_ kernel: LSTMKernel) throws -> ComputePipeline {
+            let size = kernel.persistent ? config.persistentWorkgroup : flat
+            let rowreg = kernel.persistent && config.rowsInRegisters
+            let spirv = try compiler.compile(kernel.file, defines: rowreg ? ["ROWREG": "1"] : [:])
+            let name = "\(kernel.name).H\(H).wg\(size)" + (rowreg ? ".rowreg" : "")
+            return try ComputePipeline(ctx, name: name, spirv: spirv, bindings: kernel.bindings, pushConstantBytes: push,
+                                       specialization: kernel.persistent ? [UInt32(size), UInt32(H)] : [UInt32(size)])
         }
-        inputProjection = try make("input_projection", 3, flat)
-        forward = try make("lstm_forward", 5, config.persistentWorkgroup, persistent: true)
-        headLoss = try make("head_loss", 6, flat)
-        backward = try make("lstm_backward", 6, config.persistentWorkgroup, persistent: true)
-        gradRecurrentPart = try make("grad_recurrent_part", 3, flat)
-        gradInputPart = try make("grad_input_part", 4, flat)
-        gradBiasPart = try make("grad_bias_part", 2, flat)
-        gradSumParts = try make("grad_sum_parts", 2, flat)
-        gradHead = try make("grad_head", 3, flat)
-        inputDelta = try make("input_delta", 3, flat)
-        gradEmbedding = try make("grad_embedding", 6, flat)
-        adam = try make("adam", 6, flat)
+        inputProjection = try make(.inputProjection)
+        forward = try make(.forward)
+        headLoss = try make(.headLoss)
+        backward = try make(.backward)
+        gradRecurrentPart = try make(.gradRecurrentPart)
+        gradInputPart = try make(.gradInputPart)
+        gradBiasPart = try make(.gradBiasPart)
+        gradSumParts = try make(.gradSumParts)
+        gradHead = try make(.gradHead)
+        inputDelta = try make(.inputDelta)
+        gradEmbedding = try make(.gradEmbedding)
+        adam = try make(.adam)
         makeSigmoidBCE = {
-            let spirv = try compiler.compile("head_loss.comp", defines: ["SIGMOID_BCE": "1"])
-            return try ComputePipeline(ctx, name: "head_loss.H\(H).wg\(flat).sigmoid-bce", spirv: spirv, bindings: 6,
+            let spirv = try compiler.compile(LSTMKernel.headLoss.file, defines: ["SIGMOID_BCE": "1"])
+            return try ComputePipeline(ctx, name: "\(LSTMKernel.headLoss.name).H\(H).wg\(flat).sigmoid-bce", spirv: spirv,
+                                       bindings: LSTMKernel.headLoss.bindings,
                                        pushConstantBytes: push, specialization: [UInt32(flat)])
         }
     }
