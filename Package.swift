@@ -81,6 +81,9 @@ let package = Package(
         .executableTarget(
             name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapCPUDynamics", "LyapTraining", "LyapVulkan", "LyapVulkanLSTM"], path: "tools/bench-dynamics",
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
+        // What the test targets share: a third compute kind (the float64 oracle under its own name) that
+        // proves the backend seam.
+        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapCPU", "LyapDynamics", "LyapCPUDynamics", "LyapTraining"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore", "LyapIO"]),
@@ -91,7 +94,7 @@ let package = Package(
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPUDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
         .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
         .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
-        .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
+        .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO", "LyapTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
