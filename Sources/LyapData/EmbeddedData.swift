@@ -1,4 +1,5 @@
 import Foundation
+import LyapIO
 
 /// The IMDb subset shipped inside the package (`Resources/imdb-embedded.lyds`), so that `lyap` runs
 /// with no download: 2500 train + 2500 test reviews chosen by the `Subset` rule from the full corpus,

@@ -1,4 +1,5 @@
 import Foundation
+import LyapIO
 
 /// Reads an extracted corpus: the `aclImdb` folder itself, or a folder that contains `aclImdb/`.
 ///

@@ -1,4 +1,5 @@
 import CZlib
+import LyapIO
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import LyapIO
 
 /// Reads pre-tokenized reviews, one JSON object per line:
 /// `{"tokens":[...],"label":0|1,"split":"train"|"test"}`. Blank lines are ignored and other keys

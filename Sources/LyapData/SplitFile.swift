@@ -1,3 +1,5 @@
+import LyapIO
+
 /// `--split FILE`: a published split imported review by review.
 ///
 /// One review per line, `PATH SPLIT` separated by spaces or a tab: PATH as in the archive

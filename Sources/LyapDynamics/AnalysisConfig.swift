@@ -46,11 +46,11 @@ public struct AnalysisConfig: Sendable, Equatable, Codable {
 
     /// Tests only: take the BLAS products even where the AVX-512 product kernels would run, so the fallback
     /// path is exercised on machines that have AVX-512 (not encoded).
-    var forceBLASProducts = false
+    public var forceBLASProducts = false
     /// Tests only: the drive's products as `BatchedEngine.referenceProducts` (each element one FMA chain in k
     /// order, the arithmetic of the AVX-512 product kernels), so the shared drive's bitwise equality can be
     /// checked on machines without AVX-512 (not encoded).
-    var referenceProducts = false
+    public var referenceProducts = false
 
     public init() {}
 

@@ -38,6 +38,22 @@ public struct ReviewDynamics: Sendable, Equatable {
     /// (`StepDeterminant`); computed by the CPU engine for the full spectrum (k = 2H) only.
     public var logDeterminant: Double? = nil
 
+    public init(index: Int?, label: UInt8?, exponents: [Double], distance: [PerturbationPlacement: Double], reducedSum: Double,
+                readout: Double, jacobianNorm: Double?, collapsedRows: Int, finiteTimeExponents: [Double]? = nil,
+                finalState: [Double]? = nil, logDeterminant: Double? = nil) {
+        self.index = index
+        self.label = label
+        self.exponents = exponents
+        self.distance = distance
+        self.reducedSum = reducedSum
+        self.readout = readout
+        self.jacobianNorm = jacobianNorm
+        self.collapsedRows = collapsedRows
+        self.finiteTimeExponents = finiteTimeExponents
+        self.finalState = finalState
+        self.logDeterminant = logDeterminant
+    }
+
     public var ksEntropy: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.ksEntropy(exponents) }
     public var kaplanYorke: Double? { exponents.isEmpty ? nil : LyapunovSpectrum.kaplanYorke(exponents) }
 }

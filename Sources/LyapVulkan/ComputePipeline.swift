@@ -139,7 +139,7 @@ public final class ComputePipeline: @unchecked Sendable {
 
 extension String {
     /// `withCString` with a typed error (the standard one rethrows `any Error`).
-    func withCStringTyped<R, E: Error>(_ body: (UnsafePointer<CChar>) throws(E) -> R) throws(E) -> R {
+    package func withCStringTyped<R, E: Error>(_ body: (UnsafePointer<CChar>) throws(E) -> R) throws(E) -> R {
         var utf8 = Array(utf8CString)
         return try utf8.withUnsafeMutableBufferPointer { (p) throws(E) -> R in
             try body(UnsafePointer(p.baseAddress.unsafelyUnwrapped))
@@ -148,14 +148,14 @@ extension String {
 }
 
 /// Just enough SPIR-V parsing to check descriptor bindings against the pipeline layout.
-enum SPIRVReflection {
-    struct Binding: Equatable {
+package enum SPIRVReflection {
+    package struct Binding: Equatable {
         var set: Int
         var binding: Int
     }
 
     /// (set, binding) of every variable decorated with both DescriptorSet and Binding.
-    static func storageBindings(_ words: [UInt32]) -> [Binding] {
+    package static func storageBindings(_ words: [UInt32]) -> [Binding] {
         var sets: [UInt32: Int] = [:], bindings: [UInt32: Int] = [:]
         var i = 5  // header: magic, version, generator, bound, schema
         while i < words.count {

@@ -7,18 +7,18 @@ import Darwin
 #endif
 
 /// A VkBuffer with its own VkDeviceMemory, optionally mapped for the lifetime of the buffer.
-struct RawBuffer {
-    let buffer: VkBuffer
-    let memory: VkDeviceMemory
-    let mapped: UnsafeMutableRawPointer?
+package struct RawBuffer {
+    package let buffer: VkBuffer
+    package let memory: VkDeviceMemory
+    package let mapped: UnsafeMutableRawPointer?
 
     /// One acceptable kind of memory: these property flags, and whether to map it.
-    struct Choice {
+    package struct Choice {
         var flags: UInt32
         var map: Bool
     }
 
-    static func make(_ ctx: VulkanContext, bytes: Int, name: String, usage: UInt32, choices: [Choice]) throws(VulkanError) -> RawBuffer {
+    package static func make(_ ctx: VulkanContext, bytes: Int, name: String, usage: UInt32, choices: [Choice]) throws(VulkanError) -> RawBuffer {
         let d = ctx.device, calls = ctx.calls
         let what = "allocating '\(name)' \(formatBytes(bytes))"
         guard bytes > 0 else { throw VulkanError.usage("vkCreateBuffer", "buffer '\(name)': size must be positive, got \(bytes) bytes") }
@@ -79,7 +79,7 @@ struct RawBuffer {
         throw VulkanError.usage("vkAllocateMemory", "\(what): the device has no suitable memory type (memoryTypeBits \(req.memoryTypeBits))")
     }
 
-    func destroy(_ ctx: VulkanContext) {
+    package func destroy(_ ctx: VulkanContext) {
         if mapped != nil { ctx.calls.unmapMemory(ctx.device, memory) }
         ctx.calls.destroyBuffer(ctx.device, buffer)
         ctx.calls.freeMemory(ctx.device, memory)
@@ -87,7 +87,7 @@ struct RawBuffer {
 }
 
 /// The memory types and heaps of a device as arrays.
-func memoryTables(_ m: VkPhysicalDeviceMemoryProperties) -> ([VkMemoryType], [VkMemoryHeap]) {
+package func memoryTables(_ m: VkPhysicalDeviceMemoryProperties) -> ([VkMemoryType], [VkMemoryHeap]) {
     let types = withUnsafeBytes(of: m.memoryTypes) { Array($0.bindMemory(to: VkMemoryType.self).prefix(Int(m.memoryTypeCount))) }
     let heaps = withUnsafeBytes(of: m.memoryHeaps) { Array($0.bindMemory(to: VkMemoryHeap.self).prefix(Int(m.memoryHeapCount))) }
     return (types, heaps)

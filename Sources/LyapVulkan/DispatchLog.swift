@@ -7,12 +7,12 @@ import Darwin
 /// `LYAP_DISPATCH_LOG=FILE`: every dispatch recorded on the context, one line each, in recording order:
 /// the open debug labels (outermost first, joined by "/"; "-" when none), a tab, the pipeline name.
 /// It is what lyap records, to be compared with what a capture tool saw (tools/renderdoc-check.sh).
-final class DispatchLog: @unchecked Sendable {
-    static let variable = "LYAP_DISPATCH_LOG"
+package final class DispatchLog: @unchecked Sendable {
+    package static let variable = "LYAP_DISPATCH_LOG"
     private let file: UnsafeMutablePointer<FILE>
     private let lock = Lock()
 
-    init(path: String) throws(VulkanError) {
+    package init(path: String) throws(VulkanError) {
         guard let f = fopen(path, "w") else {
             throw VulkanError.usage(DispatchLog.variable, "\(path): cannot be opened for writing (\(String(cString: strerror(errno))))")
         }
@@ -21,7 +21,7 @@ final class DispatchLog: @unchecked Sendable {
 
     deinit { fclose(file) }
 
-    func record(labels: [String], pipeline: String) {
+    package func record(labels: [String], pipeline: String) {
         let line = (labels.isEmpty ? "-" : labels.joined(separator: "/")) + "\t" + pipeline + "\n"
         lock.withLock {
             fputs(line, file)

@@ -1,5 +1,4 @@
 import CShaderc
-import LyapData
 import LyapIO
 
 #if canImport(Glibc)
@@ -177,9 +176,9 @@ public final class ShaderCompiler: @unchecked Sendable {
 
 // MARK: - Include resolution
 
-enum ShaderIncludes {
+package enum ShaderIncludes {
     /// The names in `#include "name"` / `#include <name>` lines.
-    static func directives(in text: String) -> [String] {
+    package static func directives(in text: String) -> [String] {
         var out: [String] = []
         for line in text.split(whereSeparator: \.isNewline) {
             var s = line.drop(while: { $0 == " " || $0 == "\t" })
@@ -197,7 +196,7 @@ enum ShaderIncludes {
 
     /// The table entry for `requested` included from `requesting`: relative to the requesting file's
     /// folder first, then from the root.
-    static func resolve(_ requested: String, from requesting: String, in table: [String: String]) -> String? {
+    package static func resolve(_ requested: String, from requesting: String, in table: [String: String]) -> String? {
         var candidates: [String] = []
         if let slash = requesting.lastIndex(of: "/") {
             candidates.append(normalize(String(requesting[...slash]) + requested))
@@ -207,7 +206,7 @@ enum ShaderIncludes {
     }
 
     /// Removes "." and "a/.." components.
-    static func normalize(_ path: String) -> String {
+    package static func normalize(_ path: String) -> String {
         var parts: [Substring] = []
         for c in path.split(separator: "/", omittingEmptySubsequences: true) {
             if c == "." { continue }
@@ -254,12 +253,12 @@ private let releaseInclude: shaderc_include_result_release_fn = { _, result in
 
 // MARK: - The process's shaderc compiler
 
-final class Shaderc: @unchecked Sendable {
-    static let shared = Shaderc()
+package final class Shaderc: @unchecked Sendable {
+    package static let shared = Shaderc()
 
     /// e.g. "shaderc spv 0x10600 rev 1": shaderc's C API reports no library version, only the SPIR-V
     /// version it produces.
-    static let versionString: String = {
+    package static let versionString: String = {
         var version: UInt32 = 0, revision: UInt32 = 0
         shaderc_get_spv_version(&version, &revision)
         return "shaderc spv 0x\(String(version, radix: 16)) rev \(revision)"
@@ -269,9 +268,9 @@ final class Shaderc: @unchecked Sendable {
     /// of the running executable. shaderc is linked statically into it (vulkan-notes.md), so a binary built
     /// against another shaderc or glslang never reads SPIR-V that an older one cached. A rebuilt binary
     /// recompiles once (a second or so).
-    static let identity: String = versionString + "; " + (binaryIdentity(path: executablePath) ?? "binary unknown")
+    package static let identity: String = versionString + "; " + (binaryIdentity(path: executablePath) ?? "binary unknown")
 
-    static var executablePath: String? {
+    package static var executablePath: String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count) }
@@ -280,7 +279,7 @@ final class Shaderc: @unchecked Sendable {
     }
 
     /// "binary SIZE MTIME" of the file at `path`.
-    static func binaryIdentity(path: String?) -> String? {
+    package static func binaryIdentity(path: String?) -> String? {
         var st = stat()
         guard let path, stat(path, &st) == 0 else { return nil }
         #if canImport(Darwin)
@@ -294,7 +293,7 @@ final class Shaderc: @unchecked Sendable {
     private let lock = Lock()
     private var compiler: shaderc_compiler_t?
 
-    func compile(kernel: String, text: String, defines: [String: String], sources: [String: String],
+    package func compile(kernel: String, text: String, defines: [String: String], sources: [String: String],
                  debugInfo: Bool) throws(ShaderCompileError) -> [UInt32] {
         try lock.withLock { () throws(ShaderCompileError) -> [UInt32] in
             if compiler == nil { compiler = shaderc_compiler_initialize() }
@@ -342,7 +341,7 @@ final class Shaderc: @unchecked Sendable {
 
 // MARK: - Cache files
 
-let spirvMagic: UInt32 = 0x0723_0203
+package let spirvMagic: UInt32 = 0x0723_0203
 
 /// nil: no file; failure: a file that is not SPIR-V or cannot be read.
 private func readSPIRV(_ path: String) -> Result<[UInt32], FileReadError>? {
@@ -381,7 +380,7 @@ private func writeSPIRV(_ words: [UInt32], dir: String, path: String) -> Bool {
 }
 
 /// mkdir -p.
-func makeDirectories(_ path: String) -> Bool {
+package func makeDirectories(_ path: String) -> Bool {
     var partial = path.hasPrefix("/") ? "/" : ""
     for part in path.split(separator: "/") {
         partial += part + "/"

@@ -155,21 +155,21 @@ public enum Vulkan {
 
 /// Counts VK_EXT_debug_utils messages of WARNING and ERROR severity. The messenger may call from any
 /// thread (driver or layer threads), so the counts sit behind a lock.
-final class ValidationLog: @unchecked Sendable {
+package final class ValidationLog: @unchecked Sendable {
     private struct State {
         var warnings = 0
         var errors = 0
         var messages: [String] = []
     }
 
-    static let keep = 200
+    package static let keep = 200
     private let lock = Lock()
     private var state = State()
-    let echo: Bool
+    package let echo: Bool
 
-    init(echo: Bool) { self.echo = echo }
+    package init(echo: Bool) { self.echo = echo }
 
-    func record(error: Bool, _ text: String) {
+    package func record(error: Bool, _ text: String) {
         lock.withLock {
             if error { state.errors += 1 } else { state.warnings += 1 }
             if state.messages.count < ValidationLog.keep { state.messages.append(text) }
@@ -181,15 +181,15 @@ final class ValidationLog: @unchecked Sendable {
         }
     }
 
-    var warnings: Int { lock.withLock { state.warnings } }
-    var errors: Int { lock.withLock { state.errors } }
-    var messages: [String] { lock.withLock { state.messages } }
+    package var warnings: Int { lock.withLock { state.warnings } }
+    package var errors: Int { lock.withLock { state.errors } }
+    package var messages: [String] { lock.withLock { state.messages } }
 
-    func clear() { lock.withLock { state = State() } }
+    package func clear() { lock.withLock { state = State() } }
 }
 
 /// The debug-utils callback: capture-free, finds its log through the user-data pointer.
-let validationCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { severity, _, data, user in
+package let validationCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { severity, _, data, user in
     guard let user else { return VkBool32(VK_FALSE) }
     let log = Unmanaged<ValidationLog>.fromOpaque(user).takeUnretainedValue()
     let isError = severity.rawValue & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT.rawValue != 0
@@ -201,10 +201,10 @@ let validationCallback: PFN_vkDebugUtilsMessengerCallbackEXT = { severity, _, da
 }
 
 /// A pthread mutex usable from Swift 6 strict concurrency (lyap targets Linux first; no Foundation).
-final class Lock: @unchecked Sendable {
+package final class Lock: @unchecked Sendable {
     private let m: UnsafeMutablePointer<pthread_mutex_t>
 
-    init() {
+    package init() {
         m = .allocate(capacity: 1)
         m.initialize(to: pthread_mutex_t())
         pthread_mutex_init(m, nil)
@@ -216,7 +216,7 @@ final class Lock: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    package func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(m)
         defer { pthread_mutex_unlock(m) }
         return try body()
@@ -226,17 +226,17 @@ final class Lock: @unchecked Sendable {
 // MARK: - Instance
 
 /// A VkInstance with its entry points, optional validation layer and message counter.
-final class VulkanInstance: @unchecked Sendable {
-    let loader: VulkanLoader
-    let handle: VkInstance
-    let calls: InstanceCalls
-    let log: ValidationLog
-    let debugUtils: Bool
+package final class VulkanInstance: @unchecked Sendable {
+    package let loader: VulkanLoader
+    package let handle: VkInstance
+    package let calls: InstanceCalls
+    package let log: ValidationLog
+    package let debugUtils: Bool
     private var messenger: VkDebugUtilsMessengerEXT?
 
-    static let validationLayer = "VK_LAYER_KHRONOS_validation"
+    package static let validationLayer = "VK_LAYER_KHRONOS_validation"
 
-    init(_ options: VulkanOptions) throws(VulkanError) {
+    package init(_ options: VulkanOptions) throws(VulkanError) {
         loader = try VulkanLoader.shared.get()
         let global = loader.global
         let loaderVersion = global.instanceVersion()
@@ -362,10 +362,10 @@ final class VulkanInstance: @unchecked Sendable {
         calls.destroyInstance(handle)
     }
 
-    func physicalDevices() throws(VulkanError) -> [VkPhysicalDevice] { try calls.physicalDevices(handle) }
+    package func physicalDevices() throws(VulkanError) -> [VkPhysicalDevice] { try calls.physicalDevices(handle) }
 
     /// What a context needs to know about a device beyond the public info.
-    struct DeviceQuery {
+    package struct DeviceQuery {
         var info: VulkanDeviceInfo
         var computeFamily: UInt32?
         var memory: VkPhysicalDeviceMemoryProperties
@@ -373,7 +373,7 @@ final class VulkanInstance: @unchecked Sendable {
         var extensions: Set<String>
     }
 
-    func query(_ pd: VkPhysicalDevice, index: Int) -> DeviceQuery {
+    package func query(_ pd: VkPhysicalDevice, index: Int) -> DeviceQuery {
         var props = VkPhysicalDeviceProperties2()
         props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
         calls.properties2(pd, &props)
@@ -446,7 +446,7 @@ final class VulkanInstance: @unchecked Sendable {
 
     /// The optional features lyap turns on when present, as public flags and as the structs to chain
     /// into VkDeviceCreateInfo.
-    struct FeatureChain {
+    package struct FeatureChain {
         var `public` = VulkanDeviceInfo.Features()
         var core = VkPhysicalDeviceFeatures()
         var v11 = VkPhysicalDeviceVulkan11Features()
@@ -455,7 +455,7 @@ final class VulkanInstance: @unchecked Sendable {
         var hasAtomicFloat = false
     }
 
-    func supportedFeatures(_ pd: VkPhysicalDevice, extensions: Set<String>) -> FeatureChain {
+    package func supportedFeatures(_ pd: VkPhysicalDevice, extensions: Set<String>) -> FeatureChain {
         var v11 = VkPhysicalDeviceVulkan11Features()
         v11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
         var v12 = VkPhysicalDeviceVulkan12Features()

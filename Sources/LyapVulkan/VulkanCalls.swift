@@ -13,7 +13,7 @@ import Darwin
 
 /// Throws unless `r` is VK_SUCCESS.
 @inline(__always)
-func check(_ r: VkResult, _ call: String, _ context: @autoclosure () -> String) throws(VulkanError) {
+package func check(_ r: VkResult, _ call: String, _ context: @autoclosure () -> String) throws(VulkanError) {
     if r != VK_SUCCESS { throw VulkanError(result: r.rawValue, call: call, context: context()) }
 }
 
@@ -24,7 +24,7 @@ private func checkEnumeration(_ r: VkResult, _ call: String, _ context: @autoclo
 }
 
 /// The text of a fixed-size C char array imported as a tuple (`deviceName`, `layerName`, ...).
-func cString<T>(tuple: T) -> String {
+package func cString<T>(tuple: T) -> String {
     withUnsafeBytes(of: tuple) { raw in
         let bytes = raw.bindMemory(to: UInt8.self)
         let end = bytes.firstIndex(of: 0) ?? bytes.count
@@ -33,14 +33,14 @@ func cString<T>(tuple: T) -> String {
 }
 
 /// A 64-bit handle value for `vkSetDebugUtilsObjectNameEXT`.
-func handleBits(_ h: OpaquePointer?) -> UInt64 {
+package func handleBits(_ h: OpaquePointer?) -> UInt64 {
     UInt64(UInt(bitPattern: h.map { UnsafeRawPointer($0) }))
 }
 
 /// The Vulkan loader library, opened once per process and never closed.
-final class VulkanLoader: @unchecked Sendable {
+package final class VulkanLoader: @unchecked Sendable {
     /// `LYAP_VULKAN_LIBRARY` overrides the file name (another loader build, or a missing one in tests).
-    static let libraryName: String = {
+    package static let libraryName: String = {
         if let v = getenv("LYAP_VULKAN_LIBRARY"), v.pointee != 0 { return String(cString: v) }
         #if os(macOS)
         return "libvulkan.1.dylib"
@@ -49,14 +49,14 @@ final class VulkanLoader: @unchecked Sendable {
         #endif
     }()
 
-    static let shared: Result<VulkanLoader, VulkanError> = Result { () throws(VulkanError) -> VulkanLoader in
+    package static let shared: Result<VulkanLoader, VulkanError> = Result { () throws(VulkanError) -> VulkanLoader in
         try VulkanLoader(libraryName)
     }
 
-    let library: String
+    package let library: String
     private let handle: UnsafeMutableRawPointer
-    let getInstanceProcAddr: PFN_vkGetInstanceProcAddr
-    let global: GlobalCalls
+    package let getInstanceProcAddr: PFN_vkGetInstanceProcAddr
+    package let global: GlobalCalls
 
     private init(_ name: String) throws(VulkanError) {
         guard let h = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
@@ -92,13 +92,13 @@ private func fetchOptional<F>(_ name: String, _ get: (String) -> PFN_vkVoidFunct
 
 // MARK: - Global functions (no instance)
 
-struct GlobalCalls: @unchecked Sendable {
+package struct GlobalCalls: @unchecked Sendable {
     private let vkCreateInstance: PFN_vkCreateInstance
     private let vkEnumerateInstanceLayerProperties: PFN_vkEnumerateInstanceLayerProperties
     private let vkEnumerateInstanceExtensionProperties: PFN_vkEnumerateInstanceExtensionProperties
     private let vkEnumerateInstanceVersion: PFN_vkEnumerateInstanceVersion?
 
-    init(_ gipa: PFN_vkGetInstanceProcAddr) throws(VulkanError) {
+    package init(_ gipa: PFN_vkGetInstanceProcAddr) throws(VulkanError) {
         let get: (String) -> PFN_vkVoidFunction? = { name in gipa(nil, name) }
         vkCreateInstance = try fetch("vkCreateInstance", get)
         vkEnumerateInstanceLayerProperties = try fetch("vkEnumerateInstanceLayerProperties", get)
@@ -106,7 +106,7 @@ struct GlobalCalls: @unchecked Sendable {
         vkEnumerateInstanceVersion = fetchOptional("vkEnumerateInstanceVersion", get)
     }
 
-    func createInstance(_ info: UnsafePointer<VkInstanceCreateInfo>) throws(VulkanError) -> VkInstance {
+    package func createInstance(_ info: UnsafePointer<VkInstanceCreateInfo>) throws(VulkanError) -> VkInstance {
         var instance: VkInstance?
         let r = vkCreateInstance(info, nil, &instance)
         if r == VK_ERROR_INCOMPATIBLE_DRIVER {
@@ -125,7 +125,7 @@ struct GlobalCalls: @unchecked Sendable {
     }
 
     /// Names of the installed instance layers.
-    func instanceLayers() throws(VulkanError) -> [String] {
+    package func instanceLayers() throws(VulkanError) -> [String] {
         var n: UInt32 = 0
         try checkEnumeration(vkEnumerateInstanceLayerProperties(&n, nil), "vkEnumerateInstanceLayerProperties", "counting layers")
         var props = [VkLayerProperties](repeating: VkLayerProperties(), count: Int(n))
@@ -135,7 +135,7 @@ struct GlobalCalls: @unchecked Sendable {
     }
 
     /// Names of the instance extensions the loader and drivers (or the given layer) provide.
-    func instanceExtensions(layer: String? = nil) throws(VulkanError) -> [String] {
+    package func instanceExtensions(layer: String? = nil) throws(VulkanError) -> [String] {
         func enumerate(_ count: UnsafeMutablePointer<UInt32>, _ out: UnsafeMutablePointer<VkExtensionProperties>?) -> VkResult {
             if let layer { return layer.withCString { vkEnumerateInstanceExtensionProperties($0, count, out) } }
             return vkEnumerateInstanceExtensionProperties(nil, count, out)
@@ -149,7 +149,7 @@ struct GlobalCalls: @unchecked Sendable {
     }
 
     /// The loader's instance-level API version (1.0 when it predates vkEnumerateInstanceVersion).
-    func instanceVersion() -> UInt32 {
+    package func instanceVersion() -> UInt32 {
         guard let f = vkEnumerateInstanceVersion else { return lyap_vk_make_api_version(0, 1, 0, 0) }
         var v: UInt32 = 0
         return f(&v) == VK_SUCCESS ? v : lyap_vk_make_api_version(0, 1, 0, 0)
@@ -158,7 +158,7 @@ struct GlobalCalls: @unchecked Sendable {
 
 // MARK: - Instance functions
 
-struct InstanceCalls: @unchecked Sendable {
+package struct InstanceCalls: @unchecked Sendable {
     private let vkDestroyInstance: PFN_vkDestroyInstance
     private let vkEnumeratePhysicalDevices: PFN_vkEnumeratePhysicalDevices
     private let vkGetPhysicalDeviceProperties2: PFN_vkGetPhysicalDeviceProperties2
@@ -167,7 +167,7 @@ struct InstanceCalls: @unchecked Sendable {
     private let vkGetPhysicalDeviceQueueFamilyProperties: PFN_vkGetPhysicalDeviceQueueFamilyProperties
     private let vkEnumerateDeviceExtensionProperties: PFN_vkEnumerateDeviceExtensionProperties
     private let vkCreateDevice: PFN_vkCreateDevice
-    let vkGetDeviceProcAddr: PFN_vkGetDeviceProcAddr
+    package let vkGetDeviceProcAddr: PFN_vkGetDeviceProcAddr
     // VK_EXT_debug_utils (nil unless the extension was enabled).
     private let vkCreateDebugUtilsMessengerEXT: PFN_vkCreateDebugUtilsMessengerEXT?
     private let vkDestroyDebugUtilsMessengerEXT: PFN_vkDestroyDebugUtilsMessengerEXT?
@@ -177,7 +177,7 @@ struct InstanceCalls: @unchecked Sendable {
     private let vkSubmitDebugUtilsMessageEXT: PFN_vkSubmitDebugUtilsMessageEXT?
 
     /// `debugUtils`: VK_EXT_debug_utils was enabled on this instance.
-    init(_ gipa: PFN_vkGetInstanceProcAddr, instance: VkInstance, debugUtils: Bool) throws(VulkanError) {
+    package init(_ gipa: PFN_vkGetInstanceProcAddr, instance: VkInstance, debugUtils: Bool) throws(VulkanError) {
         let get: (String) -> PFN_vkVoidFunction? = { name in gipa(instance, name) }
         vkDestroyInstance = try fetch("vkDestroyInstance", get)
         vkEnumeratePhysicalDevices = try fetch("vkEnumeratePhysicalDevices", get)
@@ -205,18 +205,18 @@ struct InstanceCalls: @unchecked Sendable {
         }
     }
 
-    var hasLabels: Bool { vkCmdBeginDebugUtilsLabelEXT != nil && vkCmdEndDebugUtilsLabelEXT != nil }
-    var hasObjectNames: Bool { vkSetDebugUtilsObjectNameEXT != nil }
+    package var hasLabels: Bool { vkCmdBeginDebugUtilsLabelEXT != nil && vkCmdEndDebugUtilsLabelEXT != nil }
+    package var hasObjectNames: Bool { vkSetDebugUtilsObjectNameEXT != nil }
 
-    func destroyInstance(_ instance: VkInstance) { vkDestroyInstance(instance, nil) }
+    package func destroyInstance(_ instance: VkInstance) { vkDestroyInstance(instance, nil) }
 
     /// Destroys an instance whose call table could not be built (fetches vkDestroyInstance alone).
-    static func destroyInstance(_ gipa: PFN_vkGetInstanceProcAddr, _ instance: VkInstance) {
+    package static func destroyInstance(_ gipa: PFN_vkGetInstanceProcAddr, _ instance: VkInstance) {
         guard let p = gipa(instance, "vkDestroyInstance") else { return }
         unsafeBitCast(p, to: PFN_vkDestroyInstance.self)(instance, nil)
     }
 
-    func physicalDevices(_ instance: VkInstance) throws(VulkanError) -> [VkPhysicalDevice] {
+    package func physicalDevices(_ instance: VkInstance) throws(VulkanError) -> [VkPhysicalDevice] {
         var n: UInt32 = 0
         try checkEnumeration(vkEnumeratePhysicalDevices(instance, &n, nil), "vkEnumeratePhysicalDevices", "counting devices")
         var list = [VkPhysicalDevice?](repeating: nil, count: Int(n))
@@ -225,21 +225,21 @@ struct InstanceCalls: @unchecked Sendable {
         return list.prefix(Int(n)).compactMap { $0 }
     }
 
-    func properties2(_ pd: VkPhysicalDevice, _ out: UnsafeMutablePointer<VkPhysicalDeviceProperties2>) {
+    package func properties2(_ pd: VkPhysicalDevice, _ out: UnsafeMutablePointer<VkPhysicalDeviceProperties2>) {
         vkGetPhysicalDeviceProperties2(pd, out)
     }
 
-    func features2(_ pd: VkPhysicalDevice, _ out: UnsafeMutablePointer<VkPhysicalDeviceFeatures2>) {
+    package func features2(_ pd: VkPhysicalDevice, _ out: UnsafeMutablePointer<VkPhysicalDeviceFeatures2>) {
         vkGetPhysicalDeviceFeatures2(pd, out)
     }
 
-    func memoryProperties(_ pd: VkPhysicalDevice) -> VkPhysicalDeviceMemoryProperties {
+    package func memoryProperties(_ pd: VkPhysicalDevice) -> VkPhysicalDeviceMemoryProperties {
         var m = VkPhysicalDeviceMemoryProperties()
         vkGetPhysicalDeviceMemoryProperties(pd, &m)
         return m
     }
 
-    func queueFamilies(_ pd: VkPhysicalDevice) -> [VkQueueFamilyProperties] {
+    package func queueFamilies(_ pd: VkPhysicalDevice) -> [VkQueueFamilyProperties] {
         var n: UInt32 = 0
         vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, nil)
         var list = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(n))
@@ -247,7 +247,7 @@ struct InstanceCalls: @unchecked Sendable {
         return Array(list.prefix(Int(n)))
     }
 
-    func deviceExtensions(_ pd: VkPhysicalDevice) throws(VulkanError) -> [String] {
+    package func deviceExtensions(_ pd: VkPhysicalDevice) throws(VulkanError) -> [String] {
         var n: UInt32 = 0
         try checkEnumeration(vkEnumerateDeviceExtensionProperties(pd, nil, &n, nil), "vkEnumerateDeviceExtensionProperties", "counting device extensions")
         var props = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(n))
@@ -256,27 +256,27 @@ struct InstanceCalls: @unchecked Sendable {
         return props.prefix(Int(n)).map { cString(tuple: $0.extensionName) }
     }
 
-    func createDevice(_ pd: VkPhysicalDevice, _ info: UnsafePointer<VkDeviceCreateInfo>, _ context: String) throws(VulkanError) -> VkDevice {
+    package func createDevice(_ pd: VkPhysicalDevice, _ info: UnsafePointer<VkDeviceCreateInfo>, _ context: String) throws(VulkanError) -> VkDevice {
         var device: VkDevice?
         try check(vkCreateDevice(pd, info, nil, &device), "vkCreateDevice", context)
         guard let device else { throw VulkanError.usage("vkCreateDevice", "returned a null device (\(context))") }
         return device
     }
 
-    func createMessenger(_ instance: VkInstance, _ info: UnsafePointer<VkDebugUtilsMessengerCreateInfoEXT>) throws(VulkanError) -> VkDebugUtilsMessengerEXT? {
+    package func createMessenger(_ instance: VkInstance, _ info: UnsafePointer<VkDebugUtilsMessengerCreateInfoEXT>) throws(VulkanError) -> VkDebugUtilsMessengerEXT? {
         guard let f = vkCreateDebugUtilsMessengerEXT else { return nil }
         var m: VkDebugUtilsMessengerEXT?
         try check(f(instance, info, nil, &m), "vkCreateDebugUtilsMessengerEXT", "installing the validation message counter")
         return m
     }
 
-    func destroyMessenger(_ instance: VkInstance, _ m: VkDebugUtilsMessengerEXT) {
+    package func destroyMessenger(_ instance: VkInstance, _ m: VkDebugUtilsMessengerEXT) {
         vkDestroyDebugUtilsMessengerEXT?(instance, m, nil)
     }
 
     /// Sends an ERROR-severity validation message through the instance's messengers; a no-op without
     /// VK_EXT_debug_utils.
-    func submitErrorMessage(_ instance: VkInstance, id: String, _ text: String) {
+    package func submitErrorMessage(_ instance: VkInstance, id: String, _ text: String) {
         guard let f = vkSubmitDebugUtilsMessageEXT else { return }
         id.withCString { cID in
             text.withCString { cText in
@@ -290,7 +290,7 @@ struct InstanceCalls: @unchecked Sendable {
     }
 
     /// Names an object for validation messages and capture tools; a no-op without VK_EXT_debug_utils.
-    func setObjectName(_ device: VkDevice, _ type: VkObjectType, _ handle: UInt64, _ name: String) {
+    package func setObjectName(_ device: VkDevice, _ type: VkObjectType, _ handle: UInt64, _ name: String) {
         guard let f = vkSetDebugUtilsObjectNameEXT else { return }
         name.withCString { cName in
             var info = VkDebugUtilsObjectNameInfoEXT()
@@ -302,7 +302,7 @@ struct InstanceCalls: @unchecked Sendable {
         }
     }
 
-    func cmdBeginLabel(_ cmd: VkCommandBuffer, _ name: String) {
+    package func cmdBeginLabel(_ cmd: VkCommandBuffer, _ name: String) {
         guard let f = vkCmdBeginDebugUtilsLabelEXT else { return }
         name.withCString { cName in
             var label = VkDebugUtilsLabelEXT()
@@ -312,12 +312,12 @@ struct InstanceCalls: @unchecked Sendable {
         }
     }
 
-    func cmdEndLabel(_ cmd: VkCommandBuffer) { vkCmdEndDebugUtilsLabelEXT?(cmd) }
+    package func cmdEndLabel(_ cmd: VkCommandBuffer) { vkCmdEndDebugUtilsLabelEXT?(cmd) }
 }
 
 // MARK: - Device functions
 
-struct DeviceCalls: @unchecked Sendable {
+package struct DeviceCalls: @unchecked Sendable {
     private let vkDestroyDevice: PFN_vkDestroyDevice
     private let vkGetDeviceQueue: PFN_vkGetDeviceQueue
     private let vkDeviceWaitIdle: PFN_vkDeviceWaitIdle
@@ -369,7 +369,7 @@ struct DeviceCalls: @unchecked Sendable {
     private let vkWaitForFences: PFN_vkWaitForFences
     private let vkQueueSubmit: PFN_vkQueueSubmit
 
-    init(_ gdpa: PFN_vkGetDeviceProcAddr, device: VkDevice) throws(VulkanError) {
+    package init(_ gdpa: PFN_vkGetDeviceProcAddr, device: VkDevice) throws(VulkanError) {
         let get: (String) -> PFN_vkVoidFunction? = { name in gdpa(device, name) }
         vkDestroyDevice = try fetch("vkDestroyDevice", get)
         vkGetDeviceQueue = try fetch("vkGetDeviceQueue", get)
@@ -425,101 +425,101 @@ struct DeviceCalls: @unchecked Sendable {
 
     // Device and queue
 
-    func destroyDevice(_ d: VkDevice) { vkDestroyDevice(d, nil) }
+    package func destroyDevice(_ d: VkDevice) { vkDestroyDevice(d, nil) }
 
     /// Destroys a device whose call table could not be built (fetches vkDestroyDevice alone).
-    static func destroyDevice(_ gdpa: PFN_vkGetDeviceProcAddr, _ device: VkDevice) {
+    package static func destroyDevice(_ gdpa: PFN_vkGetDeviceProcAddr, _ device: VkDevice) {
         guard let p = gdpa(device, "vkDestroyDevice") else { return }
         unsafeBitCast(p, to: PFN_vkDestroyDevice.self)(device, nil)
     }
 
-    func queue(_ d: VkDevice, family: UInt32) throws(VulkanError) -> VkQueue {
+    package func queue(_ d: VkDevice, family: UInt32) throws(VulkanError) -> VkQueue {
         var q: VkQueue?
         vkGetDeviceQueue(d, family, 0, &q)
         guard let q else { throw VulkanError.usage("vkGetDeviceQueue", "no queue 0 in family \(family)") }
         return q
     }
 
-    func waitIdle(_ d: VkDevice) -> VkResult { vkDeviceWaitIdle(d) }
+    package func waitIdle(_ d: VkDevice) -> VkResult { vkDeviceWaitIdle(d) }
 
     // Buffers and memory
 
-    func createBuffer(_ d: VkDevice, _ info: UnsafePointer<VkBufferCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkBuffer {
+    package func createBuffer(_ d: VkDevice, _ info: UnsafePointer<VkBufferCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkBuffer {
         var b: VkBuffer?
         try check(vkCreateBuffer(d, info, nil, &b), "vkCreateBuffer", context())
         guard let b else { throw VulkanError.usage("vkCreateBuffer", "returned a null buffer (\(context()))") }
         return b
     }
 
-    func destroyBuffer(_ d: VkDevice, _ b: VkBuffer) { vkDestroyBuffer(d, b, nil) }
+    package func destroyBuffer(_ d: VkDevice, _ b: VkBuffer) { vkDestroyBuffer(d, b, nil) }
 
-    func memoryRequirements(_ d: VkDevice, _ b: VkBuffer) -> VkMemoryRequirements {
+    package func memoryRequirements(_ d: VkDevice, _ b: VkBuffer) -> VkMemoryRequirements {
         var r = VkMemoryRequirements()
         vkGetBufferMemoryRequirements(d, b, &r)
         return r
     }
 
-    func allocateMemory(_ d: VkDevice, _ info: UnsafePointer<VkMemoryAllocateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDeviceMemory {
+    package func allocateMemory(_ d: VkDevice, _ info: UnsafePointer<VkMemoryAllocateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDeviceMemory {
         var m: VkDeviceMemory?
         try check(vkAllocateMemory(d, info, nil, &m), "vkAllocateMemory", context())
         guard let m else { throw VulkanError.usage("vkAllocateMemory", "returned null memory (\(context()))") }
         return m
     }
 
-    func freeMemory(_ d: VkDevice, _ m: VkDeviceMemory) { vkFreeMemory(d, m, nil) }
+    package func freeMemory(_ d: VkDevice, _ m: VkDeviceMemory) { vkFreeMemory(d, m, nil) }
 
-    func bindBufferMemory(_ d: VkDevice, _ b: VkBuffer, _ m: VkDeviceMemory, _ context: @autoclosure () -> String) throws(VulkanError) {
+    package func bindBufferMemory(_ d: VkDevice, _ b: VkBuffer, _ m: VkDeviceMemory, _ context: @autoclosure () -> String) throws(VulkanError) {
         try check(vkBindBufferMemory(d, b, m, 0), "vkBindBufferMemory", context())
     }
 
-    func mapMemory(_ d: VkDevice, _ m: VkDeviceMemory, _ context: @autoclosure () -> String) throws(VulkanError) -> UnsafeMutableRawPointer {
+    package func mapMemory(_ d: VkDevice, _ m: VkDeviceMemory, _ context: @autoclosure () -> String) throws(VulkanError) -> UnsafeMutableRawPointer {
         var p: UnsafeMutableRawPointer?
         try check(vkMapMemory(d, m, 0, VK_WHOLE_SIZE, 0, &p), "vkMapMemory", context())
         guard let p else { throw VulkanError.usage("vkMapMemory", "returned a null pointer (\(context()))") }
         return p
     }
 
-    func unmapMemory(_ d: VkDevice, _ m: VkDeviceMemory) { vkUnmapMemory(d, m) }
+    package func unmapMemory(_ d: VkDevice, _ m: VkDeviceMemory) { vkUnmapMemory(d, m) }
 
     // Shaders and pipelines
 
-    func createShaderModule(_ d: VkDevice, _ info: UnsafePointer<VkShaderModuleCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkShaderModule {
+    package func createShaderModule(_ d: VkDevice, _ info: UnsafePointer<VkShaderModuleCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkShaderModule {
         var m: VkShaderModule?
         try check(vkCreateShaderModule(d, info, nil, &m), "vkCreateShaderModule", context())
         guard let m else { throw VulkanError.usage("vkCreateShaderModule", "returned a null module (\(context()))") }
         return m
     }
 
-    func destroyShaderModule(_ d: VkDevice, _ m: VkShaderModule) { vkDestroyShaderModule(d, m, nil) }
+    package func destroyShaderModule(_ d: VkDevice, _ m: VkShaderModule) { vkDestroyShaderModule(d, m, nil) }
 
-    func createDescriptorSetLayout(_ d: VkDevice, _ info: UnsafePointer<VkDescriptorSetLayoutCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorSetLayout {
+    package func createDescriptorSetLayout(_ d: VkDevice, _ info: UnsafePointer<VkDescriptorSetLayoutCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorSetLayout {
         var l: VkDescriptorSetLayout?
         try check(vkCreateDescriptorSetLayout(d, info, nil, &l), "vkCreateDescriptorSetLayout", context())
         guard let l else { throw VulkanError.usage("vkCreateDescriptorSetLayout", "returned a null layout (\(context()))") }
         return l
     }
 
-    func destroyDescriptorSetLayout(_ d: VkDevice, _ l: VkDescriptorSetLayout) { vkDestroyDescriptorSetLayout(d, l, nil) }
+    package func destroyDescriptorSetLayout(_ d: VkDevice, _ l: VkDescriptorSetLayout) { vkDestroyDescriptorSetLayout(d, l, nil) }
 
-    func createPipelineLayout(_ d: VkDevice, _ info: UnsafePointer<VkPipelineLayoutCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkPipelineLayout {
+    package func createPipelineLayout(_ d: VkDevice, _ info: UnsafePointer<VkPipelineLayoutCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkPipelineLayout {
         var l: VkPipelineLayout?
         try check(vkCreatePipelineLayout(d, info, nil, &l), "vkCreatePipelineLayout", context())
         guard let l else { throw VulkanError.usage("vkCreatePipelineLayout", "returned a null layout (\(context()))") }
         return l
     }
 
-    func destroyPipelineLayout(_ d: VkDevice, _ l: VkPipelineLayout) { vkDestroyPipelineLayout(d, l, nil) }
+    package func destroyPipelineLayout(_ d: VkDevice, _ l: VkPipelineLayout) { vkDestroyPipelineLayout(d, l, nil) }
 
-    func createComputePipeline(_ d: VkDevice, _ cache: VkPipelineCache?, _ info: UnsafePointer<VkComputePipelineCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkPipeline {
+    package func createComputePipeline(_ d: VkDevice, _ cache: VkPipelineCache?, _ info: UnsafePointer<VkComputePipelineCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkPipeline {
         var p: VkPipeline?
         try check(vkCreateComputePipelines(d, cache, 1, info, nil, &p), "vkCreateComputePipelines", context())
         guard let p else { throw VulkanError.usage("vkCreateComputePipelines", "returned a null pipeline (\(context()))") }
         return p
     }
 
-    func destroyPipeline(_ d: VkDevice, _ p: VkPipeline) { vkDestroyPipeline(d, p, nil) }
+    package func destroyPipeline(_ d: VkDevice, _ p: VkPipeline) { vkDestroyPipeline(d, p, nil) }
 
-    func createPipelineCache(_ d: VkDevice) throws(VulkanError) -> VkPipelineCache {
+    package func createPipelineCache(_ d: VkDevice) throws(VulkanError) -> VkPipelineCache {
         var info = VkPipelineCacheCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO
         var c: VkPipelineCache?
@@ -528,24 +528,24 @@ struct DeviceCalls: @unchecked Sendable {
         return c
     }
 
-    func destroyPipelineCache(_ d: VkDevice, _ c: VkPipelineCache) { vkDestroyPipelineCache(d, c, nil) }
+    package func destroyPipelineCache(_ d: VkDevice, _ c: VkPipelineCache) { vkDestroyPipelineCache(d, c, nil) }
 
     // Descriptors
 
-    func createDescriptorPool(_ d: VkDevice, _ info: UnsafePointer<VkDescriptorPoolCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorPool {
+    package func createDescriptorPool(_ d: VkDevice, _ info: UnsafePointer<VkDescriptorPoolCreateInfo>, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorPool {
         var p: VkDescriptorPool?
         try check(vkCreateDescriptorPool(d, info, nil, &p), "vkCreateDescriptorPool", context())
         guard let p else { throw VulkanError.usage("vkCreateDescriptorPool", "returned a null pool (\(context()))") }
         return p
     }
 
-    func destroyDescriptorPool(_ d: VkDevice, _ p: VkDescriptorPool) { vkDestroyDescriptorPool(d, p, nil) }
+    package func destroyDescriptorPool(_ d: VkDevice, _ p: VkDescriptorPool) { vkDestroyDescriptorPool(d, p, nil) }
 
-    func resetDescriptorPool(_ d: VkDevice, _ p: VkDescriptorPool) throws(VulkanError) {
+    package func resetDescriptorPool(_ d: VkDevice, _ p: VkDescriptorPool) throws(VulkanError) {
         try check(vkResetDescriptorPool(d, p, 0), "vkResetDescriptorPool", "resetting a command sequence's descriptor pool")
     }
 
-    func allocateDescriptorSet(_ d: VkDevice, _ pool: VkDescriptorPool, _ layout: VkDescriptorSetLayout, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorSet {
+    package func allocateDescriptorSet(_ d: VkDevice, _ pool: VkDescriptorPool, _ layout: VkDescriptorSetLayout, _ context: @autoclosure () -> String) throws(VulkanError) -> VkDescriptorSet {
         var layoutVar: VkDescriptorSetLayout? = layout
         var set: VkDescriptorSet?
         let r = withUnsafePointer(to: &layoutVar) { lp in
@@ -561,13 +561,13 @@ struct DeviceCalls: @unchecked Sendable {
         return set
     }
 
-    func updateDescriptorSets(_ d: VkDevice, _ writes: UnsafeBufferPointer<VkWriteDescriptorSet>) {
+    package func updateDescriptorSets(_ d: VkDevice, _ writes: UnsafeBufferPointer<VkWriteDescriptorSet>) {
         vkUpdateDescriptorSets(d, UInt32(writes.count), writes.baseAddress, 0, nil)
     }
 
     // Commands
 
-    func createCommandPool(_ d: VkDevice, family: UInt32, _ context: @autoclosure () -> String) throws(VulkanError) -> VkCommandPool {
+    package func createCommandPool(_ d: VkDevice, family: UInt32, _ context: @autoclosure () -> String) throws(VulkanError) -> VkCommandPool {
         var info = VkCommandPoolCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
         info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
@@ -578,9 +578,9 @@ struct DeviceCalls: @unchecked Sendable {
         return p
     }
 
-    func destroyCommandPool(_ d: VkDevice, _ p: VkCommandPool) { vkDestroyCommandPool(d, p, nil) }
+    package func destroyCommandPool(_ d: VkDevice, _ p: VkCommandPool) { vkDestroyCommandPool(d, p, nil) }
 
-    func allocateCommandBuffer(_ d: VkDevice, _ pool: VkCommandPool, _ context: @autoclosure () -> String) throws(VulkanError) -> VkCommandBuffer {
+    package func allocateCommandBuffer(_ d: VkDevice, _ pool: VkCommandPool, _ context: @autoclosure () -> String) throws(VulkanError) -> VkCommandBuffer {
         var info = VkCommandBufferAllocateInfo()
         info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
         info.commandPool = pool
@@ -592,44 +592,44 @@ struct DeviceCalls: @unchecked Sendable {
         return cb
     }
 
-    func freeCommandBuffer(_ d: VkDevice, _ pool: VkCommandPool, _ cb: VkCommandBuffer) {
+    package func freeCommandBuffer(_ d: VkDevice, _ pool: VkCommandPool, _ cb: VkCommandBuffer) {
         var b: VkCommandBuffer? = cb
         vkFreeCommandBuffers(d, pool, 1, &b)
     }
 
-    func beginCommandBuffer(_ cb: VkCommandBuffer, oneTime: Bool) throws(VulkanError) {
+    package func beginCommandBuffer(_ cb: VkCommandBuffer, oneTime: Bool) throws(VulkanError) {
         var info = VkCommandBufferBeginInfo()
         info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         info.flags = oneTime ? VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT.rawValue : 0
         try check(vkBeginCommandBuffer(cb, &info), "vkBeginCommandBuffer", "starting to record")
     }
 
-    func endCommandBuffer(_ cb: VkCommandBuffer, _ context: @autoclosure () -> String) throws(VulkanError) {
+    package func endCommandBuffer(_ cb: VkCommandBuffer, _ context: @autoclosure () -> String) throws(VulkanError) {
         try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer", context())
     }
 
-    func resetCommandBuffer(_ cb: VkCommandBuffer) throws(VulkanError) {
+    package func resetCommandBuffer(_ cb: VkCommandBuffer) throws(VulkanError) {
         try check(vkResetCommandBuffer(cb, 0), "vkResetCommandBuffer", "resetting a command sequence")
     }
 
-    func cmdBindComputePipeline(_ cb: VkCommandBuffer, _ p: VkPipeline) {
+    package func cmdBindComputePipeline(_ cb: VkCommandBuffer, _ p: VkPipeline) {
         vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, p)
     }
 
-    func cmdBindDescriptorSet(_ cb: VkCommandBuffer, _ layout: VkPipelineLayout, _ set: VkDescriptorSet) {
+    package func cmdBindDescriptorSet(_ cb: VkCommandBuffer, _ layout: VkPipelineLayout, _ set: VkDescriptorSet) {
         var s: VkDescriptorSet? = set
         vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &s, 0, nil)
     }
 
-    func cmdPushConstants(_ cb: VkCommandBuffer, _ layout: VkPipelineLayout, _ bytes: UnsafeRawBufferPointer) {
+    package func cmdPushConstants(_ cb: VkCommandBuffer, _ layout: VkPipelineLayout, _ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         vkCmdPushConstants(cb, layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32(bytes.count), base)
     }
 
-    func cmdDispatch(_ cb: VkCommandBuffer, _ x: UInt32, _ y: UInt32, _ z: UInt32) { vkCmdDispatch(cb, x, y, z) }
+    package func cmdDispatch(_ cb: VkCommandBuffer, _ x: UInt32, _ y: UInt32, _ z: UInt32) { vkCmdDispatch(cb, x, y, z) }
 
     /// One global memory barrier between the given stages and accesses.
-    func cmdMemoryBarrier(_ cb: VkCommandBuffer, srcStage: UInt32, dstStage: UInt32, srcAccess: UInt32, dstAccess: UInt32) {
+    package func cmdMemoryBarrier(_ cb: VkCommandBuffer, srcStage: UInt32, dstStage: UInt32, srcAccess: UInt32, dstAccess: UInt32) {
         var b = VkMemoryBarrier()
         b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
         b.srcAccessMask = srcAccess
@@ -637,24 +637,24 @@ struct DeviceCalls: @unchecked Sendable {
         vkCmdPipelineBarrier(cb, srcStage, dstStage, 0, 1, &b, 0, nil, 0, nil)
     }
 
-    func cmdCopyBuffer(_ cb: VkCommandBuffer, _ src: VkBuffer, _ dst: VkBuffer, srcOffset: UInt64, dstOffset: UInt64, bytes: UInt64) {
+    package func cmdCopyBuffer(_ cb: VkCommandBuffer, _ src: VkBuffer, _ dst: VkBuffer, srcOffset: UInt64, dstOffset: UInt64, bytes: UInt64) {
         var region = VkBufferCopy(srcOffset: srcOffset, dstOffset: dstOffset, size: bytes)
         vkCmdCopyBuffer(cb, src, dst, 1, &region)
     }
 
-    func cmdFillBuffer(_ cb: VkCommandBuffer, _ b: VkBuffer, offset: UInt64, bytes: UInt64, value: UInt32) {
+    package func cmdFillBuffer(_ cb: VkCommandBuffer, _ b: VkBuffer, offset: UInt64, bytes: UInt64, value: UInt32) {
         vkCmdFillBuffer(cb, b, offset, bytes, value)
     }
 
-    func cmdResetQueryPool(_ cb: VkCommandBuffer, _ pool: VkQueryPool, count: UInt32) { vkCmdResetQueryPool(cb, pool, 0, count) }
+    package func cmdResetQueryPool(_ cb: VkCommandBuffer, _ pool: VkQueryPool, count: UInt32) { vkCmdResetQueryPool(cb, pool, 0, count) }
 
-    func cmdWriteTimestamp(_ cb: VkCommandBuffer, stage: UInt32, _ pool: VkQueryPool, _ query: UInt32) {
+    package func cmdWriteTimestamp(_ cb: VkCommandBuffer, stage: UInt32, _ pool: VkQueryPool, _ query: UInt32) {
         vkCmdWriteTimestamp(cb, VkPipelineStageFlagBits(rawValue: stage), pool, query)
     }
 
     // Queries
 
-    func createTimestampPool(_ d: VkDevice, count: UInt32) throws(VulkanError) -> VkQueryPool {
+    package func createTimestampPool(_ d: VkDevice, count: UInt32) throws(VulkanError) -> VkQueryPool {
         var info = VkQueryPoolCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
         info.queryType = VK_QUERY_TYPE_TIMESTAMP
@@ -665,10 +665,10 @@ struct DeviceCalls: @unchecked Sendable {
         return p
     }
 
-    func destroyQueryPool(_ d: VkDevice, _ p: VkQueryPool) { vkDestroyQueryPool(d, p, nil) }
+    package func destroyQueryPool(_ d: VkDevice, _ p: VkQueryPool) { vkDestroyQueryPool(d, p, nil) }
 
     /// 64-bit results of queries 0..<count, waiting for them.
-    func timestamps(_ d: VkDevice, _ p: VkQueryPool, count: UInt32) throws(VulkanError) -> [UInt64] {
+    package func timestamps(_ d: VkDevice, _ p: VkQueryPool, count: UInt32) throws(VulkanError) -> [UInt64] {
         var out = [UInt64](repeating: 0, count: Int(count))
         let flags = VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue
         let r = out.withUnsafeMutableBytes { raw in
@@ -680,7 +680,7 @@ struct DeviceCalls: @unchecked Sendable {
 
     // Synchronisation and submission
 
-    func createFence(_ d: VkDevice) throws(VulkanError) -> VkFence {
+    package func createFence(_ d: VkDevice) throws(VulkanError) -> VkFence {
         var info = VkFenceCreateInfo()
         info.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO
         var f: VkFence?
@@ -689,19 +689,19 @@ struct DeviceCalls: @unchecked Sendable {
         return f
     }
 
-    func destroyFence(_ d: VkDevice, _ f: VkFence) { vkDestroyFence(d, f, nil) }
+    package func destroyFence(_ d: VkDevice, _ f: VkFence) { vkDestroyFence(d, f, nil) }
 
-    func resetFence(_ d: VkDevice, _ f: VkFence) throws(VulkanError) {
+    package func resetFence(_ d: VkDevice, _ f: VkFence) throws(VulkanError) {
         var fv: VkFence? = f
         try check(vkResetFences(d, 1, &fv), "vkResetFences", "resetting a fence")
     }
 
-    func waitForFence(_ d: VkDevice, _ f: VkFence, _ context: @autoclosure () -> String) throws(VulkanError) {
+    package func waitForFence(_ d: VkDevice, _ f: VkFence, _ context: @autoclosure () -> String) throws(VulkanError) {
         var fv: VkFence? = f
         try check(vkWaitForFences(d, 1, &fv, VK_TRUE, UInt64.max), "vkWaitForFences", context())
     }
 
-    func submit(_ q: VkQueue, _ cb: VkCommandBuffer, fence: VkFence, _ context: @autoclosure () -> String) throws(VulkanError) {
+    package func submit(_ q: VkQueue, _ cb: VkCommandBuffer, fence: VkFence, _ context: @autoclosure () -> String) throws(VulkanError) {
         var cbv: VkCommandBuffer? = cb
         let r = withUnsafePointer(to: &cbv) { cp in
             var info = VkSubmitInfo()

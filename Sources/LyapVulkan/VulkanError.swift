@@ -86,7 +86,7 @@ public struct VulkanError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Byte counts for messages: "1.2 GiB", "640 KiB", "12 B".
-func formatBytes(_ n: some BinaryInteger) -> String {
+package func formatBytes(_ n: some BinaryInteger) -> String {
     let v = Double(n)
     let units: [(Double, String)] = [(0x1p40, "TiB"), (0x1p30, "GiB"), (0x1p20, "MiB"), (0x1p10, "KiB")]
     for (size, unit) in units where v >= size {

@@ -1,5 +1,6 @@
 import Foundation
 import LyapData
+import LyapIO
 
 // Usage: lyap-make-embedded ARCHIVE OUT
 // Builds the embedded IMDb subset from ARCHIVE (or an extracted folder) and writes it to OUT.

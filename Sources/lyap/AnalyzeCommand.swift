@@ -5,7 +5,6 @@ import LyapData
 import LyapDynamics
 import LyapIO
 import LyapTraining
-import LyapVulkan
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -85,38 +84,28 @@ struct AnalyzeCommand: ParsableCommand {
             }
             let reviewSet = autonomous ? ReviewSet.autonomous : try loadReviews(shape: firstShape, run: run)
             let needsCPU = precision == .float64 || jacobianNorm > 0
-            let choice = try BackendChoice.choose(compute.backend ?? (needsCPU ? "cpu" : "auto"), device: compute.device,
-                                                  validate: compute.validate)
-            let peaks = try compute.profilePeaks(choice)
-            var gpu: VulkanStabilityAnalysis?
-            if case .vulkan(let ctx) = choice {
-                if let n = stepsPerDispatch, n < 1 { throw ConfigError("--steps-per-dispatch \(n) must be at least 1") }
-                let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler(), stepsPerDispatch: stepsPerDispatch,
-                                                profile: compute.profile)
-                if compute.backend == "vulkan" {
-                    try g.check(hidden: firstShape.hidden, embed: firstShape.embed, config: config)
-                    gpu = g
-                } else {
-                    gpu = try g.checkOrFallBack(hidden: firstShape.hidden, embed: firstShape.embed, config: config) ? g : nil
-                }
-            }
-            if gpu == nil && !autonomous {
+            let backend = try ComputeBackend.resolve(compute.backend ?? (needsCPU ? "cpu" : "auto"), device: compute.device,
+                                                     validate: compute.validate)
+            let peaks = try compute.profilePeaks(backend)
+            if backend.onDevice, let n = stepsPerDispatch, n < 1 { throw ConfigError("--steps-per-dispatch \(n) must be at least 1") }
+            let engine = try backend.analysis(shape: firstShape, config: config, strict: compute.backend == "vulkan",
+                                              stepsPerDispatch: stepsPerDispatch, profile: compute.profile)
+            if engine.runsOnHost && !autonomous {
                 // The CPU drive computes the reviews' leading pad runs once per model (AnalysisConfig.sharedPadID).
                 config.sharedPadID = padSharing.padID(padding: try (run?.dataConventions() ?? LyapData.DataConventions()).padding)
             }
-            if gpu == nil {
-                let together = min(4, files.count)
+            if engine.runsOnHost {
+                let together = min(engine.checkpointsPerCall, files.count)
                 let bytes = together * MemoryPreflight.analysis(firstShape, reviews: max(1, reviewSet.count), exponents: exponents, threads: config.threads,
                                                                 seqLen: max(1, config.drive), scalarBytes: precision == .float64 ? 8 : 4)
                 try MemoryNeed(parts: [.init(what: "\(together) checkpoint(s) analysed together with \(reviewSet.count) reviews", bytes: bytes,
                                              flags: "--reviews \(reviews) --exponents \(exponents) (V=\(firstShape.vocab), H=\(firstShape.hidden))")])
                     .check(available: AvailableMemory.host())
             }
-            info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(gpu == nil ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(choice.recordName)")")
+            info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(engine.runsOnHost ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(backend.recordName)")")
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
-            let capture = try compute.startCapture(choice)
-            // The GPU takes many checkpoints per dispatch (a whole run at once, up to 64 per group).
-            let group = gpu == nil ? 4 : 64
+            let capture = try compute.startCapture(backend)
+            let group = engine.checkpointsPerCall
             for start in stride(from: 0, to: files.count, by: group) {
                 let batch = Array(files[start..<min(files.count, start + group)])
                 var params: [ParameterStore<Double>] = []
@@ -130,8 +119,7 @@ struct AnalyzeCommand: ParsableCommand {
                 }
                 let t0 = Date()
                 let progress = ProgressLine(label: batch.count == 1 ? batch[0].name : "\(batch[0].name)...\(batch.last!.name)")
-                let results = try gpu.map { try $0.analyze(params, reviews: reviewSet, config: config) }
-                    ?? StabilityAnalysis.analyze(params, reviews: reviewSet, config: config,
+                let results = try engine.analyze(params, reviews: reviewSet, config: config,
                                                  progress: { done, total in progress.update(done, total) })
                 let seconds = Date().timeIntervalSince(t0) / Double(batch.count)
                 for (f, r) in zip(batch, results) {
@@ -141,8 +129,8 @@ struct AnalyzeCommand: ParsableCommand {
             }
             try capture?.endCapture()
             printSummary(entries)
-            if let g = gpu, g.profile { say(g.kernelProfile.table(peaks: peaks)) }
-            try BackendChoice.checkValidation(choice)
+            if compute.profile, let table = backend.profileTable(peaks: peaks) { say(table) }
+            try backend.checkValidation()
             let isDirectory = Self.isDirectory(checkpoint)
             let transitions = isDirectory ? Self.transitions(entries, hysteresis: hysteresis) : nil
             if let transitions {

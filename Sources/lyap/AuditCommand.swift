@@ -5,7 +5,6 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
-import LyapVulkan
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,12 +88,12 @@ struct AuditCommand: ParsableCommand {
             if !force, FileManager.default.fileExists(atPath: outDir + "/audit.csv") || FileManager.default.fileExists(atPath: outDir + "/audit.json") {
                 throw ConfigError("--out \(outDir): already holds an audit; use --force to replace it")
             }
-            let choice = try BackendChoice.choose(compute.backend ?? cfg.backendKind, device: compute.device, validate: compute.validate)
+            let backend = try ComputeBackend.resolve(compute.backend ?? cfg.backendKind, device: compute.device, validate: compute.validate)
             let twins = kinds.count + 1
             var preflight = cfg
             preflight.analysis = analyzeEvery.map { RunConfig.AnalysisSchedule(every: $0, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1) }
             let traces = twins * (epochs + 1) * (8 * ParameterLayout(cfg.model).count + 4 * cfg.data.testCount)
-            try MemoryPreflight.training(preflight, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit,
+            try MemoryPreflight.training(preflight, backend: backend, stepsPerSubmit: try compute.stepsPerSubmit,
                                          deviceModels: sequential ? 1 : twins,
                                          extra: [.init(what: "\(twins) twins' parameters after each of \(epochs + 1) epochs", bytes: traces,
                                                        flags: "--epochs \(epochs) --perturb (\(twins) twins, H=\(cfg.model.hidden))")])
@@ -104,57 +103,46 @@ struct AuditCommand: ParsableCommand {
             }
             // The twins keep the run's computation, so the baseline continues the run exactly; --no-shared-padding
             // turns sharing off.
-            cfg.sharedPadding = cfg.sharesPadPrefix && padSharing.shared(padding: data.train.padding, backend: choice.recordName)
+            cfg.sharedPadding = cfg.sharesPadPrefix && padSharing.shared(padding: data.train.padding, backend: backend.recordName)
             let params = try ModelWeights.read(path: dir.modelPath(epoch: at), expected: cfg.model)
-            if case .vulkan = choice, let why = kinds.lazy.compactMap(\.vulkanLimitation).first { throw ConfigError(why) }
+            if backend.onDevice, let why = kinds.lazy.compactMap(\.vulkanLimitation).first { throw ConfigError(why) }
             for case .swap(let k) in kinds { try AuditSetup.checkSwap(k, count: data.train.count, batchSize: cfg.batch) }
             var setup = AuditSetup(config: cfg, data: data, params: params, statePath: dir.statePath(epoch: at), at: at,
                                    epochs: epochs, perturbations: kinds, seed: perturbSeed ?? cfg.seed)
             if let k = analyzeEvery {
                 let schedule = RunConfig.AnalysisSchedule(every: k, reviews: analyzeReviews ?? 500, exponents: analyzeExponents ?? 1)
-                setup.analysis = (k, try TrainingAnalysis.analyzer(schedule, run: cfg, data: data, choice: choice))
+                setup.analysis = (k, try TrainingAnalysis.analyzer(schedule, run: cfg, data: data, backend: backend))
             }
             let result: AuditResult
-            switch choice {
-            case .cpu:
-                info("audit of \(from) at epoch \(at): \(kinds.count) perturbed twin(s) + baseline, \(epochs) epochs each, on cpu")
-                switch cfg.precision {
-                case .float32:
-                    let b = CPUBackends.forRun(cfg, Float.self)
-                    result = try setup.run(b) { b.gradientTransform = $0 }
-                case .float64:
-                    let b = CPUBackends.forRun(cfg, Double.self)
-                    result = try setup.run(b) { b.gradientTransform = $0 }
-                }
-            case .vulkan(let ctx):
-                guard cfg.precision == .float32 else { throw ConfigError("the run uses float64, which runs on --backend cpu only") }
-                if sequential {
-                    info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline, one after another")
-                    let backend = try VulkanBackend(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
-                                                    batch: cfg.batch, seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit)
-                    ConventionBackends.configure(backend.ensemble, cfg)
-                    result = try setup.run(backend) { backend.gradientTransform = $0 }
-                } else {
-                    info("audit of \(from) at epoch \(at) on \(choice.recordName): \(kinds.count) perturbed twin(s) + baseline side by side in one ensemble")
-                    let ensemble = try VulkanLSTMEnsemble(context: ctx, compiler: try BackendChoice.compiler(), shape: cfg.model,
-                                                          models: kinds.count + 1, batch: cfg.batch, seqLen: cfg.seqLen,
-                                                          stepsPerSubmit: try compute.stepsPerSubmit)
-                    ConventionBackends.configure(ensemble, cfg)
-                    result = try setup.runTogether(ensemble)
-                }
+            try backend.check(precision: cfg.precision, message: "the run uses float64, which runs on --backend cpu only")
+            if !backend.onDevice {
+                info("audit of \(from) at epoch \(at): \(kinds.count) perturbed twin(s) + baseline, \(epochs) epochs each, on \(backend.recordName)")
+                result = try runEach(setup, try backend.training(cfg, stepsPerSubmit: try compute.stepsPerSubmit))
+            } else if sequential {
+                info("audit of \(from) at epoch \(at) on \(backend.recordName): \(kinds.count) perturbed twin(s) + baseline, one after another")
+                result = try runEach(setup, try backend.training(cfg, stepsPerSubmit: try compute.stepsPerSubmit))
+            } else {
+                info("audit of \(from) at epoch \(at) on \(backend.recordName): \(kinds.count) perturbed twin(s) + baseline side by side in one ensemble")
+                let ensemble = try backend.auditEnsemble(cfg, models: kinds.count + 1, stepsPerSubmit: try compute.stepsPerSubmit)!
+                result = try setup.runTogether(ensemble)
             }
-            try BackendChoice.checkValidation(choice)
+            try backend.checkValidation()
             do {
                 try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
             } catch {
                 throw ConfigError("--out \(outDir): cannot create the directory (\(error.localizedDescription))")
             }
             try result.csv.write(path: outDir + "/audit.csv")
-            try JSONFile.write(AuditSummary(result, from: from, at: at, backend: choice.recordName, sharedPadding: cfg.sharesPadPrefix), to: outDir + "/audit.json")
+            try JSONFile.write(AuditSummary(result, from: from, at: at, backend: backend.recordName, sharedPadding: cfg.sharesPadPrefix), to: outDir + "/audit.json")
             for t in result.twins {
                 info("\(t.name): d_theta after \(epochs) epochs \(String(format: "%.3e", t.finalD)), lyapunov \(t.growth.map { String(format: "%.4f", $0.rate) } ?? "n/a") per epoch")
             }
             info("wrote \(outDir)/audit.csv and audit.json")
         }
+    }
+
+    /// The baseline and each twin one after another on one backend.
+    private func runEach<B: TrainingBackend>(_ setup: AuditSetup, _ b: B) throws -> AuditResult {
+        try setup.run(b) { b.gradientTransform = $0 }
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import LyapCore
 import LyapData
 import LyapTraining
-import LyapVulkan
 
 extension TokenizerKind: ExpressibleByArgument {}
 extension Padding: ExpressibleByArgument {}
@@ -103,14 +102,5 @@ enum ReproductionProtocol {
             throw ConfigError("--adam-form \(a.rawValue) contradicts --protocol reproduction, which uses torch (torch.optim.Adam)")
         }
         return (.two, .torch)
-    }
-}
-
-/// Puts a run's pad-row and loss conventions into the Vulkan ensemble that trains or evaluates it (the CPU
-/// backend gets them from `CPUBackends.forRun`).
-enum ConventionBackends {
-    static func configure(_ e: VulkanLSTMEnsemble, _ c: RunConfig) {
-        e.padRow = c.padRow
-        e.lossForm = c.loss
     }
 }

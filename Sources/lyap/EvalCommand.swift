@@ -5,7 +5,6 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
-import LyapVulkan
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,10 +44,10 @@ struct EvalCommand: ParsableCommand {
             o.vocabSize = shape.vocab
             o.seqLen = seqLen ?? run?.seqLen ?? 500
             guard o.seqLen >= 1 else { throw ConfigError("--seq-len \(o.seqLen) must be at least 1") }
-            let choice = try BackendChoice.choose(compute.backend ?? (precision == .float64 ? "cpu" : "auto"),
-                                                  device: compute.device, validate: compute.validate)
+            let backend = try ComputeBackend.resolve(compute.backend ?? (precision == .float64 ? "cpu" : "auto"),
+                                                     device: compute.device, validate: compute.validate)
             try MemoryPreflight.evaluation(shape, batch: batch, seqLen: o.seqLen, threads: CPUInfo.cores, scalarBytes: precision == .float64 ? 8 : 4,
-                                           choice: choice, stepsPerSubmit: try compute.stepsPerSubmit, checkpoint: checkpoint)
+                                           backend: backend, stepsPerSubmit: try compute.stepsPerSubmit, checkpoint: checkpoint)
             let sourceName = data ?? run?.data.source ?? "embedded"
             o.trainSize = trainSize ?? (data == nil ? run?.data.trainSize : nil)
             o.testSize = testSize ?? (data == nil ? run?.data.testSize : nil)
@@ -58,34 +57,17 @@ struct EvalCommand: ParsableCommand {
             info("\(ds.description); model \(shape) from \(checkpoint)")
             let splits: [(String, SequenceSet)] = split == "both" ? [("train", ds.train), ("test", ds.test)]
                 : [(split, split == "train" ? ds.train : ds.test)]
-            if case .vulkan = choice, precision == .float64 {
-                throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
-            }
-            let peaks = try compute.profilePeaks(choice)
+            try backend.check(precision: precision)
+            let peaks = try compute.profilePeaks(backend)
             for (name, s) in splits {
-                let t: LossTotals
-                switch (choice, precision) {
-                case (.vulkan(let ctx), _):
-                    let compiler = try BackendChoice.compiler()
-                    let b = try VulkanBackend(context: ctx, compiler: compiler, shape: shape, biases: biases, batch: batch, seqLen: o.seqLen,
-                                              stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
-                    b.ensemble.lossForm = loss
-                    t = try evaluate(b, params, s, o.seqLen)
-                    if compute.profile { say(b.ensemble.kernelProfile.table(peaks: peaks)) }
-                case (.cpu, .float32):
-                    let b = CPUBackends.make(Float.self, shape: shape, threads: CPUInfo.cores, biases: biases,
-                                              sharedPadID: padSharing.padID(padding: s.padding))
-                    b.loss = loss
-                    t = try evaluate(b, params, s, o.seqLen)
-                case (.cpu, .float64):
-                    let b = CPUBackends.make(Double.self, shape: shape, threads: CPUInfo.cores, biases: biases,
-                                              sharedPadID: padSharing.padID(padding: s.padding))
-                    b.loss = loss
-                    t = try evaluate(b, params, s, o.seqLen)
-                }
+                let b = try backend.evaluation(shape: shape, biases: biases, precision: precision, loss: loss, batch: batch, seqLen: o.seqLen,
+                                               threads: CPUInfo.cores, sharedPadID: padSharing.padID(padding: s.padding),
+                                               stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+                let t = try evaluate(b, params, s, o.seqLen)
+                if compute.profile, let table = backend.profileTable(peaks: peaks) { say(table) }
                 say(String(format: "%@: loss %.6f  accuracy %.4f  (%d reviews)", name, t.meanLoss, t.accuracy, t.count))
             }
-            try BackendChoice.checkValidation(choice)
+            try backend.checkValidation()
         }
     }
 

@@ -2,7 +2,6 @@ import Foundation
 import LyapCore
 import LyapCPU
 import LyapTraining
-import LyapVulkan
 
 /// What a command will hold in memory at once, estimated from the sizes before anything is allocated or
 /// written, so a model that cannot fit is refused with one line instead of a crash mid-run.
@@ -67,23 +66,20 @@ enum MemoryPreflight {
     /// `deviceModels`: models of one Vulkan ensemble; `extra`: what the command keeps besides (audit traces).
     /// Returns the host bytes estimated.
     @discardableResult
-    static func training(_ c: RunConfig, choice: BackendChoice, stepsPerSubmit: Int, deviceModels: Int = 1,
+    static func training(_ c: RunConfig, backend: ComputeBackend, stepsPerSubmit: Int, deviceModels: Int = 1,
                          extra: [MemoryNeed.Part] = []) throws -> Int {
         let shape = c.model, s = c.precision == .float64 ? 8 : 4
         let weightFlags = "--vocab \(shape.vocab) --embed \(shape.embed) --hidden \(shape.hidden)"
         let actFlags = "--hidden \(shape.hidden) --batch \(c.batch) --seq-len \(c.seqLen)"
         var parts = extra
-        if case .vulkan(let ctx) = choice {
+        if backend.onDevice {
             parts.append(.init(what: "weights and Adam state", bytes: trainingHost(shape, scalarBytes: 4, onDevice: true), flags: weightFlags))
             try analysisPart(c, threads: c.threads).map { parts.append($0) }
             let host = MemoryNeed(parts: parts)
             try host.check(available: AvailableMemory.host())
-            let device = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: deviceModels, batch: c.batch, seqLen: c.seqLen,
-                                                           stepsPerSubmit: stepsPerSubmit)
-            let heaps = Int(clamping: ctx.info.deviceLocalMemoryBytes)
             let what = "weights, Adam state and activations for B=\(c.batch) L=\(c.seqLen)\(deviceModels > 1 ? " of \(deviceModels) models" : "") on the device"
-            try MemoryNeed(parts: [.init(what: what, bytes: device, flags: actFlags)])
-                .check(available: heaps > 0 ? heaps : nil, in: "in \(ctx.info.name)'s device-local heaps")
+            _ = try backend.checkDeviceMemory(shape: shape, models: deviceModels, batch: c.batch, seqLen: c.seqLen,
+                                              stepsPerSubmit: stepsPerSubmit, what: what, flags: actFlags)
             return host.total
         }
         let work = s == 8
@@ -105,17 +101,15 @@ enum MemoryPreflight {
     }
 
     /// Forward passes only (`lyap eval`): the checkpoint in Double, the backend's arrays and workspaces.
-    static func evaluation(_ shape: ModelShape, batch: Int, seqLen: Int, threads: Int, scalarBytes s: Int, choice: BackendChoice,
+    static func evaluation(_ shape: ModelShape, batch: Int, seqLen: Int, threads: Int, scalarBytes s: Int, backend: ComputeBackend,
                            stepsPerSubmit: Int, checkpoint: String) throws {
         let P = ParameterLayout(shape).count
         let weights = MemoryNeed.Part(what: "weights", bytes: P * (8 + 5 * s), flags: "--checkpoint \(checkpoint) (V=\(shape.vocab), E=\(shape.embed), H=\(shape.hidden))")
         let actFlags = "--batch \(batch) --seq-len \(seqLen) (H=\(shape.hidden))"
-        if case .vulkan(let ctx) = choice {
+        if backend.onDevice {
             try MemoryNeed(parts: [weights]).check(available: AvailableMemory.host())
-            let device = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: 1, batch: batch, seqLen: seqLen, stepsPerSubmit: stepsPerSubmit)
-            let heaps = Int(clamping: ctx.info.deviceLocalMemoryBytes)
-            try MemoryNeed(parts: [.init(what: "buffers for B=\(batch) L=\(seqLen) on the device", bytes: device, flags: actFlags)])
-                .check(available: heaps > 0 ? heaps : nil, in: "in \(ctx.info.name)'s device-local heaps")
+            _ = try backend.checkDeviceMemory(shape: shape, models: 1, batch: batch, seqLen: seqLen, stepsPerSubmit: stepsPerSubmit,
+                                              what: "buffers for B=\(batch) L=\(seqLen) on the device", flags: actFlags)
             return
         }
         let work = s == 8

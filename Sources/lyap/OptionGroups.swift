@@ -101,11 +101,11 @@ struct BackendOptions: ParsableArguments {
 
     /// The peak rates for the --profile floors: both flags, else the datasheet of a known device, else nil.
     /// Checked before any work starts.
-    func profilePeaks(_ choice: BackendChoice) throws -> DevicePeaks? {
+    func profilePeaks(_ backend: ComputeBackend) throws -> DevicePeaks? {
         if !profile, let flag = peakGflops != nil ? "--peak-gflops" : (peakGbps != nil ? "--peak-gbps" : nil) {
             throw ConfigError("\(flag) only applies with --profile")
         }
-        if profile, case .cpu = choice {
+        if profile, !backend.onDevice {
             throw ConfigError("--profile times GPU kernels and needs the Vulkan backend (this run is on the CPU)")
         }
         switch (peakGflops, peakGbps) {
@@ -116,18 +116,14 @@ struct BackendOptions: ParsableArguments {
         case (_?, nil): throw ConfigError("--peak-gflops needs --peak-gbps too (the floors take both)")
         case (nil, _?): throw ConfigError("--peak-gbps needs --peak-gflops too (the floors take both)")
         case (nil, nil):
-            guard case .vulkan(let ctx) = choice else { return nil }
-            return DevicePeaks.datasheet(deviceName: ctx.info.name)
+            return backend.datasheetPeaks
         }
     }
 
     /// Starts the requested capture on a Vulkan context; the caller ends it.
-    func startCapture(_ choice: BackendChoice) throws -> RenderDocCapture? {
+    func startCapture(_ backend: ComputeBackend) throws -> RenderDocCapture? {
         guard let tool = capture else { return nil }
         guard tool == "renderdoc" else { throw ConfigError("--capture \(tool): the supported tool is renderdoc") }
-        guard case .vulkan(let ctx) = choice else { throw ConfigError("--capture renderdoc needs --backend vulkan") }
-        let rd = try RenderDocCapture(context: ctx)
-        try rd.startCapture()
-        return rd
+        return try backend.startCapture()
     }
 }

@@ -3,6 +3,7 @@ import LyapCPU
 import LyapStudy
 import LyapTraining
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// A Vulkan ensemble as a `ModelGroup`: all its models step in one dispatch stream. With `widths`, model
 /// k has width widths[k] zero-padded to the ensemble's width (`--pad-widths`; exact, see WidthPadding).
@@ -64,58 +65,3 @@ final class EnsembleSetGroup: ModelGroup {
     func states() throws -> [TrainingState<Double>] { try ensembles.states().map { $0.converted(to: Double.self) } }
     func load(states: [TrainingState<Double>]) throws { try ensembles.load(states.map { $0.converted(to: Float.self) }) }
 }
-
-enum SweepGroups {
-    /// The backend for one group of configurations (all of one variant; of one width unless padded or
-    /// interleaved).
-    static func make(_ group: [SweepConfiguration], plan: SweepPlan, choice: BackendChoice, stepsPerSubmit: Int,
-                     interleave: Bool = false, compiler: () throws -> ShaderCompiler) throws -> ModelGroup {
-        let s = plan.settings, frozen = group[0].variant.frozenEmbedding
-        let widths = group.map(\.width), padded = Set(widths).count > 1 && !interleave
-        let shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: widths.max()!)
-        switch choice {
-        case .cpu:
-            precondition(!padded, "the CPU backend trains each configuration at its own width")
-            let padID = plan.runConfig(group[0]).sharedPadID
-            switch s.precision {
-            case .float32:
-                let b = group.map { _ in CPUBackends.make(Float.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
-                for x in b { x.frozenEmbedding = frozen }
-                return BackendGroup(b)
-            case .float64:
-                let b = group.map { _ in CPUBackends.make(Double.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
-                for x in b { x.frozenEmbedding = frozen }
-                return BackendGroup(b)
-            }
-        case .vulkan(let ctx) where interleave:
-            var shapes: [ModelShape] = [], counts: [Int] = []
-            for c in group {
-                if shapes.last?.hidden == c.width { counts[counts.count - 1] += 1; continue }
-                shapes.append(ModelShape(vocab: s.vocab, embed: s.embed, hidden: c.width))
-                counts.append(1)
-            }
-            let set = try VulkanEnsembleSet(context: ctx, compiler: try compiler(), shapes: shapes, models: counts, batch: s.batch,
-                                            seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
-            set.frozenEmbedding = frozen
-            return EnsembleSetGroup(set)
-        case .vulkan(let ctx):
-            let e = try VulkanLSTMEnsemble(context: ctx, compiler: try compiler(), shape: shape, models: group.count,
-                                           batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
-            e.frozenEmbedding = frozen
-            return EnsembleGroup(e, widths: padded ? widths : nil)
-        }
-    }
-
-    /// How many models of width `w` fit in `fraction` of the device's local memory and in its largest buffer
-    /// (each ensemble buffer holds every model; a large GPU's memory takes more models than one buffer binds).
-    /// At least 1: a model that does not fit at all fails when its ensemble is created, with the reason.
-    static func modelsThatFit(width w: Int, plan: SweepPlan, device: VulkanDeviceInfo, stepsPerSubmit: Int,
-                              fraction: Double = 0.75) -> Int {
-        let s = plan.settings, shape = ModelShape(vocab: s.vocab, embed: s.embed, hidden: w)
-        let one = VulkanLSTMEnsemble.estimatedBytes(shape: shape, models: 1, batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit)
-        let inBuffer = VulkanLSTMEnsemble.maxModels(shape: shape, batch: s.batch, seqLen: s.seqLen, stepsPerSubmit: stepsPerSubmit, device: device)
-        guard device.deviceLocalMemoryBytes > 0 else { return max(1, inBuffer) }
-        return max(1, min(inBuffer, Int(fraction * Double(device.deviceLocalMemoryBytes)) / max(one, 1)))
-    }
-}
-

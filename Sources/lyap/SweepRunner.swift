@@ -2,7 +2,6 @@ import Foundation
 import LyapCore
 import LyapStudy
 import LyapTraining
-import LyapVulkan
 
 /// Runs the configurations of a checked sweep that are not finished yet, writing each one's record
 /// and the sweep's table and manifest after every group.
@@ -29,47 +28,33 @@ struct SweepRunner {
             try checkCanStartNew(dir)
         }
         let settings = plan.settings, plan = self.plan
-        let choice = try BackendChoice.choose(command.compute.backend ?? (settings.precision == .float64 ? "cpu" : "auto"),
-                                              device: command.compute.device, validate: command.compute.validate)
-        if case .vulkan = choice, settings.precision == .float64 {
-            throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)")
-        }
-        if command.padWidths, case .cpu = choice {
+        let backend = try ComputeBackend.resolve(command.compute.backend ?? (settings.precision == .float64 ? "cpu" : "auto"),
+                                                 device: command.compute.device, validate: command.compute.validate)
+        try backend.check(precision: settings.precision)
+        if command.padWidths, !backend.onDevice {
             throw ConfigError("--pad-widths groups widths into one Vulkan ensemble; it needs --backend vulkan (the CPU trains each width at its own size)")
         }
-        if command.interleaveWidths, case .cpu = choice {
+        if command.interleaveWidths, !backend.onDevice {
             throw ConfigError("--interleave-widths records the widths' Vulkan kernels side by side; it needs --backend vulkan (the CPU trains one configuration at a time)")
         }
         let widest = plan.configurations.max { $0.width < $1.width }.map(plan.runConfig)
-        try widest.map { try MemoryPreflight.training($0, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit) }
+        try widest.map { try MemoryPreflight.training($0, backend: backend, stepsPerSubmit: try command.compute.stepsPerSubmit) }
         try dir.create()
-        backends.append(choice.recordName)
+        backends.append(backend.recordName)
         let mine = plan.configurations
         var records = try dir.readRecords(mine, columns: settings.columns)
         try dir.writeOutputs(settings: settings, shard: plan.shard, configurations: mine.count, backends: backends, records: records)
         let todo = mine.filter { records[$0.index] == nil }
-        info("sweep: \(mine.count) configurations\(plan.shard.map { " (shard \($0) of \(plan.grid.count))" } ?? ""), \(records.count) finished, \(todo.count) to run on \(choice.recordName); writing \(dir.path)")
-        var compiler: ShaderCompiler?
-        func shaderCompiler() throws -> ShaderCompiler {
-            if let compiler { return compiler }
-            compiler = try BackendChoice.compiler()
-            return compiler!
-        }
-        var isVulkan = false
-        if case .vulkan = choice { isVulkan = true }
+        info("sweep: \(mine.count) configurations\(plan.shard.map { " (shard \($0) of \(plan.grid.count))" } ?? ""), \(records.count) finished, \(todo.count) to run on \(backend.recordName); writing \(dir.path)")
         var started = records.count
-        var fit: ((Int) -> Int)?
-        if case .vulkan(let ctx) = choice {
-            let per = try command.compute.stepsPerSubmit
-            fit = { SweepGroups.modelsThatFit(width: $0, plan: plan, device: ctx.info, stepsPerSubmit: per) }
-        }
+        let fit = backend.modelsThatFit(plan: plan, stepsPerSubmit: try command.compute.stepsPerSubmit)
         let widthMode: SweepGrouping.WidthMode = command.padWidths ? .padded : command.interleaveWidths ? .interleaved : .separate
-        for group in SweepGrouping.split(todo, ensemble: isVulkan, maxModels: command.maxModels, widths: widthMode, fit: fit) {
+        for group in SweepGrouping.split(todo, ensemble: backend.onDevice, maxModels: command.maxModels, widths: widthMode, fit: fit) {
             let label = group.count == 1
                 ? "configuration \(started + 1)/\(mine.count) \(group[0].id)"
                 : "configurations \(started + 1)-\(started + group.count)/\(mine.count) (\(group[0].variant), H=\(Set(group.map(\.width)).sorted().map(String.init).joined(separator: ",")))"
             info(label)
-            let rows = try train(group, choice: choice, compiler: shaderCompiler, label: label)
+            let rows = try train(group, backend: backend, label: label)
             for (c, r) in zip(group, rows) {
                 try dir.writeRecord(c, columns: settings.columns, rows: r)
                 records[c.index] = r
@@ -77,7 +62,7 @@ struct SweepRunner {
             try dir.writeOutputs(settings: settings, shard: plan.shard, configurations: mine.count, backends: backends, records: records)
             started += group.count
         }
-        try BackendChoice.checkValidation(choice)
+        try backend.checkValidation()
         info("sweep done: \(dir.csvPath), \(dir.manifestPath)")
     }
 
@@ -92,17 +77,16 @@ struct SweepRunner {
     }
 
     /// Trains one group from its initial parameters; returns each configuration's rows.
-    private func train(_ group: [SweepConfiguration], choice: BackendChoice, compiler: () throws -> ShaderCompiler,
-                       label: String) throws -> [[[String]]] {
+    private func train(_ group: [SweepConfiguration], backend: ComputeBackend, label: String) throws -> [[[String]]] {
         let s = plan.settings
         var members: [GroupMember] = []
         for c in group {
             let data = plan.data(c)
             members.append(GroupMember(train: data.train, seed: c.seed, baseOrder: try s.dataOrder.baseOrder(data),
-                                       analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, choice: choice)))
+                                       analyze: try TrainingAnalysis.make(plan.runConfig(c), data: data, backend: backend)))
         }
-        let models = try SweepGroups.make(group, plan: plan, choice: choice, stepsPerSubmit: try command.compute.stepsPerSubmit,
-                                          interleave: command.interleaveWidths, compiler: compiler)
+        let models = try backend.group(group, plan: plan, stepsPerSubmit: try command.compute.stepsPerSubmit,
+                                       interleave: command.interleaveWidths)
         let ids = group.map(\.id), dir = plan.dir
         let layouts = group.map { ParameterLayout(plan.runConfig($0).model) }
         var rows = [[[String]]](repeating: [], count: group.count)

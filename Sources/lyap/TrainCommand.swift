@@ -5,7 +5,6 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
-import LyapVulkan
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,8 +60,8 @@ struct TrainCommand: ParsableCommand {
             if !resume { try dir.checkCanStartNew(force: force) }
             try MemoryPreflight.trainingWeights(config)
             let fallback = resume ? config.backendKind : (config.precision == .float64 ? "cpu" : "auto")
-            let choice = try BackendChoice.choose(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
-            let memory = MemoryNeed.format(try MemoryPreflight.training(config, choice: choice, stepsPerSubmit: try compute.stepsPerSubmit))
+            let backend = try ComputeBackend.resolve(compute.backend ?? fallback, device: compute.device, validate: compute.validate)
+            let memory = MemoryNeed.format(try MemoryPreflight.training(config, backend: backend, stepsPerSubmit: try compute.stepsPerSubmit))
             let data = try RunFiles.data(for: config)
             if resume, dataOpts.dataGiven, data.sourceSHA256 != config.data.sha256 {
                 throw ConfigError("--data \(dataOpts.data): not the data this run was trained on (sha256 \(data.sourceSHA256.prefix(12))..., the run recorded \(config.data.sha256.prefix(12))...)")
@@ -76,33 +75,23 @@ struct TrainCommand: ParsableCommand {
             if !resume { cfg.order = DataOrder.forNewRun(shuffle: cfg.shuffle, seed: cfg.seed, data: data) }
             if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
-            cfg.backend = choice.recordName
+            cfg.backend = backend.recordName
             if !resume { cfg.sharedPadding = padSharing.shared(padding: data.train.padding, backend: cfg.backend) }
-            let peaks = try compute.profilePeaks(choice)
-            let analysis = try TrainingAnalysis.make(cfg, data: data, choice: choice)
-            switch choice {
-            case .cpu:
-                let padding = cfg.sharedPadID == nil ? "every row through its pads" : "pad prefix shared"
-                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on cpu with \(cfg.threads) threads (\(padding)), about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
-                switch cfg.precision {
-                case .float32:
-                    try execute(CPUBackends.forRun(cfg, Float.self), cfg, data, dir, initial, analysis: analysis)
-                case .float64:
-                    try execute(CPUBackends.forRun(cfg, Double.self), cfg, data, dir, initial, analysis: analysis)
-                }
-            case .vulkan(let ctx):
-                guard cfg.precision == .float32 else { throw ConfigError("--precision float64 runs on the CPU backend only (--backend cpu)") }
+            let peaks = try compute.profilePeaks(backend)
+            let analysis = try TrainingAnalysis.make(cfg, data: data, backend: backend)
+            try backend.check(precision: cfg.precision)
+            if backend.onDevice {
                 info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), float32 on \(cfg.backend), about \(memory) of host memory; \(resume ? "resuming" : "writing") \(out)")
-                let compiler = try BackendChoice.compiler()
-                let backend = try VulkanBackend(context: ctx, compiler: compiler, shape: cfg.model, biases: cfg.layout.biases, batch: cfg.batch,
-                                                seqLen: cfg.seqLen, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
-                ConventionBackends.configure(backend.ensemble, cfg)
-                let capture = try compute.startCapture(choice)
-                try execute(backend, cfg, data, dir, initial, analysis: analysis)
-                try capture?.endCapture()
-                if compute.profile { say(backend.ensemble.kernelProfile.table(peaks: peaks)) }
+            } else {
+                let padding = cfg.sharedPadID == nil ? "every row through its pads" : "pad prefix shared"
+                info("model \(cfg.model), L=\(cfg.seqLen), B=\(cfg.batch), \(cfg.precision.rawValue) on \(cfg.backend) with \(cfg.threads) threads (\(padding)), about \(memory) of memory; \(resume ? "resuming" : "writing") \(out)")
             }
-            try BackendChoice.checkValidation(choice)
+            let trainer = try backend.training(cfg, stepsPerSubmit: try compute.stepsPerSubmit, profile: compute.profile)
+            let capture = backend.onDevice ? try compute.startCapture(backend) : nil
+            try execute(trainer, cfg, data, dir, initial, analysis: analysis)
+            try capture?.endCapture()
+            if compute.profile, let table = backend.profileTable(peaks: peaks) { say(table) }
+            try backend.checkValidation()
         }
     }
 

@@ -3,7 +3,6 @@ import LyapCore
 import LyapData
 import LyapDynamics
 import LyapTraining
-import LyapVulkan
 
 /// `lyap train --analyze-every K`: the asymptotic-distance protocol (and lambda_1) on the current
 /// parameters, with the run's test reviews as drives (drive = L), then the run's zero-input steps. The
@@ -27,9 +26,9 @@ enum TrainingAnalysis {
     }
 
     /// Returns the closure the trainer calls, after checking the settings (before anything is written).
-    static func make(_ c: RunConfig, data: Dataset, choice: BackendChoice) throws -> ((ParameterStore<Double>) throws -> [String])? {
+    static func make(_ c: RunConfig, data: Dataset, backend: ComputeBackend) throws -> ((ParameterStore<Double>) throws -> [String])? {
         guard let a = c.analysis else { return nil }
-        let analyze = try analyzer(a, run: c, data: data, choice: choice)
+        let analyze = try analyzer(a, run: c, data: data, backend: backend)
         return { params in
             let r = try analyze(params)
             func g(_ x: Double) -> String { String(format: "%.6g", x) }
@@ -41,22 +40,13 @@ enum TrainingAnalysis {
     /// The analysis of one parameter set under schedule `a` (also `lyap audit --analyze-every`), after
     /// checking the settings.
     static func analyzer(_ a: RunConfig.AnalysisSchedule, run c: RunConfig, data: Dataset,
-                         choice: BackendChoice) throws -> (ParameterStore<Double>) throws -> CheckpointAnalysis {
+                         backend: ComputeBackend) throws -> (ParameterStore<Double>) throws -> CheckpointAnalysis {
         let config = config(a, run: c)
         try config.validate(hidden: c.model.hidden)
         let reviews = try ReviewSet.select(from: data.test.tokens, labels: data.test.labels, seqLen: data.test.seqLen,
                                            count: min(a.reviews, data.test.count), drive: c.seqLen, seed: c.seed,
                                            padding: data.test.padding)
-        let gpu: VulkanStabilityAnalysis?
-        if case .vulkan(let ctx) = choice {
-            let g = VulkanStabilityAnalysis(context: ctx, compiler: try BackendChoice.compiler())
-            gpu = try g.checkOrFallBack(hidden: c.model.hidden, embed: c.model.embed, config: config) ? g : nil
-        } else {
-            gpu = nil
-        }
-        return { params in
-            try gpu.map { try $0.analyze([params], reviews: reviews, config: config)[0] }
-                ?? StabilityAnalysis.analyze(params, reviews: reviews, config: config)
-        }
+        let engine = try backend.analysis(shape: c.model, config: config)
+        return { params in try engine.analyze([params], reviews: reviews, config: config)[0] }
     }
 }

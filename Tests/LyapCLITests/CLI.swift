@@ -20,7 +20,7 @@ struct CLI {
     }()
 
     /// The environment every command starts with: the Vulkan validation layer on (LYAP_VALIDATE=1), so
-    /// any command that computes on Vulkan fails on any validation message (`BackendChoice.checkValidation`).
+    /// any command that computes on Vulkan fails on any validation message (`ComputeBackend.checkValidation`).
     /// A test that wants it off passes `"LYAP_VALIDATE": "0"`.
     static let defaultEnvironment = ["LYAP_VALIDATE": "1"]
 

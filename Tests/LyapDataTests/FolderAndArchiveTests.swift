@@ -1,4 +1,5 @@
 import Foundation
+import LyapIO
 import Testing
 @testable import LyapData
 

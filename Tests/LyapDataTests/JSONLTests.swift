@@ -1,3 +1,4 @@
+import LyapIO
 import Testing
 @testable import LyapData
 

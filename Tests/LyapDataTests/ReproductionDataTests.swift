@@ -1,5 +1,6 @@
 import Foundation
 import LyapCore
+import LyapIO
 import Testing
 @testable import LyapData
 

@@ -1,5 +1,6 @@
 import Testing
 import LyapDynamics
+import LyapCPUDynamics
 
 /// Mean, median and fraction > 0 over reviews, over the finite values only.
 struct AggregateTests {

@@ -1,4 +1,5 @@
 @testable import LyapDynamics
+@testable import LyapCPUDynamics
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+@testable import LyapCPUDynamics
 
 /// Bad input, review selection, derived quantities and phase bookkeeping.
 struct ProtocolTests {

@@ -1,5 +1,6 @@
 import LyapCore
 @testable import LyapDynamics
+@testable import LyapCPUDynamics
 
 /// Small random models with a chosen recurrent gain: U_ij ~ N(0, gain²/H), other tensors uniform.
 enum TestModels {

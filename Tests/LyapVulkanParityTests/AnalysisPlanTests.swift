@@ -1,6 +1,8 @@
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 @testable import LyapVulkan
+@testable import LyapVulkanLSTM
 import Testing
 
 /// `VulkanStabilityAnalysis` keeps one plan (pipeline, uploaded review inputs, buffers, command sequence)

@@ -1,6 +1,8 @@
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 import Testing
 
 /// A profiled analysis times every `lstm_tangent` dispatch with its work. Splitting the loop into more

@@ -3,7 +3,9 @@ import Testing
 import LyapCore
 import LyapCPU
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// `--lstm-biases two` and `--adam-form keras|keras2` on Vulkan against the CPU Double reference, on odd
 /// shapes whose batches repeat embedding rows (the keras form's slice squares): logits, loss and every

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// One Vulkan context (validation on) and one shader compiler for the whole test process.
 enum GPUTestEnvironment {

@@ -3,7 +3,9 @@ import Testing
 import LyapCore
 import LyapCPU
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// llvmpipe ends a shader's loops after 65535 iterations per invocation and returns wrong values
 /// (`LoopBudget`). These tests pin the estimates and check, on whatever Vulkan device CI has, that runs

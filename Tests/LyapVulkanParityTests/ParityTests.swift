@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapCPU
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// Every kernel against the CPU Double reference on random data with odd shapes and two seeds: logits,
 /// loss, every gradient, and all weights after 5 Adam steps, within |a-b| <= atol + rtol*|ref|, rtol = 1e-4.

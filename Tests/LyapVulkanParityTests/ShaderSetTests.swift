@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLyapShared
 @testable import LyapVulkan
+@testable import LyapVulkanLSTM
 
 @Suite(.noValidationMessages)
 struct ShaderSetTests {
@@ -18,6 +19,7 @@ struct ShaderSetTests {
         let kernels = try FileManager.default.contentsOfDirectory(atPath: Self.shadersDir).filter { $0.hasSuffix(".comp") }
         #expect(Set(kernels) == Set(ShaderSources.files.keys.filter { $0.hasSuffix(".comp") }))
         #expect(kernels.count == 13)
+        #expect(Set(kernels) == Set(LSTMKernel.allCases.map(\.file)), "LSTMKernel (the kernel table) and Shaders/ disagree")
     }
 
     @Test func missingShaderDirectoryIsAClearError() {

@@ -1,6 +1,7 @@
 import Testing
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// The chunk rule of the split-K gradient reductions (SplitK): a function of the shapes alone.
 @Suite(.noValidationMessages)

@@ -1,7 +1,9 @@
 import Foundation
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 import Testing
 
 /// The Vulkan stability analysis (Shaders/lstm_tangent.comp, float32) against the CPU Double engine

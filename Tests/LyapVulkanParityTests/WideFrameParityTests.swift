@@ -1,7 +1,9 @@
 import Foundation
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 import Testing
 
 /// k = 16 tangent vectors on the device (issue 4: the Vulkan kernel supports k up to at least 16) against the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LyapVulkan
+@testable import LyapVulkanLSTM
 
 extension LyapVulkanSuite {
     /// shaderc needs no device: these run everywhere.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LyapVulkan
+@testable import LyapVulkanLSTM
 
 /// All Vulkan tests run one at a time (2 cores, lavapipe uses them all); suites nest in here.
 @Suite(.serialized) struct LyapVulkanSuite {}

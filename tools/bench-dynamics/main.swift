@@ -14,8 +14,10 @@
 import Foundation
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 import LyapTraining
 import LyapVulkan
+import LyapVulkanLSTM
 
 struct Options {
     var checkpoint: String?

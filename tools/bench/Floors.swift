@@ -1,7 +1,9 @@
 import Foundation
 import LyapCore
 import LyapDynamics
+import LyapCPUDynamics
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// `lyap-bench floors`: the arithmetic and memory floors of one training epoch on a GPU, from the kernels'
 /// work model (`VulkanLSTMEnsemble.stepWork`, the work a profiled step records) and a device's peak rates.

@@ -4,6 +4,7 @@
 // same run) and PyTorch training every model one after another.
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// Median wall milliseconds of one step of all widths' ensembles (`o.models` models each) together.
 func interleavedStepMs(_ o: Options, _ vulkan: (VulkanContext, ShaderCompiler)) throws -> (ms: Double, profile: String?) {

@@ -1,6 +1,7 @@
 import Foundation
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// `--configs`: at each width, every distinct kernel configuration the spec resolves to is first checked
 /// against the CPU float64 backend (LabCheck) and, if it passes, timed like the plain Vulkan benchmark.

@@ -2,6 +2,7 @@ import Foundation
 import LyapCore
 import LyapCPU
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// The kernel lab's correctness gate: a few Adam steps on one batch, on the device and on the CPU float64
 /// backend from the same (float-rounded) weights, compared with the Vulkan parity tests' tolerances

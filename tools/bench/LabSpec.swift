@@ -1,6 +1,7 @@
 import Foundation
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// `--configs "flat=64,128;persistent=auto,256;rowreg=auto,off"`: the kernel configurations the lab tries,
 /// every combination of the listed values. A key left out keeps its automatic value (flat=64,

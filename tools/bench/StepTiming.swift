@@ -2,6 +2,7 @@
 import Foundation
 import LyapCore
 import LyapVulkan
+import LyapVulkanLSTM
 
 /// The benchmark's model at width H (Keras initialisation, rounded to float) and one random batch.
 struct BenchProblem {

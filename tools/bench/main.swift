@@ -12,6 +12,7 @@ import Foundation
 import LyapCore
 import LyapCPU
 import LyapVulkan
+import LyapVulkanLSTM
 
 struct Options {
     var widths = [8, 16, 32, 60, 128, 256, 512]

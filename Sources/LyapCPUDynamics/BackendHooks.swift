@@ -1,3 +1,4 @@
+import LyapDynamics
 /// What another backend (LyapVulkan's stability analysis) needs to reproduce `BatchedEngine` review by
 /// review: the same per-review vectors and a way to build `ReviewDynamics`. Thin public wrappers, so the
 /// engine's own types stay internal.
@@ -23,14 +24,7 @@ public struct AnalysisLaneVectors: Sendable {
 extension ReviewDynamics {
     public init(reviewIndex: Int?, label: UInt8?, exponents: [Double], distance: [PerturbationPlacement: Double],
                 reducedSum: Double, readout: Double, jacobianNorm: Double?, collapsedRows: Int, finalState: [Double]? = nil) {
-        self.index = reviewIndex
-        self.label = label
-        self.exponents = exponents
-        self.distance = distance
-        self.reducedSum = reducedSum
-        self.readout = readout
-        self.jacobianNorm = jacobianNorm
-        self.collapsedRows = collapsedRows
-        self.finalState = finalState
+        self.init(index: reviewIndex, label: label, exponents: exponents, distance: distance, reducedSum: reducedSum, readout: readout,
+                  jacobianNorm: jacobianNorm, collapsedRows: collapsedRows, finalState: finalState)
     }
 }

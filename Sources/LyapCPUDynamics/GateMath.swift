@@ -1,4 +1,5 @@
 import LyapCPU
+import LyapDynamics
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// How the training kernels are launched: the workgroup size of the 1-D grid-stride kernels, that of the
 /// persistent per-sequence kernels (lstm_forward, lstm_backward), and whether those keep rows of Wh in

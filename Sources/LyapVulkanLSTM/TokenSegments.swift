@@ -1,3 +1,4 @@
+import LyapVulkan
 /// Groups a batch's positions by token id for the atomics-free embedding gradient: for each id in
 /// the batch, a segment of positions p = t*B + b in ascending order; `slot[v]` is v's segment or -1.
 struct TokenSegments {

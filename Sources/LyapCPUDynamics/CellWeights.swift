@@ -1,6 +1,7 @@
 import COpenBLAS
 import LyapCore
 import LyapCPU
+import LyapDynamics
 
 /// What the state dynamics of one model needs, in the working precision T: the recurrent matrix
 /// U = `Wh` [4H][H], the bias b [4H] (the whole gate input of a zero-input step), the input table

@@ -1,5 +1,6 @@
 import CLyapShared
 import LyapCore
+import LyapVulkan
 
 /// Ensembles of different shapes (a width sweep's widths) trained in lockstep through one command buffer per
 /// submission. The recording is phase by phase: the same phase of every ensemble (say, each one's recurrent

@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// The work of each kernel of one training step of M models (batch B, length L), for the floors of the
 /// `--profile` table. Flops count the multiply-adds of the products (2 each) and the single operations
@@ -62,15 +63,15 @@ extension VulkanLSTMEnsemble {
         let wx = SplitK.input(shape: shape, models: M, batch: B, seqLen: L)
         let bias = SplitK.bias(shape: shape, models: M, batch: B, seqLen: L)
         let G = 4 * shape.hidden
-        var out: [(kernel: String, work: KernelWork)] = [
-            ("input_projection", w.inputProjection), ("lstm_forward", w.forward), ("head_loss", w.headLoss),
-            ("lstm_backward", w.backward), ("grad_recurrent_part", w.gradRecurrentPart(wh)), ("grad_input_part", w.gradInputPart(wx)),
-            ("grad_bias_part", w.gradBiasPart(bias)), ("grad_head", w.gradHead), ("input_delta", w.inputDelta),
-            ("grad_sum_parts", w.gradSumParts(wh, outputs: G * shape.hidden)), ("grad_sum_parts", w.gradSumParts(wx, outputs: G * shape.embed)),
-            ("grad_sum_parts", w.gradSumParts(bias, outputs: G)),
+        var out: [(LSTMKernel, KernelWork)] = [
+            (.inputProjection, w.inputProjection), (.forward, w.forward), (.headLoss, w.headLoss),
+            (.backward, w.backward), (.gradRecurrentPart, w.gradRecurrentPart(wh)), (.gradInputPart, w.gradInputPart(wx)),
+            (.gradBiasPart, w.gradBiasPart(bias)), (.gradHead, w.gradHead), (.inputDelta, w.inputDelta),
+            (.gradSumParts, w.gradSumParts(wh, outputs: G * shape.hidden)), (.gradSumParts, w.gradSumParts(wx, outputs: G * shape.embed)),
+            (.gradSumParts, w.gradSumParts(bias, outputs: G)),
         ]
-        if !frozenEmbedding { out.append(("grad_embedding", w.gradEmbedding)) }
-        out.append(("adam", w.adam))
-        return out
+        if !frozenEmbedding { out.append((.gradEmbedding, w.gradEmbedding)) }
+        out.append((.adam, w.adam))
+        return out.map { (kernel: $0.0.name, work: $0.1) }
     }
 }

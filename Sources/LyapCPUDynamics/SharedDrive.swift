@@ -1,4 +1,5 @@
 import LyapCPU
+import LyapDynamics
 
 /// The drive with the reviews' pad prefix computed once per model (issue 14). With pre-padded reviews every
 /// base row reads the pad id from h = c = 0 until its first real token, so its state after p pad steps

@@ -1,5 +1,6 @@
 import CLyapKernels
 import LyapCPU
+import LyapDynamics
 
 /// One LSTM cell update fused with the Jacobian-vector products of methods.md §4.1, for one lane.
 ///

@@ -1,6 +1,7 @@
 import CLyapShared
 import Foundation
 import LyapCore
+import LyapVulkan
 
 /// M models of one shape trained together in one dispatch stream: every buffer holds the M models
 /// back to back and every kernel's grid includes the model index. Parameters, gradients and Adam

@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// How a weight-gradient reduction over the rows (t, b) of a batch is split into chunks (split-K): pass 1
 /// (grad_*_part) gives one invocation per (model, chunk, output) that sums its chunk's rows in ascending

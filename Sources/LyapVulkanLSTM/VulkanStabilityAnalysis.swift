@@ -1,7 +1,9 @@
 import CLyapShared
 import Foundation
+import LyapCPUDynamics
 import LyapCore
 import LyapDynamics
+import LyapVulkan
 
 /// The stability analysis of methods.md §4-5 on a Vulkan device: `Shaders/lstm_tangent.comp` runs the
 /// drive + zero-input loop of every (checkpoint, review), `stepsPerDispatch` steps per dispatch, in float32, with the CPU engine's
@@ -279,9 +281,10 @@ public final class VulkanStabilityAnalysis: @unchecked Sendable {
         var defines: [String: String] = [:]
         if LSTMKernels.rowsInRegisters(hidden: H, workgroup: size) { defines["ROWREG"] = "1" }
         if key.ftle { defines["FTLE"] = "1" }
-        let spirv = try compiler.compile("lstm_tangent.comp", defines: defines)
-        let pipeline = try ComputePipeline(context, name: "lstm_tangent.H\(H).k\(k).wg\(size)\(key.ftle ? ".ftle" : "")", spirv: spirv,
-                                           bindings: key.ftle ? 10 : 9,
+        let kernel = LSTMKernel.tangent
+        let spirv = try compiler.compile(kernel.file, defines: defines)
+        let pipeline = try ComputePipeline(context, name: "\(kernel.name).H\(H).k\(k).wg\(size)\(key.ftle ? ".ftle" : "")", spirv: spirv,
+                                           bindings: kernel.bindings + (key.ftle ? 1 : 0),
                                            pushConstantBytes: MemoryLayout<LyapPush>.size,
                                            specialization: [size, H, k, Self.reductionWidth(H)].map { UInt32($0) })
         let p = try Plan(context, key: key, pipeline: pipeline, capacity: group, profile: profile)

@@ -1,5 +1,6 @@
 import LyapCore
 import LyapCPU
+import LyapDynamics
 
 /// The stability analysis of trained LSTMs (methods.md §4-5) on the CPU: Lyapunov exponents by tangent
 /// propagation with re-orthonormalisation, the asymptotic distance of twin trajectories for both
@@ -7,7 +8,7 @@ import LyapCPU
 /// fixed review set.
 public enum StabilityAnalysis {
     /// Progress callback: review blocks done out of the total (called from worker threads).
-    public typealias Progress = @Sendable (_ done: Int, _ total: Int) -> Void
+    public typealias Progress = AnalysisProgress
 
     /// Analyses one model. `reviews` is the fixed set (see `ReviewSet.select`); its drive length must equal
     /// `config.drive` (0 with `ReviewSet.autonomous`).
@@ -35,18 +36,25 @@ public enum StabilityAnalysis {
             throw ConfigError("models of different shapes in one analysis: \(shape) and \(m.layout.shape)")
         }
         try validate(config, reviews: reviews, shape: shape)
+        return perReview(models, reviews: reviews, config: config, progress: progress)
+            .map { CheckpointAnalysis(config: config, hidden: shape.hidden, perReview: $0) }
+    }
+
+    /// The per-review results of `analyze` (models validated by the caller).
+    static func perReview(
+        _ models: [ParameterStore<Double>], reviews: ReviewSet, config: AnalysisConfig, progress: Progress?
+    ) -> [[ReviewDynamics]] {
+        guard let shape = models.first?.layout.shape else { return [] }
         let vectors = LaneVectors(reviews: reviews, hidden: shape.hidden, config: config)
-        let lanes: [[ReviewDynamics]]
         let table = reviews.drive > 0
         switch config.precision {
         case .float32:
-            lanes = BatchedEngine<Float>.run(models: models.map { CellWeights<Float>($0, withInputTable: table, padTo: BatchedEngine<Float>.padding) },
-                                             reviews: reviews, config: config, vectors: vectors, progress: progress)
+            return BatchedEngine<Float>.run(models: models.map { CellWeights<Float>($0, withInputTable: table, padTo: BatchedEngine<Float>.padding) },
+                                            reviews: reviews, config: config, vectors: vectors, progress: progress)
         case .float64:
-            lanes = BatchedEngine<Double>.run(models: models.map { CellWeights<Double>($0, withInputTable: table, padTo: BatchedEngine<Double>.padding) },
-                                              reviews: reviews, config: config, vectors: vectors, progress: progress)
+            return BatchedEngine<Double>.run(models: models.map { CellWeights<Double>($0, withInputTable: table, padTo: BatchedEngine<Double>.padding) },
+                                             reviews: reviews, config: config, vectors: vectors, progress: progress)
         }
-        return lanes.map { CheckpointAnalysis(config: config, hidden: shape.hidden, perReview: $0) }
     }
 
     /// The checks `analyze` makes before any work: protocol numbers, drive length, vocabulary.

@@ -1,5 +1,6 @@
 import LyapCore
 import LyapDynamics
+import LyapVulkan
 
 /// The work of one `lstm_tangent` dispatch covering cell updates `begin..<end` of every (checkpoint,
 /// review) lane, for the floors of the `--profile` table (see `KernelWork`, `TrainingStepWork`).

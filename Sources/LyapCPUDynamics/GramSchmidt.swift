@@ -1,5 +1,6 @@
 import CLyapKernels
 import LyapCPU
+import LyapDynamics
 
 #if canImport(Glibc)
 import Glibc

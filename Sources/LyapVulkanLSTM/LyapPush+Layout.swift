@@ -1,5 +1,6 @@
 import CLyapShared
 import LyapCore
+import LyapVulkan
 
 extension LyapPush {
     /// The push block with the model's sizes and tensor offsets (ParameterLayout) filled in; the one

@@ -1,4 +1,5 @@
 import LyapCore
+import LyapVulkan
 
 /// One model on a Vulkan device, behind the same protocol as the CPU backend (the ensemble with M=1).
 public final class VulkanBackend: LSTMBackend, @unchecked Sendable {

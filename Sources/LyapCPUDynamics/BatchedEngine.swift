@@ -3,6 +3,7 @@ import Dispatch
 import LyapCore
 import Foundation
 import LyapCPU
+import LyapDynamics
 
 #if canImport(Glibc)
 import Glibc

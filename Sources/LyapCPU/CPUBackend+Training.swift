@@ -1,0 +1,3 @@
+import LyapCore
+
+extension CPUBackend: TrainingBackend {}

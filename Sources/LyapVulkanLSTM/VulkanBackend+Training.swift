@@ -1,0 +1,4 @@
+import LyapCore
+import LyapVulkan
+
+extension VulkanBackend: TrainingBackend {}
