@@ -74,17 +74,20 @@ let package = Package(
         .executableTarget(
             name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapTraining", "LyapVulkan"], path: "tools/bench-dynamics",
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
+        // What the test targets share: the `.vulkanDevice` trait and its one availability check, random models,
+        // batches and reviews, tolerances.
+        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapDynamics", "LyapVulkan"], path: "Tests/LyapTestSupport"),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
-        .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
+        .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore", "LyapTestSupport"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
-        .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe"]),
-        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared"]),
-        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
+        .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe", "LyapTestSupport"]),
+        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared", "LyapTestSupport"]),
+        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels", "LyapTestSupport"]),
         .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
         .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
-        .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO"]),
+        .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO", "LyapTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

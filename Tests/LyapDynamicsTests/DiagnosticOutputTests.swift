@@ -2,6 +2,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// The optional per-review outputs: the finite-time λ1 series (methods.md §4.2) and h_T.
 struct DiagnosticOutputTests {

@@ -3,6 +3,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// The full-spectrum path (k > 8 in Float): block Gram–Schmidt, the saturation-safe coefficients, and the
 /// reference-free identity Σλ = mean ln|det J_t| with `StepDeterminant`.

@@ -3,6 +3,7 @@ import LyapCore
 import LyapCPU
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// Rung 1 of the ladder: the fused step + JVP kernel against central differences in Double.
 struct JVPTests {

@@ -3,6 +3,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// The C Float kernels (whichever instruction set this CPU selects) against Double references.
 struct KernelTests {

@@ -2,6 +2,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// Bad input, review selection, derived quantities and phase bookkeeping.
 struct ProtocolTests {

@@ -3,6 +3,7 @@ import Foundation
 import LyapCore
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// The drive with the shared pad prefix (issue 14) against the unshared drive: bitwise the same analysis in
 /// both precisions, on the product kernels and on the BLAS fallback, at widths that are not a multiple of

@@ -2,6 +2,7 @@ import LyapCore
 @testable import LyapCPU
 import Testing
 @testable import LyapDynamics
+import LyapTestSupport
 
 /// The analysis cell is the training cell: from a state the training forward pass (LSTMForward, the code
 /// that trains) reaches, the analysis kernel's step (CellWeights + TangentKernel) gives the training

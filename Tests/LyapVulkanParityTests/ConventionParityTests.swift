@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapDynamics
 import LyapVulkan
+import LyapTestSupport
 
 /// `--lstm-biases two` and `--adam-form keras|keras2` on Vulkan against the CPU Double reference, on odd
 /// shapes whose batches repeat embedding rows (the keras form's slice squares): logits, loss and every

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LyapCore
 import LyapVulkan
+import LyapTestSupport
 
 /// `VulkanLSTMEnsemble.frozenEmbedding`: no embedding-gradient dispatch, the embedding part of the
 /// gradients zero and every other gradient identical to the ordinary ensemble's; after Adam steps the

@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapCPU
 import LyapVulkan
+import LyapTestSupport
 
 /// Non-default launch configurations (the kernel lab's) train like the CPU Double reference, within the
 /// parity tolerances of ParityTests, and are really applied: the pipelines carry the configured sizes.

@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapDynamics
 import LyapVulkan
+import LyapTestSupport
 
 /// llvmpipe ends a shader's loops after 65535 iterations per invocation and returns wrong values
 /// (`LoopBudget`). These tests pin the estimates and check, on whatever Vulkan device CI has, that runs

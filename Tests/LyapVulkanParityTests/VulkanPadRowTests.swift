@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LyapCore
 import LyapVulkan
+import LyapTestSupport
 
 /// `--pad-row zero` on Vulkan: the pad id's positions join no embedding-gradient segment, so row 0's
 /// gradient is exactly zero, every other gradient is bitwise the ordinary ensemble's, and Adam never

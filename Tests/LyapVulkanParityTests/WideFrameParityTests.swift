@@ -3,6 +3,7 @@ import LyapCore
 import LyapDynamics
 import LyapVulkan
 import Testing
+import LyapTestSupport
 
 /// k = 16 tangent vectors on the device (issue 4: the Vulkan kernel supports k up to at least 16) against the
 /// CPU Double engine, on the ordered models of StabilityParityTests: H = 8 (k = 2H, the whole spectrum) and

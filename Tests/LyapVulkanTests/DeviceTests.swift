@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LyapVulkan
+import LyapTestSupport
 
 extension LyapVulkanSuite {
     @Suite struct Devices {
