@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "LyapCore"),
         // IMDb archive/folder/JSONL loaders, tokenizer, vocabulary, the embedded default subset.
         .target(
-            name: "LyapData", dependencies: ["LyapCore", "CZlib"],
+            name: "LyapData", dependencies: ["LyapCore", "LyapIO", "CZlib"],
             resources: [.copy("Resources/imdb-embedded.lyds")]),
         // CPU backend: Double oracle and multithreaded Float path over OpenBLAS.
         .target(name: "LyapCPU", dependencies: ["LyapCore", "COpenBLAS", "CLyapKernels"]),
