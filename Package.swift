@@ -51,6 +51,9 @@ let package = Package(
         .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Analysis for the studies: test-loss cycles, phase transitions and their alignment, loss stages, 1-D Wasserstein.
         .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining", "LyapDynamics"]),
+        // `lyap audit`'s domain: perturbations, twin runs from a checkpoint on any LSTMBackend, divergence measures,
+        // audit.csv and audit.json.
+        .target(name: "LyapAudit", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapTraining", "LyapDynamics", "LyapStudy"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData"]),
         // The report: SVG charts (no dependencies) and the HTML page of a run (lyap report).
@@ -59,7 +62,7 @@ let package = Package(
             name: "lyap",
             dependencies: [
                 "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapDynamics", "LyapStudy",
-                "LyapReport",
+                "LyapReport", "LyapAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared", "LyapTestSupport"]),
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels", "LyapTestSupport"]),
         .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
+        .testTarget(name: "LyapAuditTests", dependencies: ["LyapAudit", "LyapCore", "LyapDynamics", "LyapIO"]),
         .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO", "LyapTestSupport"]),
     ],

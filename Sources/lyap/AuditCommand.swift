@@ -6,6 +6,7 @@ import LyapData
 import LyapIO
 import LyapTraining
 import LyapVulkan
+import LyapAudit
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import LyapCore
 import LyapData
 import LyapTraining
 import LyapVulkan
+import LyapAudit
 
 extension AuditSetup {
     /// The baseline and every twin side by side in one Vulkan ensemble: one model per twin, each with its
