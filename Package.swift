@@ -50,7 +50,7 @@ let package = Package(
         // Tangent dynamics: Lyapunov exponents, the asymptotic-distance protocol, the tanh map (CPU).
         .target(name: "LyapDynamics", dependencies: ["LyapCore", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Analysis for the studies: test-loss cycles, phase transitions and their alignment, loss stages, 1-D Wasserstein.
-        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining", "LyapDynamics"]),
+        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapTraining", "LyapDynamics"]),
         // `lyap audit`'s domain: perturbations, twin runs from a checkpoint on any LSTMBackend, divergence measures,
         // audit.csv and audit.json.
         .target(name: "LyapAudit", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapTraining", "LyapDynamics", "LyapStudy"]),
@@ -88,8 +88,8 @@ let package = Package(
         .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "lyap-vk-probe", "LyapTestSupport"]),
         .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapCPU", "LyapCore", "LyapDynamics", "CLyapShared", "LyapTestSupport"]),
         .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPU", "LyapCore", "CLyapKernels", "LyapTestSupport"]),
-        .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
-        .testTarget(name: "LyapAuditTests", dependencies: ["LyapAudit", "LyapCore", "LyapDynamics", "LyapIO"]),
+        .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore", "LyapDynamics", "LyapData", "LyapTraining"]),
+        .testTarget(name: "LyapAuditTests", dependencies: ["LyapAudit", "LyapCore", "LyapDynamics", "LyapIO", "LyapData", "LyapTraining", "LyapCPU"]),
         .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO", "LyapTestSupport"]),
     ],
