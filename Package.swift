@@ -79,7 +79,7 @@ let package = Package(
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
         // What the test targets share: the `.vulkanDevice` trait and its one availability check, random models,
         // batches and reviews, tolerances.
-        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapDynamics", "LyapVulkan"], path: "Tests/LyapTestSupport"),
+        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapDynamics", "LyapVulkan"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore"]),
