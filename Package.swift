@@ -56,7 +56,10 @@ let package = Package(
         // The CPU stability engine beside the CPU backend: tangent propagation, Gram-Schmidt, shared drive, Benettin.
         .target(name: "LyapCPUDynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapCPU", "COpenBLAS", "CLyapKernels"]),
         // Analysis for the studies: test-loss cycles, phase transitions and their alignment, loss stages, 1-D Wasserstein.
-        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapTraining", "LyapDynamics"]),
+        .target(name: "LyapStudy", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapTraining", "LyapDynamics"]),
+        // `lyap audit`'s domain: perturbations, twin runs from a checkpoint on any LSTMBackend, divergence measures,
+        // audit.csv and audit.json.
+        .target(name: "LyapAudit", dependencies: ["LyapCore", "LyapIO", "LyapData", "LyapTraining", "LyapDynamics", "LyapStudy"]),
         // Regenerates Sources/LyapData/Resources/imdb-embedded.lyds (tools/make-embedded-data.sh).
         .executableTarget(name: "lyap-make-embedded", dependencies: ["LyapData", "LyapIO"]),
         // The report: SVG charts (no dependencies) and the HTML page of a run (lyap report).
@@ -65,8 +68,7 @@ let package = Package(
             name: "lyap",
             dependencies: [
                 "LyapCore", "LyapIO", "LyapData", "LyapCPU", "LyapTraining", "LyapVulkan", "LyapVulkanLSTM", "LyapDynamics",
-                "LyapCPUDynamics", "LyapStudy",
-                "LyapReport",
+                "LyapCPUDynamics", "LyapStudy", "LyapReport", "LyapAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmarks (not tests): `swift run -c release lyap-bench train-step`.
@@ -81,18 +83,20 @@ let package = Package(
         .executableTarget(
             name: "lyap-bench-dynamics", dependencies: ["LyapCore", "LyapDynamics", "LyapCPUDynamics", "LyapTraining", "LyapVulkan", "LyapVulkanLSTM"], path: "tools/bench-dynamics",
             exclude: ["jax_analyze.py", "torch_analyze.py"]),
-        // What the test targets share: a third compute kind (the float64 oracle under its own name) that
+        // What the test targets share: the `.vulkanDevice` trait and its one availability check, random models,
+        // batches and reviews, tolerances, and a third compute kind (the float64 oracle under its own name) that
         // proves the backend seam.
-        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapCPU", "LyapDynamics", "LyapCPUDynamics", "LyapTraining"]),
+        .target(name: "LyapTestSupport", dependencies: ["LyapCore", "LyapCPU", "LyapDynamics", "LyapCPUDynamics", "LyapTraining", "LyapVulkan"]),
         .testTarget(name: "LyapIOTests", dependencies: ["LyapIO"]),
         .testTarget(name: "LyapCoreTests", dependencies: ["LyapCore"]),
         .testTarget(name: "LyapDataTests", dependencies: ["LyapData", "LyapCore", "LyapIO"]),
-        .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore"]),
+        .testTarget(name: "LyapCPUTests", dependencies: ["LyapCPU", "LyapCore", "LyapTestSupport"]),
         .testTarget(name: "LyapTrainingTests", dependencies: ["LyapTraining", "LyapCPU", "LyapData", "LyapIO", "LyapCore"]),
-        .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "LyapVulkanLSTM", "lyap-vk-probe"]),
-        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapVulkanLSTM", "LyapCPU", "LyapCore", "LyapDynamics", "LyapCPUDynamics", "CLyapShared"]),
-        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPUDynamics", "LyapCPU", "LyapCore", "CLyapKernels"]),
-        .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore"]),
+        .testTarget(name: "LyapVulkanTests", dependencies: ["LyapVulkan", "LyapVulkanLSTM", "lyap-vk-probe", "LyapTestSupport"]),
+        .testTarget(name: "LyapVulkanParityTests", dependencies: ["LyapVulkan", "LyapVulkanLSTM", "LyapCPU", "LyapCore", "LyapDynamics", "LyapCPUDynamics", "CLyapShared", "LyapTestSupport"]),
+        .testTarget(name: "LyapDynamicsTests", dependencies: ["LyapDynamics", "LyapCPUDynamics", "LyapCPU", "LyapCore", "CLyapKernels", "LyapTestSupport"]),
+        .testTarget(name: "LyapStudyTests", dependencies: ["LyapStudy", "LyapCore", "LyapDynamics", "LyapData", "LyapTraining"]),
+        .testTarget(name: "LyapAuditTests", dependencies: ["LyapAudit", "LyapCore", "LyapDynamics", "LyapIO", "LyapData", "LyapTraining", "LyapCPU"]),
         .testTarget(name: "LyapReportTests", dependencies: ["LyapReport", "LyapIO"]),
         .testTarget(name: "LyapCLITests", dependencies: ["lyap", "LyapCore", "LyapIO", "LyapTestSupport"]),
     ],

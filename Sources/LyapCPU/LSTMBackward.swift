@@ -31,7 +31,7 @@ enum LSTMBackward {
         for b in 0..<nb {
             let dz: T
             switch loss {
-            case .logits: dz = T((sigmoidDouble(ws.logits[b]) - Double(labels[first + b])) * invB)
+            case .logits: dz = T((LyapCore.sigmoid(ws.logits[b]) - Double(labels[first + b])) * invB)
             case .sigmoidBCE:  // logits[b] is the T logit widened, so T(...) gives it back exactly
                 dz = SigmoidBCE.gradient(p: SigmoidBCE.probability(T(ws.logits[b])), label: T(labels[first + b]), batch: batchSize)
             }

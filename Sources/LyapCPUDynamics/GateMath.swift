@@ -1,3 +1,4 @@
+import LyapCore
 import LyapCPU
 import LyapDynamics
 
@@ -15,11 +16,7 @@ import Darwin
 /// and reciprocal estimates, and agree with these to a few ulp (KernelTests).
 enum GateMath {
     @inline(__always)
-    static func sigmoid<T: CPUScalar>(_ x: T) -> T {
-        if x >= 0 { return 1 / (1 + T.exponential(-x)) }
-        let e = T.exponential(x)
-        return e / (1 + e)
-    }
+    static func sigmoid<T: CPUScalar>(_ x: T) -> T { LyapCore.sigmoid(x, exponential: T.exponential) }
 
     typealias V = SIMD8<Float>
 

@@ -1,30 +1,19 @@
+import LyapIO
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Whole-file reads with errors that name the file.
+/// Whole-file reads (LyapIO's reader) with errors that name the file, and the loaders' file-system questions.
 enum FileBytes {
-    static func read(_ path: String, into buffer: inout [UInt8]) throws(DataError) {
-        guard let file = fopen(path, "rb") else { throw DataError("\(path): cannot open (\(String(cString: strerror(errno))))") }
-        defer { fclose(file) }
-        buffer.removeAll(keepingCapacity: true)
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            buffer.append(contentsOf: chunk[0..<got])
-            if got < chunk.count {
-                if ferror(file) != 0 { throw DataError("\(path): read error") }
-                return
-            }
-        }
-    }
-
     static func read(_ path: String) throws(DataError) -> [UInt8] {
-        var buffer: [UInt8] = []
-        try read(path, into: &buffer)
-        return buffer
+        do {
+            return try LyapIO.FileBytes.contents(atPath: path)
+        } catch {
+            throw DataError("\(path): \(error.opening ? "cannot open" : "read error") (\(error.reason))")
+        }
     }
 
     /// Up to `count` bytes from the start of the file ([] if it cannot be read).

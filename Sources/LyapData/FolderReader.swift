@@ -19,7 +19,7 @@ enum FolderReader {
             for name in names {
                 let relative = folder + "/" + name
                 let file = root + "/" + relative
-                try FileBytes.read(file, into: &data)
+                data = try FileBytes.read(file)
                 try data.withUnsafeBufferPointer { (text) throws(DataError) in
                     try collector.add(ReviewPath(split: split, label: label, name: name), text: text, displayPath: file)
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import LyapCore
 
 /// Where the twin trajectory is perturbed (methods.md §5.2): at h_{-1} (`initial`, the reading of the paper
 /// in the reproduction's text, the headline curve) or at h_{drive-1} (`endOfDrive`, what the reproduction's
@@ -143,7 +144,7 @@ public struct CheckpointAnalysis: Sendable, Equatable {
         let byDistance: Phase = d.logMean > threshold ? .chaos : .order
         let byExponent: Phase? = maxExponent.map { $0 > 0 ? .chaos : .order }
         let lab: Phase
-        if d.logMean <= -14 && d.floorFraction >= 0.9 {
+        if d.logMean <= PhaseThresholds.labFloor && d.floorFraction >= 0.9 {
             lab = .order
         } else if d.logMean > threshold + 1 && (positiveFraction.map { $0 > 0.5 } ?? true) {
             lab = .chaos

@@ -4,21 +4,24 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading whole files with POSIX calls, so failures carry their errno text.
-enum FileBytes {
-    struct Failure: Error {
+/// Reading whole files with POSIX calls, so failures carry their errno text. The package's one whole-file
+/// reader (LyapData's loaders read through it too).
+public enum FileBytes {
+    public struct Failure: Error {
         /// E.g. "No such file or directory".
-        let reason: String
+        public let reason: String
+        /// Whether it failed before reading (opening, or not a regular file) rather than while reading.
+        public let opening: Bool
     }
 
-    static func contents(atPath path: String) throws(Failure) -> [UInt8] {
+    public static func contents(atPath path: String) throws(Failure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(reason: errnoText(errno)) }
+        guard fd >= 0 else { throw Failure(reason: errnoText(errno), opening: true) }
         defer { close(fd) }
 
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw Failure(reason: errnoText(errno)) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Failure(reason: "not a regular file") }
+        guard fstat(fd, &info) == 0 else { throw Failure(reason: errnoText(errno), opening: true) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw Failure(reason: "not a regular file", opening: true) }
 
         // The size is only a first guess; keep reading until end of file in case the file grows.
         var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
@@ -30,7 +33,7 @@ enum FileBytes {
             }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw Failure(reason: errnoText(errno))
+                throw Failure(reason: errnoText(errno), opening: false)
             }
             if got == 0 { break }
             count += got

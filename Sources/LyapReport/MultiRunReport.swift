@@ -74,7 +74,8 @@ public struct MultiRunReport: Sendable {
             ("runs-distance", "Asymptotic distance", "D̃ (perturbed at the end of the drive) of every run", "distance_end_of_drive",
              "Mean log distance between a trajectory and its twin perturbed at the end of the drive, with the thresholds of the three phase rules.", true,
              thresholds.map { HLine(y: $0, label: "ln(ε√H) = " + String(format: "%.2f", $0)) }
-                + [HLine(y: -14.5, label: "−14.5 (reproduction rule)", color: "#D55E00"), HLine(y: -14, label: "−14 (lab floor band)", color: "#56B4E9")],
+                + [HLine(y: PhaseThresholds.reproduction, label: minus(PhaseThresholds.reproduction) + " (reproduction rule)", color: "#D55E00"),
+                   HLine(y: PhaseThresholds.labFloor, label: minus(PhaseThresholds.labFloor) + " (lab floor band)", color: "#56B4E9")],
              { $0.distanceEndOfDrive }, "D̃: no run has analysis columns in metrics.csv (train with --analyze-every)."),
         ]
         for o in overlays {
@@ -114,3 +115,6 @@ public struct MultiRunReport: Sendable {
     @discardableResult
     public func write(to dir: String) throws -> [String] { try Report.write(figures, html: html(), to: dir) }
 }
+
+/// A negative threshold as the charts print it, with a typographic minus: −14.5, −14.
+private func minus(_ x: Double) -> String { "\u{2212}" + String(format: "%g", -x) }

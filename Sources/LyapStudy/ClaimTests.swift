@@ -108,7 +108,7 @@ public struct EdgeWidths: Sendable, Codable, Equatable {
         let analysed = points.filter(\.analysed).sorted { $0.step < $1.step }
         func nearCritical(_ p: RunPoint) -> Bool {
             if let l = p.maxExponent, abs(l) < lambdaBand { return true }
-            if let d = p.distanceEndOfDrive, let t = chaosThreshold, d > -14, d < t + 1 { return true }
+            if let d = p.distanceEndOfDrive, let t = chaosThreshold, d > PhaseThresholds.labFloor, d < t + 1 { return true }
             return false
         }
         let flags = analysed.map(nearCritical)

@@ -1,4 +1,5 @@
 import Foundation
+import LyapCore
 import LyapDynamics
 
 /// The three readings of "order" and "chaos" the campaign compares (docs/science/PROTOCOL.md), each a label
@@ -11,7 +12,7 @@ public enum PhaseRule: String, Sendable, Codable, CaseIterable {
     /// The public reproduction's fixed threshold: order when D̃ (end of drive) < −14.5, chaos otherwise.
     case reproduction
 
-    public static let reproductionThreshold = -14.5
+    public static let reproductionThreshold = PhaseThresholds.reproduction
 
     /// Labels of the analysed epochs under this rule; nil when a needed input is missing (the distance rule
     /// needs ε and H, from the run's config.json). Epochs without a finite D̃ are left out of the

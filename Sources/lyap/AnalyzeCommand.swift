@@ -5,6 +5,7 @@ import LyapData
 import LyapDynamics
 import LyapIO
 import LyapTraining
+import LyapStudy
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -249,20 +250,9 @@ struct AnalyzeCommand: ParsableCommand {
         }
     }
 
-    struct Transitions: Encodable {
-        var distance: [PhaseTransition]?
-        var exponent: [PhaseTransition]?
-        var lab: [PhaseTransition]?
-    }
-
-    static func transitions(_ entries: [(file: CheckpointFile, result: CheckpointAnalysis)], hysteresis: Int) -> Transitions {
-        let epochs = entries.enumerated().map { $0.element.file.epoch ?? $0.offset }
-        let phases = entries.map(\.result.phase)
-        return Transitions(
-            distance: PhaseTransition.detect(epochs: epochs, labels: phases.map(\.byDistance), hysteresis: hysteresis),
-            exponent: phases.allSatisfy { $0.byExponent != nil }
-                ? PhaseTransition.detect(epochs: epochs, labels: phases.map { $0.byExponent! }, hysteresis: hysteresis) : nil,
-            lab: PhaseTransition.detect(epochs: epochs, labels: phases.map(\.lab), hysteresis: hysteresis))
+    static func transitions(_ entries: [(file: CheckpointFile, result: CheckpointAnalysis)], hysteresis: Int) -> RunAnalysisReport.Transitions {
+        RunAnalysisReport.Transitions(epochs: entries.enumerated().map { $0.element.file.epoch ?? $0.offset },
+                                      phases: entries.map(\.result.phase), hysteresis: hysteresis)
     }
 }
 

@@ -5,6 +5,7 @@ import LyapCPU
 import LyapData
 import LyapIO
 import LyapTraining
+import LyapAudit
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -41,7 +41,8 @@ struct ConventionOptions: ParsableArguments {
             guard name == ReproductionProtocol.name else {
                 throw ConfigError("--protocol \(name): the known protocol is \(ReproductionProtocol.name)")
             }
-            c = try ReproductionProtocol.conventions(given: self, initPreset: &initPreset)
+            c = try ReproductionProtocol.conventions(tokenizer: tokenizer, padding: padding, vocabFrom: vocabFrom, padRow: padRow,
+                                                     loss: loss, initPreset: &initPreset)
         }
         if let s = split {
             _ = try SplitSpec(parsing: s)
@@ -63,44 +64,3 @@ struct ConventionOptions: ParsableArguments {
     }
 }
 
-/// `--protocol reproduction`: the public PyTorch reproduction's data preparation, split, model, init and
-/// loss (data_loader.py, model.py, train.py), each piece recorded on its own in config.json.
-enum ReproductionProtocol {
-    static let name = "reproduction"
-
-    static func conventions(given o: ConventionOptions, initPreset: inout InitPreset?) throws -> RunConventions {
-        func agree<T: Equatable>(_ flag: String, _ value: T?, _ wanted: T, _ show: (T) -> String) throws {
-            if let v = value, v != wanted {
-                throw ConfigError("\(flag) \(show(v)) contradicts --protocol reproduction, which uses \(show(wanted))")
-            }
-        }
-        try agree("--tokenizer", o.tokenizer, .reproduction, \.rawValue)
-        try agree("--padding", o.padding, .post, \.rawValue)
-        try agree("--vocab-from", o.vocabFrom, .all, \.rawValue)
-        try agree("--pad-row", o.padRow, .zero, \.rawValue)
-        try agree("--loss", o.loss, .sigmoidBCE, \.rawValue)
-        try agree("--init-preset", initPreset, .reproduction, \.rawValue)
-        initPreset = .reproduction
-        var c = RunConventions()
-        c.protocol = name
-        c.tokenizer = .reproduction
-        c.padding = .post
-        c.split = "pooled:0.7"
-        c.vocabularyFrom = .all
-        c.padRow = .zero
-        c.loss = .sigmoidBCE
-        return c
-    }
-
-    /// The reproduction's nn.LSTM trains two bias vectors, each with its own Adam moments, with
-    /// torch.optim.Adam: `--lstm-biases two --adam-form torch`, which the flags may repeat but not contradict.
-    static func framework(given f: FrameworkOptions) throws -> (biases: BiasLayout, adamForm: AdamForm) {
-        if let b = f.lstmBiases, b != .two {
-            throw ConfigError("--lstm-biases \(b.rawValue) contradicts --protocol reproduction, which uses two (nn.LSTM's b_ih and b_hh)")
-        }
-        if let a = f.adamForm, a != .torch {
-            throw ConfigError("--adam-form \(a.rawValue) contradicts --protocol reproduction, which uses torch (torch.optim.Adam)")
-        }
-        return (.two, .torch)
-    }
-}

@@ -129,7 +129,7 @@ struct TrainCommand: ParsableCommand {
         // Recorded only when given (or implied by --protocol), so a default run's config.json stays as before.
         var lstmBiases = framework.lstmBiases, adamForm = framework.adamForm
         if conventions?.protocol == ReproductionProtocol.name {
-            let f = try ReproductionProtocol.framework(given: framework)
+            let f = try ReproductionProtocol.framework(lstmBiases: framework.lstmBiases, adamForm: framework.adamForm)
             lstmBiases = f.biases
             adamForm = f.adamForm
         }

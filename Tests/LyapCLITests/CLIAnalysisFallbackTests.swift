@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// A width whose tangent kernel needs more shared memory than the Vulkan device has (H=40 with k=80 needs
 /// about 80 KB; lavapipe has 32 KB and NVIDIA 48 KB): training on Vulkan keeps its --analyze-every columns by

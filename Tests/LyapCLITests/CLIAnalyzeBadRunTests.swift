@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// `lyap analyze` on run directories whose checkpoints do not fit: one stderr line naming the file and what
 /// is wrong, a non-zero exit, and no JSON written.
@@ -44,7 +45,7 @@ extension CLIBadInputTests {
         defer { s.remove() }
         let (run, stranger) = try runAndStranger(s, epochs: 5, extra: ["--hidden", "6"])
         let out = s.dir + "/out.json"
-        let backends = ["cpu"] + (CLIVulkanTests.runsVulkanPart("the Vulkan backend's refusal") ? ["vulkan"] : [])
+        let backends = ["cpu"] + (VulkanTestDevice.runsPart("the Vulkan backend's refusal") ? ["vulkan"] : [])
         for epoch in [5, 2] {
             let name = String(format: "epoch-%04d.safetensors", epoch)
             try replace(run + "/checkpoints/" + name, with: stranger)

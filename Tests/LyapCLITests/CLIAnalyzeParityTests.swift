@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// `lyap analyze --backend vulkan` (float32 on the device) against `--backend cpu --precision float64` (the
 /// oracle) on the checkpoints of a trained run, the same reviews and seed (methods.md §4.7 step 8, issue 4).

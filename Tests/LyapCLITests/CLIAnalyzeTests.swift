@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// `lyap analyze` and `lyap tanh-map` through the built binary.
 @Suite(.serialized)
@@ -72,7 +73,7 @@ struct CLIAnalyzeTests {
         #expect(try #require(p["per_review"] as? [[String: Any]]).allSatisfy { $0["ftle"] == nil && $0["h_T"] == nil })
         expectOneLineError(try CLI.run(["analyze", "--checkpoint", ckpt, "--ftle", "--backend", "cpu"] + Self.small + ["--exponents", "0"]),
                            ["--ftle needs --exponents"])
-        if CLIVulkanTests.runsVulkanPart("--ftle on the Vulkan backend") {
+        if VulkanTestDevice.runsPart("--ftle on the Vulkan backend") {
             let vk = s.dir + "/vk.json"
             let g = try CLI.run(["analyze", "--checkpoint", ckpt, "--json", vk, "--ftle", "--final-states", "--renorm-every", "10",
                                  "--backend", "vulkan", "--validate"] + Self.small)

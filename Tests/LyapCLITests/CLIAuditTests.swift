@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// `lyap audit`: twin runs branched from a checkpoint (methods.md §6.3).
 @Suite(.serialized)

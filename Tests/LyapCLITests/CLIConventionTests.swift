@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LyapIO
+import LyapTestSupport
 
 /// `--lstm-biases` and `--adam-form` through the CLI: recorded in config.json, both biases in the
 /// checkpoints, bitwise resume, eval of a two-bias run, the refusals; and a run directory without the new

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// The memory preflight: a command that cannot fit is refused with one line naming the flags and both
 /// figures, before anything is written; the estimate it prints agrees with the memory a run really takes.

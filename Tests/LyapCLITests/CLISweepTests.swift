@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// lyap sweep and lyap merge end to end at CI size: shards + merge equal the unsharded sweep, merge
 /// is order-independent and names missing configurations, --resume skips finished configurations,

@@ -1,16 +1,12 @@
 import Foundation
 import Testing
+import LyapTestSupport
 
 /// The Vulkan backend through the CLI, on whatever Vulkan device the machine has (lavapipe in CI),
 /// with validation on (CLI.defaultEnvironment sets LYAP_VALIDATE=1 for every command): training,
 /// evaluation against the CPU backend, determinism, and the fallbacks.
 @Suite(.serialized)
 struct CLIVulkanTests {
-    static let vulkanAvailable: Bool = {
-        guard let r = try? CLI.run(["devices"]) else { return false }
-        return r.stdout.contains("--device 0")
-    }()
-
     func testLoss(_ r: CLI.Result) -> Double? {
         r.stdout.split(separator: "\n").first { $0.hasPrefix("test:") }.flatMap { Double($0.split(separator: " ")[2]) }
     }
@@ -105,7 +101,7 @@ struct CLIVulkanTests {
 
     /// LYAP_DISPATCH_LOG lists every dispatch with its labels: per pipeline as many as the profiler timed,
     /// each step's kernels under its forward, backward and adam labels.
-    @Test(.enabled(if: vulkanAvailable, "no Vulkan device"))
+    @Test(.vulkanDevice)
     func dispatchLogListsWhatTheProfilerTimed() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -1,6 +1,7 @@
 import Foundation
 import LyapIO
 import Testing
+import LyapTestSupport
 
 /// lyap against trajectories the frameworks computed themselves (Tests/Fixtures/frameworks, written by
 /// tools/make-framework-fixtures.py; no Python at test time): from the same initial weights over the same

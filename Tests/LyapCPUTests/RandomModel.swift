@@ -1,5 +1,6 @@
 import LyapCore
 @testable import LyapCPU
+import LyapTestSupport
 
 /// A small random problem: parameters spread wide enough that no gate saturates, random ids and labels.
 struct RandomModel {
@@ -11,12 +12,8 @@ struct RandomModel {
          biases: BiasLayout = .one) {
         shape = ModelShape(vocab: vocab, embed: embed, hidden: hidden)
         var rng = LabRNG(seed: seed, stream: "test-model")
-        var p = ParameterStore<Double>.zeros(ParameterLayout(shape, biases: biases))
-        for i in p.values.indices { p.values[i] = rng.uniform(-spread, spread) }
-        params = p
-        let tokens = (0..<(n * seqLen)).map { _ in Int32(rng.below(vocab)) }
-        let labels = (0..<n).map { _ in UInt8(rng.below(2)) }
-        batch = Batch(tokens: tokens, labels: labels, seqLen: seqLen)
+        params = TestModels.uniform(ParameterLayout(shape, biases: biases), spread: spread, rng: &rng)
+        batch = TestModels.batch(vocab: vocab, seqLen: seqLen, count: n, rng: &rng)
     }
 
     init(shape: ModelShape, params: ParameterStore<Double>, batch: Batch) {

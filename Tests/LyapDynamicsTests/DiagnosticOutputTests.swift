@@ -3,6 +3,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The optional per-review outputs: the finite-time λ1 series (methods.md §4.2) and h_T.
 struct DiagnosticOutputTests {

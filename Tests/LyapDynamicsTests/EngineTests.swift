@@ -3,6 +3,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The batched engine against a plain single-review reference (explicit Jacobian, naive products), and the
 /// properties the protocol promises: invariance to τ, k and threads; Float against Double; the distance floor.

@@ -3,6 +3,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// Rung 7: at a stable fixed point s* of the zero-input map, λ_j = ln|μ_j| with μ_j the eigenvalues of
 /// J(s*). The fixed point comes from iteration plus Newton in Double; the eigenvalues from the test's

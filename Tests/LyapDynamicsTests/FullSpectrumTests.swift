@@ -4,6 +4,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The full-spectrum path (k > 8 in Float): block Gram–Schmidt, the saturation-safe coefficients, and the
 /// reference-free identity Σλ = mean ln|det J_t| with `StepDeterminant`.

@@ -4,6 +4,7 @@ import LyapCPU
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// Rung 1 of the ladder: the fused step + JVP kernel against central differences in Double.
 struct JVPTests {

@@ -4,6 +4,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The C Float kernels (whichever instruction set this CPU selects) against Double references.
 struct KernelTests {

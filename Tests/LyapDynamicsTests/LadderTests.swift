@@ -4,6 +4,7 @@ import LyapCPU
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The map rungs of the verification ladder (methods.md §4.7, items 3-6), run through the same
 /// Gram–Schmidt and renormalisation schedule as the LSTM engine (`Benettin.spectrum`).

@@ -3,6 +3,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// Bad input, review selection, derived quantities and phase bookkeeping.
 struct ProtocolTests {

@@ -4,6 +4,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The drive with the shared pad prefix (issue 14) against the unshared drive: bitwise the same analysis in
 /// both precisions, on the product kernels and on the BLAS fallback, at widths that are not a multiple of

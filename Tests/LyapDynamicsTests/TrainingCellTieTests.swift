@@ -3,6 +3,7 @@ import LyapCore
 import Testing
 @testable import LyapDynamics
 @testable import LyapCPUDynamics
+import LyapTestSupport
 
 /// The analysis cell is the training cell: from a state the training forward pass (LSTMForward, the code
 /// that trains) reaches, the analysis kernel's step (CellWeights + TangentKernel) gives the training

@@ -6,6 +6,7 @@ import LyapDynamics
 import LyapCPUDynamics
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// `--lstm-biases two` and `--adam-form keras|keras2` on Vulkan against the CPU Double reference, on odd
 /// shapes whose batches repeat embedding rows (the keras form's slice squares): logits, loss and every

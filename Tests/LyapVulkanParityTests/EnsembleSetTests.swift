@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// Ensembles of different widths trained through one command buffer, phase by phase, must give bitwise
 /// what each gives trained alone; and the recording must really be interleaved (one barrier per phase for

@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// `VulkanLSTMEnsemble.frozenEmbedding`: no embedding-gradient dispatch, the embedding part of the
 /// gradients zero and every other gradient identical to the ordinary ensemble's; after Adam steps the

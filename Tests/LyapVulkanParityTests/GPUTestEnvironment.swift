@@ -3,20 +3,20 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// One Vulkan context (validation on) and one shader compiler for the whole test process.
 enum GPUTestEnvironment {
+    /// nil without a device (`.vulkanDevice` skips those suites); a device whose context cannot be created
+    /// stops the tests that need it with the reason.
     static let context: VulkanContext? = {
-        guard case .success(let devices) = Vulkan.devices(), !devices.isEmpty else { return nil }
-        return try? VulkanContext.create(deviceIndex: 0, options: VulkanOptions(validation: true))
+        guard VulkanTestDevice.available else { return nil }
+        do {
+            return try VulkanContext.create(deviceIndex: 0, options: VulkanOptions(validation: true))
+        } catch {
+            fatalError("a Vulkan device is listed but its context cannot be created: \(error)")
+        }
     }()
-
-    static var available: Bool { context != nil }
-    static var requireVulkan: Bool { ProcessInfo.processInfo.environment["LYAP_REQUIRE_VULKAN"] == "1" }
-
-    struct MissingDevice: Error, CustomStringConvertible {
-        var description: String { "LYAP_REQUIRE_VULKAN=1 but no Vulkan device: \(Vulkan.devices())" }
-    }
 
     static let compiler: ShaderCompiler = ShaderCompiler(sources: (try? ShaderLibrary.sources()) ?? [:], cacheDirectory: nil)
 
@@ -54,17 +54,4 @@ struct NoValidationMessages: SuiteTrait, TestTrait, TestScoping {
 
 extension Trait where Self == NoValidationMessages {
     static var noValidationMessages: Self { Self() }
-}
-
-/// `@Suite(.vulkanDevice)`: the tests need the shared context. Without a device they are skipped with the
-/// reason, except under LYAP_REQUIRE_VULKAN=1 (CI), where the missing device fails them (a throwing condition
-/// is recorded as an issue, not a skip), so nothing Vulkan-related can pass by not running.
-extension Trait where Self == ConditionTrait {
-    static var vulkanDevice: Self {
-        .enabled("no Vulkan device (install mesa-vulkan-drivers)") {
-            if GPUTestEnvironment.available { return true }
-            if GPUTestEnvironment.requireVulkan { throw GPUTestEnvironment.MissingDevice() }
-            return false
-        }
-    }
 }

@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// The Vulkan backend's gradient hook (gradients read back between backward and Adam, for the audit's
 /// learning-signal perturbations) against the plain device step and the CPU Double reference.

@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// Non-default launch configurations (the kernel lab's) train like the CPU Double reference, within the
 /// parity tolerances of ParityTests, and are really applied: the pipelines carry the configured sizes.

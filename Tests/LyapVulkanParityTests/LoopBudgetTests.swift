@@ -6,6 +6,7 @@ import LyapDynamics
 import LyapCPUDynamics
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// llvmpipe ends a shader's loops after 65535 iterations per invocation and returns wrong values
 /// (`LoopBudget`). These tests pin the estimates and check, on whatever Vulkan device CI has, that runs

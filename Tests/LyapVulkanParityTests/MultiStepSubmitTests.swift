@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// Several training steps recorded into one command buffer (each step's inputs and losses in its own
 /// slot of a buffer) must give exactly what one submission per step gives.

@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// Every kernel against the CPU Double reference on random data with odd shapes and two seeds: logits,
 /// loss, every gradient, and all weights after 5 Adam steps, within |a-b| <= atol + rtol*|ref|, rtol = 1e-4.
@@ -57,12 +58,11 @@ struct ParityTests {
         var params: [ParameterStore<Double>] = []
         var batches: [Batch] = []
         for _ in 0..<c.models {
-            var p = ParameterStore<Double>.zeros(ParameterLayout(shape))
+            var p = TestModels.uniform(ParameterLayout(shape), spread: 0.5, rng: &rng)
             // Round to Float first so both backends start from identical values.
-            for i in p.values.indices { p.values[i] = Double(Float(rng.uniform(-0.5, 0.5))) }
+            p.values = p.values.map { Double(Float($0)) }
             params.append(p)
-            batches.append(Batch(tokens: (0..<(c.batch * c.seqLen)).map { _ in Int32(rng.below(vocab)) },
-                                 labels: (0..<c.batch).map { _ in UInt8(rng.below(2)) }, seqLen: c.seqLen))
+            batches.append(TestModels.batch(vocab: vocab, seqLen: c.seqLen, count: c.batch, rng: &rng))
         }
         return Problem(shape: shape, params: params, batches: batches)
     }

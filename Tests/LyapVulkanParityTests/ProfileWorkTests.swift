@@ -2,6 +2,7 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// A profiled training step records every kernel with the work it must do, so `--profile` can put each
 /// kernel's time next to its floors. M = 2 models and L = 9 catch a work model that forgets the model

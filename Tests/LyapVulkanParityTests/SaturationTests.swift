@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// Issue 3: activations are clamped so that no input gives NaN. Parameters of magnitude 1e4..1e30 put
 /// every pre-activation far past where exp overflows in float (|x| > 88), so a naive

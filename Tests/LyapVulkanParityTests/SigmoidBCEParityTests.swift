@@ -4,6 +4,7 @@ import LyapCore
 import LyapCPU
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// `--loss sigmoid-bce` on Vulkan (head_loss.comp with SIGMOID_BCE) against the CPU Double reference with
 /// the same loss, and the saturated case where float32 rounds p to 1 and the gradient vanishes exactly.

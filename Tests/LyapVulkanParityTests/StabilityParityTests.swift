@@ -4,6 +4,7 @@ import LyapDynamics
 import LyapCPUDynamics
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 import Testing
 
 /// The Vulkan stability analysis (Shaders/lstm_tangent.comp, float32) against the CPU Double engine
@@ -19,24 +20,11 @@ struct StabilityParityTests {
     /// U_ij ~ N(0, gain²/H), other tensors uniform: the CPU tests' models (Tests/LyapDynamicsTests). Values
     /// are rounded to Float so both engines start from the same weights.
     static func model(hidden: Int, seed: UInt64, gain: Double, embed: Int = 3, vocab: Int = 13) -> ParameterStore<Double> {
-        let l = ParameterLayout(ModelShape(vocab: vocab, embed: embed, hidden: hidden))
-        var rng = LabRNG(seed: seed, stream: "dynamics-test-model")
-        var p = ParameterStore<Double>.zeros(l)
-        for i in p.values.indices { p.values[i] = rng.uniform(-0.5, 0.5) }
-        for i in l.wh.range { p.values[i] = gain * rng.normal() / Double(hidden).squareRoot() }
-        for i in l.bias.range { p.values[i] = rng.uniform(-0.5, 0.5) }
-        for i in p.values.indices { p.values[i] = Double(Float(p.values[i])) }
-        return p
+        TestModels.lstm(vocab: vocab, embed: embed, hidden: hidden, seed: seed, gain: gain, float: true)
     }
 
     static func reviews(count: Int, drive: Int, vocab: Int = 13, seed: UInt64) -> ReviewSet {
-        var rng = LabRNG(seed: seed, stream: "dynamics-test-reviews")
-        var tokens: [Int32] = []
-        for _ in 0..<count {
-            let pad = rng.below(drive / 2 + 1)
-            for t in 0..<drive { tokens.append(t < pad ? 0 : Int32(1 + rng.below(vocab - 1))) }
-        }
-        return ReviewSet(drive: drive, tokens: tokens, indices: (0..<count).map { $0 }, labels: (0..<count).map { UInt8($0 % 2) })
+        TestModels.reviews(count: count, drive: drive, vocab: vocab, seed: seed)
     }
 
     static func config(drive: Int, steps: Int, transient: Int, k: Int, reviews: Int, renormEvery: Int? = nil,
@@ -206,9 +194,4 @@ struct StabilityParityTests {
         c.steps = 5
         #expect { try Self.gpu.analyze([small], reviews: r, config: c) } throws: { e in "\(e)".contains("--steps 5 must exceed --drive 5") }
     }
-}
-
-private func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double {
-    precondition(a.count == b.count)
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }

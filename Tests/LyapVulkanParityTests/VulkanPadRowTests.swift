@@ -3,6 +3,7 @@ import Testing
 import LyapCore
 import LyapVulkan
 import LyapVulkanLSTM
+import LyapTestSupport
 
 /// `--pad-row zero` on Vulkan: the pad id's positions join no embedding-gradient segment, so row 0's
 /// gradient is exactly zero, every other gradient is bitwise the ordinary ensemble's, and Adam never

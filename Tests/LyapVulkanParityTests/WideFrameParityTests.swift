@@ -5,6 +5,7 @@ import LyapCPUDynamics
 import LyapVulkan
 import LyapVulkanLSTM
 import Testing
+import LyapTestSupport
 
 /// k = 16 tangent vectors on the device (issue 4: the Vulkan kernel supports k up to at least 16) against the
 /// CPU Double engine, on the ordered models of StabilityParityTests: H = 8 (k = 2H, the whole spectrum) and

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LyapVulkan
 @testable import LyapVulkanLSTM
+import LyapTestSupport
 
 extension LyapVulkanSuite {
     @Suite struct Devices {

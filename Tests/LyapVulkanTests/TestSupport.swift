@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LyapVulkan
 @testable import LyapVulkanLSTM
+import LyapTestSupport
 
 /// All Vulkan tests run one at a time (2 cores, lavapipe uses them all); suites nest in here.
 @Suite(.serialized) struct LyapVulkanSuite {}
@@ -9,8 +10,8 @@ import Testing
 /// Whether this machine has a Vulkan loader and driver. Tests that need a device are disabled
 /// without one; `LYAP_REQUIRE_VULKAN=1` (CI) turns that into a failure of `environment()`.
 enum VulkanTestEnvironment {
-    static let devices: Result<[VulkanDeviceInfo], VulkanError> = Vulkan.devices()
-    static var available: Bool { (try? devices.get())?.isEmpty == false }
+    static var devices: Result<[VulkanDeviceInfo], VulkanError> { VulkanTestDevice.devices }
+    static var available: Bool { VulkanTestDevice.available }
     static var unavailableReason: String? {
         if case .failure(let e) = devices { return e.description }
         return nil
@@ -18,7 +19,7 @@ enum VulkanTestEnvironment {
     /// lavapipe when installed (so the suite checks the same device everywhere), else the default.
     static var deviceIndex: Int? { (try? devices.get())?.first(where: \.isCPU)?.index }
     static var hasCPUDevice: Bool { deviceIndex != nil }
-    static var requireVulkan: Bool { ProcessInfo.processInfo.environment["LYAP_REQUIRE_VULKAN"] == "1" }
+    static var requireVulkan: Bool { VulkanTestDevice.required }
 
     /// A context with the validation layer on; the caller checks the counts at the end.
     static func context(_ options: VulkanOptions = VulkanOptions(validation: true)) throws -> VulkanContext {
@@ -116,24 +117,5 @@ struct Subprocess {
         p.waitUntilExit()
         return Subprocess(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                           stderr: String(decoding: e, as: UTF8.self))
-    }
-}
-
-/// `.vulkanDevice`: the test needs a Vulkan loader and driver. Without them it is skipped with the reason,
-/// except under LYAP_REQUIRE_VULKAN=1 (CI), where the missing device fails it (a throwing condition is
-/// recorded as an issue, not a skip).
-extension Trait where Self == ConditionTrait {
-    static var vulkanDevice: Self {
-        .enabled("no Vulkan loader or driver (install mesa-vulkan-drivers)") {
-            if VulkanTestEnvironment.available { return true }
-            if VulkanTestEnvironment.requireVulkan { throw VulkanTestEnvironment.MissingDevice() }
-            return false
-        }
-    }
-}
-
-extension VulkanTestEnvironment {
-    struct MissingDevice: Error, CustomStringConvertible {
-        var description: String { "LYAP_REQUIRE_VULKAN=1 but no Vulkan device: \(VulkanTestEnvironment.unavailableReason ?? "the loader lists none")" }
     }
 }

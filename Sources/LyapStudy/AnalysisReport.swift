@@ -2,8 +2,8 @@ import Foundation
 import LyapCore
 import LyapDynamics
 
-/// The JSON of one analysed checkpoint (`lyap analyze --json`). Undefined numbers are null.
-struct AnalysisReport: Encodable {
+/// The JSON of one analysed checkpoint (`lyap analyze --json`). Undefined numbers are left out (null inside lists).
+public struct AnalysisReport: Encodable {
     struct Settings: Encodable {
         var drive: Int, steps: Int, transient: Int, reviews: Int, epsilon: Double, exponents: Int
         var renorm_every: Int, seed: UInt64, perturb_cell: Bool, jacobian_norm_iterations: Int
@@ -80,7 +80,7 @@ struct AnalysisReport: Encodable {
     var ftle_steps: [Int]?
     var per_review: [Review]
 
-    init(_ r: CheckpointAnalysis, checkpoint: String, epoch: Int?, shape: ModelShape, autonomous: Bool) {
+    public init(_ r: CheckpointAnalysis, checkpoint: String, epoch: Int?, shape: ModelShape, autonomous: Bool) {
         let c = r.config
         self.checkpoint = checkpoint
         self.epoch = epoch
@@ -122,11 +122,33 @@ struct AnalysisReport: Encodable {
 }
 
 /// The JSON of a run directory: one entry per checkpoint in epoch order, and the phase transitions.
-struct RunAnalysisReport: Encodable {
+public struct RunAnalysisReport: Encodable {
     var run: String
     var hysteresis: Int
     var checkpoints: [AnalysisReport]
-    var transitions: AnalyzeCommand.Transitions
+    var transitions: Transitions
+
+    public init(run: String, hysteresis: Int, checkpoints: [AnalysisReport], transitions: Transitions) {
+        self.run = run
+        self.hysteresis = hysteresis
+        self.checkpoints = checkpoints
+        self.transitions = transitions
+    }
+
+    /// The phase transitions over a run's checkpoints under each rule (exponent: only when every checkpoint
+    /// has exponents).
+    public struct Transitions: Encodable {
+        public var distance: [PhaseTransition]?
+        public var exponent: [PhaseTransition]?
+        public var lab: [PhaseTransition]?
+
+        public init(epochs: [Int], phases: [PhaseLabels], hysteresis: Int) {
+            distance = PhaseTransition.detect(epochs: epochs, labels: phases.map(\.byDistance), hysteresis: hysteresis)
+            exponent = phases.allSatisfy { $0.byExponent != nil }
+                ? PhaseTransition.detect(epochs: epochs, labels: phases.map { $0.byExponent! }, hysteresis: hysteresis) : nil
+            lab = PhaseTransition.detect(epochs: epochs, labels: phases.map(\.lab), hysteresis: hysteresis)
+        }
+    }
 }
 
 private func finite(_ x: Double?) -> Double? {

@@ -5,13 +5,13 @@ import LyapIO
 import LyapStudy
 
 /// The divergence measures of each twin against the baseline, per epoch after branching (methods.md §6.3).
-struct AuditResult {
+public struct AuditResult {
     /// The stability analysis of one model, reduced to what the audit compares.
-    struct Dynamics {
-        var maxExponent: Double?
+    public struct Dynamics {
+        public var maxExponent: Double?
         /// ln geometric-mean asymptotic distance, perturbation at h_{-1} (the headline placement).
-        var distance: Double
-        var phase: Phase
+        public var distance: Double
+        public var phase: Phase
 
         init(_ a: CheckpointAnalysis) {
             maxExponent = a.maxExponent
@@ -20,19 +20,19 @@ struct AuditResult {
         }
     }
 
-    struct Row {
-        var epochsAfter: Int, epoch: Int
-        var dTheta: Double
-        var dTensor: [Double]
-        var meanAbsProb: Double, disagreement: Double
-        var baseLoss: Double, twinLoss: Double
-        var baseDynamics: Dynamics?, twinDynamics: Dynamics?
+    public struct Row {
+        public var epochsAfter: Int, epoch: Int
+        public var dTheta: Double
+        public var dTensor: [Double]
+        public var meanAbsProb: Double, disagreement: Double
+        public var baseLoss: Double, twinLoss: Double
+        public var baseDynamics: Dynamics?, twinDynamics: Dynamics?
     }
 
-    struct Twin {
-        let name: String
-        let perturbation: Perturbation
-        var rows: [Row] = []
+    public struct Twin {
+        public let name: String
+        public let perturbation: Perturbation
+        public var rows: [Row] = []
 
         init(name: String, perturbation: Perturbation, layout: ParameterLayout,
              baseline: AuditSetup.Trace, twin: AuditSetup.Trace, firstEpoch: Int) {
@@ -58,22 +58,22 @@ struct AuditResult {
             }
         }
 
-        var finalD: Double { rows.last?.dTheta ?? .nan }
+        public var finalD: Double { rows.last?.dTheta ?? .nan }
 
         /// The training-trajectory Lyapunov exponent: ln d_theta vs epochs after branching, initial exponential stretch.
-        var growth: TrajectoryGrowth? {
+        public var growth: TrajectoryGrowth? {
             TrajectoryGrowth.fit(epochs: rows.map { Double($0.epochsAfter) }, distances: rows.map(\.dTheta))
         }
 
         /// Least-squares slope of ln d_theta over every row with d > 0 (the stretch ignored).
-        var slopeAllEpochs: Double? {
+        public var slopeAllEpochs: Double? {
             let r = rows.filter { $0.dTheta > 0 && $0.dTheta.isFinite }
             guard r.count >= 2 else { return nil }
             return TrajectoryGrowth.line(ArraySlice(r.map { (Double($0.epochsAfter), log($0.dTheta)) })).slope
         }
 
         /// Lab-rule phase transitions of the twin (hysteresis 1: every change between analysed epochs).
-        var transitions: [LyapDynamics.PhaseTransition] { Self.transitions(rows, \.twinDynamics) }
+        public var transitions: [LyapDynamics.PhaseTransition] { Self.transitions(rows, \.twinDynamics) }
 
         static func transitions(_ rows: [Row], _ d: KeyPath<Row, Dynamics?>) -> [LyapDynamics.PhaseTransition] {
             let pts = rows.compactMap { r in r[keyPath: d].map { (r.epoch, $0.phase) } }
@@ -81,10 +81,10 @@ struct AuditResult {
         }
     }
 
-    let twins: [Twin]
-    let layout: ParameterLayout
+    public let twins: [Twin]
+    public let layout: ParameterLayout
     /// Epochs (absolute) with a stability analysis; empty without --analyze-every.
-    var analysed: [Int] = []
+    public var analysed: [Int] = []
 
     static func column(_ tensor: String) -> String {
         "d_theta_" + tensor.map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
@@ -94,7 +94,7 @@ struct AuditResult {
                                   "distance_initial_baseline", "distance_initial_twin", "distance_initial_diff",
                                   "phase_baseline", "phase_twin"]
 
-    var csv: CSVTable {
+    public var csv: CSVTable {
         let header = ["twin", "perturbation", "epochs_after", "epoch", "d_theta"] + layout.slots.map { Self.column($0.name) }
             + ["mean_abs_prob_diff", "disagreement", "abs_test_loss_diff", "test_loss_baseline", "test_loss_twin"]
             + (analysed.isEmpty ? [] : Self.dynamicsColumns)
@@ -119,5 +119,3 @@ struct AuditResult {
         return CSVTable(header: header, rows: rows)
     }
 }
-
-private func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }

@@ -5,25 +5,41 @@ import LyapTraining
 
 /// Everything one audit needs, independent of the backend: trains the baseline twin and one twin per
 /// perturbation from the saved state, recording what each looks like after every epoch.
-struct AuditSetup {
-    let config: RunConfig
-    let data: Dataset
-    let params: ParameterStore<Double>
-    let statePath: String
-    let at: Int
-    let epochs: Int
-    let perturbations: [Perturbation]
-    let seed: UInt64
+public struct AuditSetup {
+    public let config: RunConfig
+    public let data: Dataset
+    public let params: ParameterStore<Double>
+    public let statePath: String
+    public let at: Int
+    public let epochs: Int
+    public let perturbations: [Perturbation]
+    public let seed: UInt64
     /// `--analyze-every K`: the stability analysis and the epochs (after branching) it runs at.
-    var analysis: (every: Int, run: (ParameterStore<Double>) throws -> CheckpointAnalysis)? = nil
+    public var analysis: (every: Int, run: (ParameterStore<Double>) throws -> CheckpointAnalysis)? = nil
+
+    /// `statePath`: the training state saved at epoch `at`, where every twin branches; `seed` seeds the
+    /// random parts of the perturbations.
+    public init(config: RunConfig, data: Dataset, params: ParameterStore<Double>, statePath: String, at: Int, epochs: Int,
+                perturbations: [Perturbation], seed: UInt64) {
+        self.config = config
+        self.data = data
+        self.params = params
+        self.statePath = statePath
+        self.at = at
+        self.epochs = epochs
+        self.perturbations = perturbations
+        self.seed = seed
+    }
 
     /// What one twin looks like after each epoch (index 0: right after branching).
-    struct Trace {
-        var params: [[Double]] = []
-        var logits: [[Float]] = []
-        var testLoss: [Double] = []
+    public struct Trace {
+        public var params: [[Double]] = []
+        public var logits: [[Float]] = []
+        public var testLoss: [Double] = []
         /// The stability analysis per epoch; nil at epochs not analysed.
-        var dynamics: [CheckpointAnalysis?] = []
+        public var dynamics: [CheckpointAnalysis?] = []
+
+        public init() {}
     }
 
     /// Analysed epochs after branching: every K-th, and the last one.
@@ -34,7 +50,7 @@ struct AuditSetup {
 
     /// `setGradientTransform` installs (or with nil removes) the backend's hook between backward and Adam,
     /// for the learning-signal kinds during the first epoch.
-    func run<B: LSTMBackend>(_ backend: B,
+    public func run<B: LSTMBackend>(_ backend: B,
                              setGradientTransform: @escaping (((inout [B.Scalar]) -> Void)?) -> Void) throws -> AuditResult {
         let starts: [TwinStart<B.Scalar>] = try self.starts()
         let traces = try starts.map { try trace(backend, $0, setGradientTransform) }
@@ -42,10 +58,10 @@ struct AuditSetup {
     }
 
     /// The baseline (perturbation `none`) first, then one twin per perturbation.
-    var allPerturbations: [Perturbation] { [.none] + perturbations }
+    public var allPerturbations: [Perturbation] { [.none] + perturbations }
 
     /// The result from the traces of `allPerturbations`, in that order.
-    func result(_ traces: [Trace]) -> AuditResult {
+    public func result(_ traces: [Trace]) -> AuditResult {
         let baseline = traces[0]
         let twins = perturbations.enumerated().map { i, p in
             AuditResult.Twin(name: "twin\(i + 1)", perturbation: p, layout: params.layout, baseline: baseline, twin: traces[i + 1],
@@ -56,17 +72,17 @@ struct AuditSetup {
 
     /// Where one twin starts: its perturbed state, data-order stream, training labels, the first epoch's
     /// Adam settings and batch size, and its gradient hook.
-    struct TwinStart<S: BinaryFloatingPoint & Sendable> {
-        var perturbation: Perturbation
-        var state: TrainingState<S>
-        var dataOrder: LabRNG
-        var train: SequenceSet
-        var firstAdam: AdamConfig
-        var firstBatch: Int
-        var hook: ((inout [S]) -> Void)?
+    public struct TwinStart<S: BinaryFloatingPoint & Sendable> {
+        public var perturbation: Perturbation
+        public var state: TrainingState<S>
+        public var dataOrder: LabRNG
+        public var train: SequenceSet
+        public var firstAdam: AdamConfig
+        public var firstBatch: Int
+        public var hook: ((inout [S]) -> Void)?
     }
 
-    func starts<S: BinaryFloatingPoint & Sendable>() throws -> [TwinStart<S>] {
+    public func starts<S: BinaryFloatingPoint & Sendable>() throws -> [TwinStart<S>] {
         let saved = try TrainingStateFile.read(path: statePath, params: params.converted(to: S.self))
         guard saved.epoch == at else { throw TrainingError("\(statePath): records epoch \(saved.epoch), expected \(at)") }
         return allPerturbations.map { start(saved, $0) }
@@ -93,7 +109,7 @@ struct AuditSetup {
     }
 
     /// Epoch `epoch`'s sample order for a twin (its own stream; `swap:K` in the first epoch).
-    func order<S>(_ t: inout TwinStart<S>, epoch: Int) throws -> [Int] {
+    public func order<S>(_ t: inout TwinStart<S>, epoch: Int) throws -> [Int] {
         var order = try config.dataOrder.baseOrder(data)
         if config.shuffle { t.dataOrder.shuffle(&order) }
         if epoch == 1, case .swap(let k) = t.perturbation { try Self.swapBatches(&order, k, batchSize: t.firstBatch) }
@@ -127,7 +143,7 @@ struct AuditSetup {
         order.replaceSubrange((k * b)..<((k + 2) * b), with: Array(second) + Array(first))
     }
 
-    static func checkSwap(_ k: Int, count: Int, batchSize b: Int) throws {
+    public static func checkSwap(_ k: Int, count: Int, batchSize b: Int) throws {
         guard (k + 2) * b <= count else {
             throw ConfigError("--perturb swap:\(k): an epoch has \(count / b) full minibatches of \(b); K must be at most \(count / b - 2)")
         }
@@ -139,7 +155,7 @@ struct AuditSetup {
     }
 
     /// Appends one epoch's state of a twin (and its stability analysis at analysed epochs).
-    func record(_ t: inout Trace, params theta: [Double], logits: [Float], testLoss: Double) throws {
+    public func record(_ t: inout Trace, params theta: [Double], logits: [Float], testLoss: Double) throws {
         t.params.append(theta)
         t.logits.append(logits)
         t.testLoss.append(testLoss)

@@ -1,7 +1,7 @@
 import LyapCore
 
 /// One perturbation of a twin run (methods.md §6.3), parsed from `KIND:SIZE`.
-enum Perturbation: Equatable, CustomStringConvertible {
+public enum Perturbation: Equatable, Sendable, CustomStringConvertible {
     case none
     case param(Double)       // theta += eps * ||theta|| * zeta/||zeta||, global
     case paramTensor(Double) // the same per tensor: each tensor moves by eps times its own norm
@@ -14,9 +14,9 @@ enum Perturbation: Equatable, CustomStringConvertible {
     case gradNoise(Double)   // first epoch: g += eps * ||g|| * zeta/||zeta||, fresh zeta every step
     case lossScale(Double)   // first epoch: loss (so every gradient) x (1 + eps)
 
-    static let kinds = "none, param:EPS, param-tensor:EPS, lr:FACTOR, order:SEED, swap:K, labels:FRAC, adam-reset, batch:SIZE, grad-noise:EPS, loss-scale:EPS"
+    public static let kinds = "none, param:EPS, param-tensor:EPS, lr:FACTOR, order:SEED, swap:K, labels:FRAC, adam-reset, batch:SIZE, grad-noise:EPS, loss-scale:EPS"
 
-    static func parse(_ spec: String) throws -> Perturbation {
+    public static func parse(_ spec: String) throws -> Perturbation {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let kind = parts[0], size = parts.count > 1 ? parts[1] : nil
         func number() throws -> Double {
@@ -69,7 +69,7 @@ enum Perturbation: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .none: return "none"
         case .param(let e): return "param:\(e)"
@@ -86,7 +86,7 @@ enum Perturbation: Equatable, CustomStringConvertible {
     }
 
     /// Why this kind cannot run on the Vulkan backend, or nil when it can.
-    var vulkanLimitation: String? {
+    public var vulkanLimitation: String? {
         switch self {
         case .batch: return "--perturb \(self) runs on --backend cpu only (the Vulkan backend is built for one batch size)"
         default: return nil

@@ -3,7 +3,7 @@ import LyapTraining
 
 /// OUT/audit.json: per twin the training-trajectory Lyapunov exponent and the final divergence, and with
 /// --analyze-every the twins' phase transitions next to the baseline's.
-struct AuditSummary: Encodable {
+public struct AuditSummary: Encodable {
     struct TwinSummary: Encodable {
         let name: String, perturbation: String
         /// Slope of ln d_theta vs epoch (per epoch) over the initial exponential stretch; nil when it cannot be fitted.
@@ -63,7 +63,7 @@ struct AuditSummary: Encodable {
         "dynamics": "with --analyze-every: the run's analysis protocol (lyap train --analyze-every) at every K-th epoch after branching and the last; distance: ln geometric mean asymptotic distance, perturbation at h_-1; transitions: lab rule, every change (hysteresis 1)",
     ]
 
-    init(_ r: AuditResult, from: String, at: Int, backend: String, sharedPadding: Bool) {
+    public init(_ r: AuditResult, from: String, at: Int, backend: String, sharedPadding: Bool) {
         self.from = from; self.at = at; self.backend = backend; self.sharedPadding = sharedPadding
         epochs = (r.twins.first?.rows.count ?? 1) - 1
         notes = Self.notes

@@ -1,15 +1,28 @@
 import LyapCore
 import LyapData
 import LyapTraining
-import LyapVulkan
-import LyapVulkanLSTM
+
+/// One model per twin stepping together (the Vulkan ensemble): what `AuditSetup.runTogether` drives.
+public protocol TwinEnsemble: AnyObject {
+    var models: Int { get }
+    /// Training steps one `trainSteps` call takes at most.
+    var stepsPerSubmit: Int { get }
+    func load(_ states: [TrainingState<Float>]) throws
+    func states() throws -> [TrainingState<Float>]
+    /// `steps[s][k]`: model k's batch at step s; returns the loss totals per step and model.
+    func trainSteps(_ steps: [[Batch]], adam: [AdamConfig]) throws -> [[LossTotals]]
+    /// One step with model k's gradient passed through `hooks[k]` (where not nil) between backward and Adam.
+    func trainStep(_ step: [Batch], adam: [AdamConfig], hooks: [((inout [Float]) -> Void)?]) throws -> [LossTotals]
+    /// Per step and model: the loss totals and the logits of `steps[s][k]`.
+    func evaluate(steps: [[Batch]]) throws -> [[(totals: LossTotals, logits: [Float])]]
+}
 
 extension AuditSetup {
-    /// The baseline and every twin side by side in one Vulkan ensemble: one model per twin, each with its
+    /// The baseline and every twin side by side in one ensemble (Vulkan in lyap): one model per twin, each with its
     /// own state, data order, labels, Adam settings and gradient hook, stepping together in one dispatch
     /// stream. Models of an ensemble are independent, so every twin's trace is bitwise what training it
     /// alone gives (tested against `run(_:)`). Needs one batch size for all twins (no `batch:SIZE`).
-    func runTogether(_ ensemble: VulkanLSTMEnsemble) throws -> AuditResult {
+    public func runTogether(_ ensemble: some TwinEnsemble) throws -> AuditResult {
         var twins: [TwinStart<Float>] = try starts()
         precondition(ensemble.models == twins.count)
         try ensemble.load(twins.map(\.state))
@@ -29,13 +42,7 @@ extension AuditSetup {
                 let steps = (first..<min(first + per, batches)).map(step)
                 let totals: [[LossTotals]]
                 if hooks {
-                    // Gradients through the host: each twin's hook (or none) between backward and Adam.
-                    let t = try ensemble.gradients(steps[0])
-                    var g = try ensemble.gradientValues()
-                    for k in twins.indices { twins[k].hook?(&g[k]) }
-                    try ensemble.setGradientValues(g)
-                    try ensemble.adamStep(adam: adam)
-                    totals = [t]
+                    totals = [try ensemble.trainStep(steps[0], adam: adam, hooks: twins.map(\.hook))]
                 } else {
                     totals = try ensemble.trainSteps(steps, adam: adam)
                 }
@@ -48,7 +55,7 @@ extension AuditSetup {
         return result(traces)
     }
 
-    private func record(_ ensemble: VulkanLSTMEnsemble, into traces: inout [Trace]) throws {
+    private func record(_ ensemble: some TwinEnsemble, into traces: inout [Trace]) throws {
         let B = config.batch, test = data.test
         let parts = stride(from: 0, to: test.count, by: B).map { test.batch($0..<min($0 + B, test.count)) }
         let out = try ensemble.evaluate(steps: parts.map { [Batch](repeating: $0, count: ensemble.models) })
