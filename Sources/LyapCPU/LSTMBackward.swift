@@ -177,6 +177,11 @@ enum LSTMBackward {
     @inline(__always)
     static func cellBack<T: CPUScalar>(row: UnsafeMutablePointer<T>, drow: UnsafeMutablePointer<T>, tNow: UnsafeMutablePointer<T>,
                                        cPrev: UnsafeMutablePointer<T>?, eh: UnsafeMutablePointer<T>, ec: UnsafeMutablePointer<T>, H: Int) {
+        if T.self == Float.self {
+            func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            FloatVectorMath.cellBack(row: f(row), drow: f(drow), tNow: f(tNow), cPrev: cPrev.map(f), eh: f(eh), ec: f(ec), H: H)
+            return
+        }
         for j in 0..<H {
             let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
             let tv = tNow[j]
