@@ -1,6 +1,7 @@
-/* The Float training pass's LSTM cell update (LyapCPU's FloatVectorMath.cellStep) on AVX2: the same operations
- * in the same order, one IEEE operation per intrinsic and no contraction into FMA, so the same bits as the Swift
- * code, which is compiled for baseline x86-64 (two SSE halves per eight lanes). */
+/* The Float training pass's LSTM cell update (LyapCPU's FloatVectorMath.cellStep) and its backward step
+ * (LSTMBackward.cellBack) on AVX2: the same operations in the same order, one IEEE operation per intrinsic and
+ * no contraction into FMA, so the same bits as the Swift code, which is compiled for baseline x86-64 (two SSE
+ * halves per eight lanes for the first, scalar for the second). */
 #include "lyap_kernels.h"
 
 #pragma clang fp contract(off)
@@ -89,7 +90,50 @@ A2 static void cell_step_avx2(float *row, const float *cPrev, float *cNow, float
         hNow[j + k] = v[7][k];
     }
 }
+
+/* LSTMBackward.cellBack: gate deltas of one row, eps_c updated in place; the tail past the last group of 8 in
+ * scalar code (the same operations again). */
+A2 static void cell_back_avx2(const float *row, float *drow, const float *tNow, const float *cPrev, const float *eh, float *ec,
+                              int H) {
+    __m256 one = splat(1.0f);
+    int j = 0;
+    for (; j + 8 <= H; j += 8) {
+        __m256 i = _mm256_loadu_ps(row + j), f = _mm256_loadu_ps(row + H + j);
+        __m256 g = _mm256_loadu_ps(row + 2 * H + j), o = _mm256_loadu_ps(row + 3 * H + j);
+        __m256 tv = _mm256_loadu_ps(tNow + j), e = _mm256_loadu_ps(eh + j);
+        __m256 dO = _mm256_mul_ps(_mm256_mul_ps(e, tv), _mm256_mul_ps(o, _mm256_sub_ps(one, o)));
+        __m256 ect = _mm256_add_ps(_mm256_loadu_ps(ec + j),
+                                   _mm256_mul_ps(_mm256_mul_ps(e, o), _mm256_sub_ps(one, _mm256_mul_ps(tv, tv))));
+        __m256 cp = cPrev ? _mm256_loadu_ps(cPrev + j) : _mm256_setzero_ps();
+        _mm256_storeu_ps(drow + j, _mm256_mul_ps(_mm256_mul_ps(ect, g), _mm256_mul_ps(i, _mm256_sub_ps(one, i))));
+        _mm256_storeu_ps(drow + H + j, _mm256_mul_ps(_mm256_mul_ps(ect, cp), _mm256_mul_ps(f, _mm256_sub_ps(one, f))));
+        _mm256_storeu_ps(drow + 2 * H + j, _mm256_mul_ps(_mm256_mul_ps(ect, i), _mm256_sub_ps(one, _mm256_mul_ps(g, g))));
+        _mm256_storeu_ps(drow + 3 * H + j, dO);
+        _mm256_storeu_ps(ec + j, _mm256_mul_ps(ect, f));
+    }
+    for (; j < H; j++) {
+        float i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j], tv = tNow[j];
+        float dO = eh[j] * tv * (o * (1 - o));
+        float ect = ec[j] + eh[j] * o * (1 - tv * tv);
+        float cp = cPrev ? cPrev[j] : 0;
+        drow[j] = ect * g * (i * (1 - i));
+        drow[H + j] = ect * cp * (f * (1 - f));
+        drow[2 * H + j] = ect * i * (1 - g * g);
+        drow[3 * H + j] = dO;
+        ec[j] = ect * f;
+    }
+}
 #endif
+
+int lyap_cell_back_f32(const float *row, float *drow, const float *tNow, const float *cPrev, const float *eh, float *ec, int H) {
+#if defined(__x86_64__)
+    if (lyap_kernels_isa() >= 1) {
+        cell_back_avx2(row, drow, tNow, cPrev, eh, ec, H);
+        return 1;
+    }
+#endif
+    return 0;
+}
 
 int lyap_cell_step_f32(float *row, const float *cPrev, float *cNow, float *tNow, float *hNow, int H) {
 #if defined(__x86_64__)

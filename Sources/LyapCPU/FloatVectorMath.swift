@@ -69,28 +69,6 @@ public enum FloatVectorMath {
         }
     }
 
-    /// `LSTMBackward.cellBack` eight units at a time: the same operations in the same order per unit, so the
-    /// same bits as the scalar loop.
-    @inline(__always)
-    static func cellBack(row: UnsafeMutablePointer<Float>, drow: UnsafeMutablePointer<Float>, tNow: UnsafeMutablePointer<Float>,
-                         cPrev: UnsafeMutablePointer<Float>?, eh: UnsafeMutablePointer<Float>, ec: UnsafeMutablePointer<Float>, H: Int) {
-        var j = 0
-        while j < H {
-            let n = min(8, H - j)
-            let i = load(row + j, n), f = load(row + H + j, n), g = load(row + 2 * H + j, n), o = load(row + 3 * H + j, n)
-            let tv = load(tNow + j, n), e = load(eh + j, n)
-            let dO = e * tv * (o * (1 - o))
-            let ect = load(ec + j, n) + e * o * (1 - tv * tv)
-            let cp = cPrev.map { load($0 + j, n) } ?? V()
-            store(ect * g * (i * (1 - i)), drow + j, n)
-            store(ect * cp * (f * (1 - f)), drow + H + j, n)
-            store(ect * i * (1 - g * g), drow + 2 * H + j, n)
-            store(dO, drow + 3 * H + j, n)
-            store(ect * f, ec + j, n)
-            j += 8
-        }
-    }
-
     @inline(__always)
     private static func load(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> V {
         if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: V.self) }
