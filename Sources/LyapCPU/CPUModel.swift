@@ -66,8 +66,9 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     private func prepareWorkspaces(seqLen: Int, slices: [Range<Int>]) {
         let need = slices.map(\.count).max() ?? 0
         if workspaces.count < slices.count || !workspaces.allSatisfy({ $0.fits(seqLen: seqLen, count: need) }) {
-            let cap = max(need, workspaces.first?.capacity ?? 0)
-            workspaces = (0..<max(slices.count, workspaces.count)).map { _ in
+            let cap = max(need, workspaces.first?.capacity ?? 0), count = max(slices.count, workspaces.count)
+            workspaces = []  // the old buffers go before the new ones are made (the shared prefix's slices grow)
+            workspaces = (0..<count).map { _ in
                 ChunkWorkspace<T>(seqLen: seqLen, capacity: cap, shape: layout.shape)
             }
         }
