@@ -203,10 +203,12 @@ A512 static void products_avx512(const float *A, int M, int lda, const float *Bt
     }
 }
 
-/* The AVX2 form of products_avx512 for N a multiple of 8: tiles of 6 rows × 16 columns in 12 ymm accumulators
- * (16 registers in all); the rows past the last full tile one at a time over up to 64 columns (8 independent
- * accumulators, so a single row, as the shared pad trajectory's, is not bound by one FMA chain's latency).
- * k is chunked by KC as above, so each element is one FMA chain over k in order whatever the tiling. */
+/* The AVX2 form of products_avx512 for N a multiple of 8: tiles of up to 6 rows × 16 columns in up to 12 ymm
+ * accumulators (16 registers in all). Rows are cut into tiles of 6, the last 7 to 11 into 4 + 3..5 or 6 + 3..5,
+ * so only a batch of 1 or 2 rows runs one row at a time over up to 64 columns (8 independent accumulators, so
+ * a single row, as the shared pad trajectory's, is not bound by one FMA chain's latency): a row alone streams
+ * all of Bt, a tile streams it once for all its rows. k is chunked by KC as above, so each element is one FMA
+ * chain over k in order whatever the tiling. */
 #define LOAD8(o) (from ? _mm256_loadu_ps(o) : _mm256_setzero_ps())
 static inline __attribute__((always_inline, target("avx2,fma")))
 void row_avx2(const float *a0, const float *b, int ldb, int k0, int k1, float *o0, int from, int W) {
@@ -220,44 +222,61 @@ void row_avx2(const float *a0, const float *b, int ldb, int k0, int k1, float *o
     for (int i = 0; i < W; i++) _mm256_storeu_ps(o0 + 8 * i, c[i]);
 }
 
+/* R rows (a constant at every call, so the loops unroll into registers) × 16 columns. */
+static inline __attribute__((always_inline, target("avx2,fma")))
+void tile_avx2(const float *A, int lda, const float *b, int ldb, int k0, int k1, float *C, int ldc, int from, int R) {
+    const float *a[6];
+    float *o[6];
+    __m256 c0[6], c1[6];
+    for (int i = 0; i < R; i++) {
+        a[i] = A + i * lda;
+        o[i] = C + i * ldc;
+        c0[i] = LOAD8(o[i]);
+        c1[i] = LOAD8(o[i] + 8);
+    }
+    for (int k = k0; k < k1; k++) {
+        const float *bk = b + (long)k * ldb;
+        __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
+        for (int i = 0; i < R; i++) {
+            __m256 x = _mm256_set1_ps(a[i][k]);
+            c0[i] = _mm256_fmadd_ps(x, b0, c0[i]);
+            c1[i] = _mm256_fmadd_ps(x, b1, c1[i]);
+        }
+    }
+    for (int i = 0; i < R; i++) {
+        _mm256_storeu_ps(o[i], c0[i]);
+        _mm256_storeu_ps(o[i] + 8, c1[i]);
+    }
+}
+
+/* Height of the next tile when m rows are left (0: the rest, 1 or 2 rows, go one at a time). */
+static inline int tile_rows(int m) { return m == 7 || m == 8 ? 4 : m >= 6 ? 6 : m >= 3 ? m : 0; }
+
 A2 static void products_avx2(const float *A, int M, int lda, const float *Bt, int ldb, int K, int N, float *C, int ldc,
                              int acc) {
-    int M6 = M / 6 * 6;
+    int tiled = 0;  /* rows covered by tiles */
+    while (tile_rows(M - tiled) > 0) tiled += tile_rows(M - tiled);
     for (int k0 = 0; k0 < K || k0 == 0; k0 += KC) {
         int k1 = k0 + KC < K ? k0 + KC : K;
         int from = acc || k0 > 0;
         for (int n = 0; n < N; n += 16) {
             const float *b = Bt + n;
             if (n + 16 > N) {
-                for (int r = 0; r < M6; r++) row_avx2(A + r * lda, b, ldb, k0, k1, C + r * ldc + n, from, 1);
+                for (int r = 0; r < tiled; r++) row_avx2(A + r * lda, b, ldb, k0, k1, C + r * ldc + n, from, 1);
                 break;
             }
-            for (int r = 0; r < M6; r += 6) {
-                const float *a[6];
-                float *o[6];
-                __m256 c0[6], c1[6];
-                for (int i = 0; i < 6; i++) {
-                    a[i] = A + (r + i) * lda;
-                    o[i] = C + (r + i) * ldc + n;
-                    c0[i] = LOAD8(o[i]);
-                    c1[i] = LOAD8(o[i] + 8);
-                }
-                for (int k = k0; k < k1; k++) {
-                    const float *bk = b + (long)k * ldb;
-                    __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-                    for (int i = 0; i < 6; i++) {
-                        __m256 x = _mm256_set1_ps(a[i][k]);
-                        c0[i] = _mm256_fmadd_ps(x, b0, c0[i]);
-                        c1[i] = _mm256_fmadd_ps(x, b1, c1[i]);
-                    }
-                }
-                for (int i = 0; i < 6; i++) {
-                    _mm256_storeu_ps(o[i], c0[i]);
-                    _mm256_storeu_ps(o[i] + 8, c1[i]);
+            for (int r = 0, h; (h = tile_rows(M - r)) > 0; r += h) {
+                const float *a = A + r * lda;
+                float *o = C + r * ldc + n;
+                switch (h) {
+                case 6: tile_avx2(a, lda, b, ldb, k0, k1, o, ldc, from, 6); break;
+                case 5: tile_avx2(a, lda, b, ldb, k0, k1, o, ldc, from, 5); break;
+                case 4: tile_avx2(a, lda, b, ldb, k0, k1, o, ldc, from, 4); break;
+                default: tile_avx2(a, lda, b, ldb, k0, k1, o, ldc, from, 3); break;
                 }
             }
         }
-        for (int r = M6; r < M; r++) {
+        for (int r = tiled; r < M; r++) {
             const float *a0 = A + r * lda;
             int n = 0;
             for (; n + 64 <= N; n += 64) row_avx2(a0, Bt + n, ldb, k0, k1, C + r * ldc + n, from, 8);

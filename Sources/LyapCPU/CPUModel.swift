@@ -47,11 +47,28 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
         return (0..<s).map { k in (k * n / s)..<((k + 1) * n / s) }
     }
 
+    /// The batch as its slices see it, the batch row of each of its rows (nil: the same), and the slices.
+    /// With the pad prefix shared on the narrow path, rows are reordered and cut by `SharedSlices` so the
+    /// threads get equal work; with per-occurrence rows (every slot at every step) or unshared, the batch is
+    /// cut in order (`slices`), the computation of runs before the split existed.
+    private func plan(_ batch: Batch, perOccurrence: Bool) -> (batch: Batch, order: [Int]?, parts: [Range<Int>]) {
+        let s = isWide ? 1 : min(threads, batch.count), L = batch.seqLen
+        guard let padID = sharedPadID, s > 1, L > 0, !perOccurrence else { return (batch, nil, slices(batch.count)) }
+        let (order, parts) = batch.tokens.withUnsafeBufferPointer {
+            SharedSlices.plan(tokens: $0.baseAddress!, count: batch.count, steps: L, padID: padID, slices: s)
+        }
+        var tokens: [Int32] = []
+        tokens.reserveCapacity(batch.tokens.count)
+        for b in order { tokens += batch.tokens[(b * L)..<((b + 1) * L)] }
+        return (Batch(tokens: tokens, labels: order.map { batch.labels[$0] }, seqLen: L), order, parts)
+    }
+
     private func prepareWorkspaces(seqLen: Int, slices: [Range<Int>]) {
         let need = slices.map(\.count).max() ?? 0
         if workspaces.count < slices.count || !workspaces.allSatisfy({ $0.fits(seqLen: seqLen, count: need) }) {
-            let cap = max(need, workspaces.first?.capacity ?? 0)
-            workspaces = (0..<max(slices.count, workspaces.count)).map { _ in
+            let cap = max(need, workspaces.first?.capacity ?? 0), count = max(slices.count, workspaces.count)
+            workspaces = []  // the old buffers go before the new ones are made (the shared prefix's slices grow)
+            workspaces = (0..<count).map { _ in
                 ChunkWorkspace<T>(seqLen: seqLen, capacity: cap, shape: layout.shape)
             }
         }
@@ -69,8 +86,8 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func evaluate(_ params: ParameterStore<T>, _ batch: Batch) -> (totals: LossTotals, logits: [Float]) {
-        let parts = slices(batch.count)
-        forEachSlice(parts, params, batch, backward: false)
+        let (sliced, order, parts) = plan(batch, perOccurrence: false)
+        forEachSlice(parts, params, sliced, backward: false)
         var totals = LossTotals()
         var logits: [Float] = []
         logits.reserveCapacity(batch.count)
@@ -78,7 +95,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
             totals += workspaces[k].totals
             logits += workspaces[k].logits[0..<parts[k].count].map { Float($0) }
         }
-        return (totals, logits)
+        guard let order else { return (totals, logits) }
+        var inBatchOrder = logits
+        for (j, row) in order.enumerated() { inBatchOrder[row] = logits[j] }
+        return (totals, inBatchOrder)
     }
 
     /// Mean BCE over the batch and its gradient with respect to every parameter, written into `grad`.
@@ -90,9 +110,9 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     public func lossAndGradient(_ params: ParameterStore<T>, _ batch: Batch, into grad: inout [T],
                                 frozenEmbedding: Bool = false, sliceSquares: UnsafeMutablePointer<T>? = nil) -> LossTotals {
         precondition(grad.count == layout.count)
-        let parts = slices(batch.count)
-        forEachSlice(parts, params, batch, backward: true, perOccurrence: sliceSquares != nil)
-        reduce(parts, batch, into: &grad, frozenEmbedding: frozenEmbedding, squares: sliceSquares)
+        let (sliced, _, parts) = plan(batch, perOccurrence: sliceSquares != nil)
+        forEachSlice(parts, params, sliced, backward: true, perOccurrence: sliceSquares != nil)
+        reduce(parts, sliced, into: &grad, frozenEmbedding: frozenEmbedding, squares: sliceSquares)
         var totals = LossTotals()
         for k in parts.indices { totals += workspaces[k].totals }
         return totals

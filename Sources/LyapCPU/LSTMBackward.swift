@@ -1,3 +1,4 @@
+import CLyapKernels
 import LyapCore
 
 /// Backpropagation through time for one batch slice (methods.md 3). The per-step work is the gate
@@ -177,6 +178,11 @@ enum LSTMBackward {
     @inline(__always)
     static func cellBack<T: CPUScalar>(row: UnsafeMutablePointer<T>, drow: UnsafeMutablePointer<T>, tNow: UnsafeMutablePointer<T>,
                                        cPrev: UnsafeMutablePointer<T>?, eh: UnsafeMutablePointer<T>, ec: UnsafeMutablePointer<T>, H: Int) {
+        if T.self == Float.self {
+            // AVX2 where the CPU has it: the same operations in the same order as the loop below, so the same bits.
+            func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            if lyap_cell_back_f32(f(row), f(drow), f(tNow), cPrev.map { UnsafePointer(f($0)) }, f(eh), f(ec), Int32(H)) != 0 { return }
+        }
         for j in 0..<H {
             let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
             let tv = tNow[j]

@@ -1,3 +1,4 @@
+import CLyapKernels
 import LyapCore
 
 /// Pointers to the weights a pass reads.
@@ -182,7 +183,10 @@ enum LSTMForward {
                                    tNow: UnsafeMutablePointer<T>, hNow: UnsafeMutablePointer<T>, H: Int) {
         if T.self == Float.self {
             func f(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
-            FloatVectorMath.cellStep(row: f(row), cPrev: cPrev.map(f), cNow: f(cNow), tNow: f(tNow), hNow: f(hNow), H: H)
+            // The same bits either way: AVX2 where the CPU has it, else Swift's SIMD8 (two SSE halves).
+            if lyap_cell_step_f32(f(row), cPrev.map { UnsafePointer(f($0)) }, f(cNow), f(tNow), f(hNow), Int32(H)) == 0 {
+                FloatVectorMath.cellStep(row: f(row), cPrev: cPrev.map(f), cNow: f(cNow), tNow: f(tNow), hNow: f(hNow), H: H)
+            }
             return
         }
         for j in 0..<H {

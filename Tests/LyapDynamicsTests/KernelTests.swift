@@ -91,13 +91,14 @@ struct KernelTests {
 
     /// The shared pad prefix's product kernel in every vector variant this CPU has (1: AVX2+FMA, 6-row tiles,
     /// N a multiple of 8; 2: AVX-512, N a multiple of 16): one FMA chain per element over k in order, from C (or
-    /// 0), whatever the tiling (rows around the tile of 6, single rows over 64/32/16/8-column blocks) and the k
+    /// 0), whatever the tiling (tiles of 6, 5, 4 and 3 rows, a lone row or two over 64/32/16/8-column blocks) and the k
     /// chunks of 64 (capped at 2, an N that 16 does not divide takes the AVX2 variant). The baseline (isa 0) has
     /// no product kernel: it must decline and leave C alone.
     @Test(.enabled(if: lyap_kernels_isa() >= 1, "needs AVX2+FMA (the baseline declines, checked below)"),
           arguments: Array(1...max(1, lyap_kernels_isa())),
           [(1, 1, false, 8), (5, 0, true, 24), (6, 100, false, 40), (7, 70, true, 72), (13, 130, false, 128), (12, 64, true, 120),
-           (2, 9, true, 200)])
+           (2, 9, true, 200), (3, 60, true, 240), (4, 65, false, 64), (8, 60, true, 240), (9, 33, false, 24), (10, 240, true, 64),
+           (11, 60, false, 48), (14, 60, true, 240), (16, 240, false, 64)])
     func anyProductsAreOneFMAChainPerElementInEveryVariant(isa: Int32, shape: (rows: Int, K: Int, accumulate: Bool, N: Int)) throws {
         let (rows, K, accumulate, N) = shape
         let isa = min(isa, lyap_kernels_isa())

@@ -69,7 +69,7 @@ let batches = (0..<count).map { train.batch(order[($0 * o.batchSize)..<(($0 + 1)
 let L = train.seqLen, shape = ModelShape(vocab: data.vocabSize, embed: 32, hidden: o.hidden)
 
 /// Share of pad ids, and the work of the shared prefix relative to B·L row-steps: Σ(L − p_i) + max p_i per
-/// slice of `slices` (p_i capped at L − 1, as the backend does).
+/// slice of `slices` as the backend cuts them (`SharedSlices`; p_i capped at L − 1, as the backend does).
 func leads(_ b: Batch) -> [Int] {
     (0..<b.count).map { r in
         var p = 0
@@ -81,9 +81,12 @@ func leads(_ b: Batch) -> [Int] {
 func workShare(_ b: Batch, slices: Int) -> (pad: Double, work: Double) {
     let leads = leads(b)
     let pads = b.tokens.filter { $0 == Vocabulary.padID }.count
+    let plan = slices > 1 ? b.tokens.withUnsafeBufferPointer {
+        SharedSlices.plan(tokens: $0.baseAddress!, count: b.count, steps: L, padID: Vocabulary.padID, slices: slices)
+    } : (order: Array(0..<b.count), parts: [0..<b.count])
     var work = 0
-    for k in 0..<slices {
-        let part = leads[(k * b.count / slices)..<((k + 1) * b.count / slices)]
+    for range in plan.parts {
+        let part = range.map { leads[plan.order[$0]] }
         work += part.reduce(0) { $0 + L - $1 } + (part.max() ?? 0)
     }
     return (Double(pads) / Double(b.tokens.count), Double(work) / Double(b.count * L))
@@ -190,6 +193,9 @@ for (name, xs) in [("lyap cpu float32, shared pad prefix", sharedMs), ("lyap cpu
 }
 if !sharedCPU.isEmpty && !denseCPU.isEmpty { print(String(format: "CPU ms/step (user + system, median): lyap shared %.1f, unshared %.1f (%.2fx)",
              median(sharedCPU), median(denseCPU), median(denseCPU) / median(sharedCPU))) }
+else if !sharedCPU.isEmpty || !denseCPU.isEmpty {
+    print(String(format: "CPU ms/step (user + system, median): %.1f", median(sharedCPU.isEmpty ? denseCPU : sharedCPU)))
+}
 if o.torch && torchMs.isEmpty { print("(PyTorch did not run: `python3 -c 'import torch'` fails or the script failed)") }
 
 if o.epoch {

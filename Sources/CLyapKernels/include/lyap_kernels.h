@@ -29,6 +29,16 @@ void lyap_step_accurate_f32(float *state, const float *products, const float *in
 void lyap_step_accurate_f32_isa(int isa, float *state, const float *products, const float *input, int cells, int tangents,
                                 int width, float *coefficients);
 
+/* The training pass's cell update of one row (LyapCPU's FloatVectorMath.cellStep, bitwise): `row` holds the 4H
+ * gate pre-activations (i, f, g, o), replaced by the activations; cNow, tNow (tanh c) and hNow get the new state;
+ * cPrev NULL means c = 0. Runs with AVX2 and returns 1; otherwise does nothing and returns 0. */
+int lyap_cell_step_f32(float *row, const float *cPrev, float *cNow, float *tNow, float *hNow, int H);
+
+/* The backward's gate deltas of one row (LyapCPU's LSTMBackward.cellBack, bitwise): drow (4H) from the
+ * activations in `row`, tanh c in tNow, c_{t-1} in cPrev (NULL: 0) and eps_h in eh; eps_c in ec is updated in
+ * place. Runs with AVX2 and returns 1; otherwise does nothing and returns 0. */
+int lyap_cell_back_f32(const float *row, float *drow, const float *tNow, const float *cPrev, const float *eh, float *ec, int H);
+
 /* C[r][n] = sum over k < K of A[r][k] * Bt[k][n] for r < M, n < N (row-major, leading dimensions lda, ldc;
  * Bt is K×N contiguous). Runs only with AVX-512 and N a multiple of 64, returning 1; otherwise does nothing and
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
