@@ -105,6 +105,10 @@ A512 static void step_avx512(float *s, const float *p, const float *in, int c, i
 A2 static void step_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_avx2(s, p, in, c, t, w, k); }
 A512 static void step_acc_avx512(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_ex_avx512(s, p, in, c, t, w, k, 1); }
 A2 static void step_acc_avx2(float *s, const float *p, const float *in, int c, int t, int w, float *k) { step_body_ex_avx2(s, p, in, c, t, w, k, 1); }
+A512 static void ts_avx512(float *r, int n, int h, int w, const float *ut, const float *k, float *wk) { tangents_structured_body_avx512(r, n, h, w, ut, k, wk); }
+A2 static void ts_avx2(float *r, int n, int h, int w, const float *ut, const float *k, float *wk) { tangents_structured_body_avx2(r, n, h, w, ut, k, wk); }
+A512 static int bmgs_avx512(float *r, int k, int n, int from, double *norms) { return block_mgs_body_avx512(r, k, n, from, norms); }
+A2 static int bmgs_avx2(float *r, int k, int n, int from, double *norms) { return block_mgs_body_avx2(r, k, n, from, norms); }
 A512 static float dot_avx512(const float *a, const float *b, int n) { return dot_body_avx512(a, b, n); }
 A2 static float dot_avx2(const float *a, const float *b, int n) { return dot_body_avx2(a, b, n); }
 A512 static void axpy_avx512(float al, const float *x, float *y, int n) { axpy_body_avx512(al, x, y, n); }
@@ -463,6 +467,18 @@ void lyap_step_accurate_f32(float *s, const float *p, const float *in, int c, in
     lyap_step_accurate_f32_isa(2, s, p, in, c, t, w, k);
 }
 
+void lyap_tangents_structured_f32_isa(int isa, float *rows, int count, int hidden, int width, const float *Ut,
+                                      const float *coefficients, float *work) {
+    DISPATCH(clamp_isa(isa), width, ts_avx512(rows, count, hidden, width, Ut, coefficients, work),
+             ts_avx2(rows, count, hidden, width, Ut, coefficients, work),
+             tangents_structured_body_base(rows, count, hidden, width, Ut, coefficients, work))
+}
+
+void lyap_tangents_structured_f32(float *rows, int count, int hidden, int width, const float *Ut, const float *coefficients,
+                                  float *work) {
+    lyap_tangents_structured_f32_isa(2, rows, count, hidden, width, Ut, coefficients, work);
+}
+
 float lyap_dot_f32(const float *a, const float *b, int n) {
     float r = 0;
     DISPATCH(use_isa(), n, r = dot_avx512(a, b, n), r = dot_avx2(a, b, n), r = dot_body_base(a, b, n))
@@ -498,6 +514,17 @@ int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from
 
 int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
     return lyap_block_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
+}
+
+int lyap_block_mgs_f32_isa(int isa, float *rows, int k, int n, int from, double *norms) {
+    int r = 0;
+    DISPATCH(clamp_isa(isa), n, r = bmgs_avx512(rows, k, n, from, norms), r = bmgs_avx2(rows, k, n, from, norms),
+             r = block_mgs_body_base(rows, k, n, from, norms))
+    return r;
+}
+
+int lyap_block_mgs_f32(float *rows, int k, int n, int from, double *norms) {
+    return lyap_block_mgs_f32_isa(2, rows, k, n, from, norms);
 }
 
 void lyap_sigmoid_f32_isa(int isa, const float *x, float *y, int n) {

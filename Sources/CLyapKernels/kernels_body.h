@@ -7,6 +7,7 @@ INLINE void K(store)(float *p, vf v) { *(vf_u *)p = v; }
 INLINE vf K(splat)(float x) { vf z = {0}; return z + x; }
 INLINE vf K(vmin)(vf a, vf b) { return __builtin_elementwise_min(a, b); }
 INLINE vf K(vmax)(vf a, vf b) { return __builtin_elementwise_max(a, b); }
+INLINE vi K(iota)(void) { vi v; for (int i = 0; i < LANES; i++) v[i] = i; return v; }
 
 /* Cephes expf as in LyapCPU's FloatVectorMath: Cody-Waite reduction by ln 2, degree-6 polynomial, about
  * 1 ulp; the argument is clamped so no input gives Inf or NaN. */
@@ -334,6 +335,133 @@ INLINE int K(block_gram_schmidt_body)(float *rows, int k, int n, int from, doubl
             return j0;
         }
         for (int i = 0; i < b; i++) norms[j0 + i] *= first[i];
+    }
+    return k;
+}
+
+/* The tangent update of `step_body_ex` for many tangents, by the Jacobian's structure: the gates depend on h only,
+ * so the four gate products q = U·δh enter δc' only through B = diag(c_i)·U_i + diag(c_f)·U_f + diag(c_g)·U_g
+ * (H×H), formed once per step; then per tangent row
+ *   δc' = f ⊙ δc + B·δh,   δh' = (τ⊙o') ⊙ (U_o·δh) + (o⊙τ') ⊙ δc',
+ * two H×H products per row instead of the four of U·δh. Bt = [U_oᵀ | Bᵀ] (H rows of ldb = 2W + 16) is built in
+ * `work` and the rows are done four at a time, each row block's product kept in `work` until its rows are
+ * rewritten in place. Padded units (j >= H) stay exactly 0. */
+#define TS_ROWS 4
+INLINE void K(ts_tile)(const float *a, int lda, int nr, const float *b, int ldb, int K, int nv, float *out, int ldo) {
+    /* out[r][0 .. nv·LANES) = Σ_k a[r][k] b[k][...] for nr <= 4 rows and nv <= 3 vectors: one FMA chain per element. */
+    vf c[TS_ROWS][3];
+    for (int r = 0; r < TS_ROWS; r++) for (int v = 0; v < 3; v++) c[r][v] = K(splat)(0);
+    for (int k = 0; k < K; k++) {
+        const float *bk = b + (long)k * ldb;
+        vf b0 = K(load)(bk), b1 = nv > 1 ? K(load)(bk + LANES) : b0, b2 = nv > 2 ? K(load)(bk + 2 * LANES) : b0;
+        for (int r = 0; r < nr; r++) {
+            vf x = K(splat)(a[r * lda + k]);
+            c[r][0] += x * b0;
+            if (nv > 1) c[r][1] += x * b1;
+            if (nv > 2) c[r][2] += x * b2;
+        }
+    }
+    for (int r = 0; r < nr; r++) for (int v = 0; v < nv; v++) K(store)(out + r * ldo + v * LANES, c[r][v]);
+}
+
+INLINE void K(tangents_structured_body)(float *rows, int count, int H, int W, const float *Ut, const float *k, float *work) {
+    const int S = 2 * W, ldb = 2 * W + 16, N = (2 * H + LANES - 1) / LANES * LANES;
+    float *bt = work, *out = work + H * ldb;
+    const float *ci = k, *cf = k + W, *cg = k + 2 * W, *f = k + 3 * W, *co = k + 4 * W, *ch = k + 5 * W;
+    for (int m = 0; m < H; m++) {
+        const float *u = Ut + m * 4 * W;  /* column m of U: gate blocks i, f, g, o, each W long */
+        float *t = bt + m * ldb;
+        for (int j = 0; j < H; j += LANES) K(store)(t + j, K(load)(u + 3 * W + j));
+        for (int j = 0; j < H; j += LANES)
+            K(store)(t + H + j, K(load)(ci + j) * K(load)(u + j) + K(load)(cf + j) * K(load)(u + W + j)
+                                    + K(load)(cg + j) * K(load)(u + 2 * W + j));
+    }
+    for (int r0 = 0; r0 < count; r0 += TS_ROWS) {
+        int nr = count - r0 < TS_ROWS ? count - r0 : TS_ROWS;
+        float *a = rows + (long)r0 * S;
+        int n = 0;
+        if (nr == TS_ROWS) {
+            for (; n + 3 * LANES <= N; n += 3 * LANES) K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 3, out + n, ldb);
+            if (n + 2 * LANES <= N) { K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 2, out + n, ldb); n += 2 * LANES; }
+            if (n < N) K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 1, out + n, ldb);
+        } else {
+            for (; n + 3 * LANES <= N; n += 3 * LANES) K(ts_tile)(a, S, nr, bt + n, ldb, H, 3, out + n, ldb);
+            if (n + 2 * LANES <= N) { K(ts_tile)(a, S, nr, bt + n, ldb, H, 2, out + n, ldb); n += 2 * LANES; }
+            if (n < N) K(ts_tile)(a, S, nr, bt + n, ldb, H, 1, out + n, ldb);
+        }
+        for (int r = 0; r < nr; r++) {
+            float *dh = a + r * S, *dc = dh + W;
+            const float *p = out + r * ldb;
+            for (int j = 0; j < H; j += LANES) {
+                vf c = K(load)(f + j) * K(load)(dc + j) + K(load)(p + H + j);
+                vf h = K(load)(co + j) * K(load)(p + j) + K(load)(ch + j) * c;
+                if (j + LANES > H) {  /* the last group: padded units stay 0 */
+                    vi live = K(iota)() < (H - j);
+                    c = (vf)((vi)c & live);
+                    h = (vf)((vi)h & live);
+                }
+                K(store)(dc + j, c);
+                K(store)(dh + j, h);
+            }
+        }
+    }
+}
+
+/* x_r -= Σ_{i<b} (q_i·x_r) q_i for the m rows x_r (stride n) against the b <= GS_PANEL orthonormal rows q_i of a
+ * panel (stride n), one row at a time while it is in L1: its b projections as b independent chains, then the
+ * subtraction, four vectors of columns at a time (each element one chain over i in order). */
+INLINE void K(project_panel)(const float *q, int b, float *x, int m, int n) {
+    for (int r = 0; r < m; r++) {
+        float *v = x + (long)r * n;
+        float s[GS_PANEL];
+        if (b == GS_PANEL) {
+            vf a[GS_PANEL];
+            for (int i = 0; i < GS_PANEL; i++) a[i] = K(splat)(0);
+            for (int e = 0; e < n; e += LANES) {
+                vf y = K(load)(v + e);
+                for (int i = 0; i < GS_PANEL; i++) a[i] += K(load)(q + i * n + e) * y;
+            }
+            K(hsum4)(a[0], a[1], a[2], a[3], s);
+            K(hsum4)(a[4], a[5], a[6], a[7], s + 4);
+        } else {
+            for (int i = 0; i < b; i++) s[i] = K(dot_body)(q + i * n, v, n);
+        }
+        int e = 0;
+        if (b == GS_PANEL) {
+            vf w[GS_PANEL];
+            for (int i = 0; i < GS_PANEL; i++) w[i] = K(splat)(s[i]);
+            for (; e + 4 * LANES <= n; e += 4 * LANES) {
+                vf a0 = K(load)(v + e), a1 = K(load)(v + e + LANES), a2 = K(load)(v + e + 2 * LANES), a3 = K(load)(v + e + 3 * LANES);
+                for (int i = 0; i < GS_PANEL; i++) {
+                    const float *qi = q + i * n + e;
+                    a0 -= w[i] * K(load)(qi); a1 -= w[i] * K(load)(qi + LANES);
+                    a2 -= w[i] * K(load)(qi + 2 * LANES); a3 -= w[i] * K(load)(qi + 3 * LANES);
+                }
+                K(store)(v + e, a0); K(store)(v + e + LANES, a1); K(store)(v + e + 2 * LANES, a2); K(store)(v + e + 3 * LANES, a3);
+            }
+        }
+        for (; e < n; e += LANES) {
+            vf a0 = K(load)(v + e);
+            for (int i = 0; i < b; i++) a0 -= K(splat)(s[i]) * K(load)(q + i * n + e);
+            K(store)(v + e, a0);
+        }
+    }
+}
+
+/* Right-looking block modified Gram–Schmidt, one pass, on rows from..<k (rows before `from` orthonormal already and
+ * projected out of the rest): each panel of GS_PANEL rows is orthonormalised within itself (Gram–Schmidt twice,
+ * `cgs2_rows`), then projected out of every later row at once. Like MGS its R is that of a nearby matrix even
+ * where the rows lean on each other (Björck 1967; Jalby & Philippe 1991 for the block form), whereas a single
+ * classical pass loses R_jj to the rounding of the earlier rows' projections; half the work of BCGS2, whose second
+ * pass the full spectrum's graded rows always take. Returns k, or the first row whose norm was zero, subnormal or
+ * not finite (earlier rows final; later rows partly projected, which a Gram–Schmidt from that row finishes). */
+INLINE int K(block_mgs_body)(float *rows, int k, int n, int from, double *norms) {
+    for (int j0 = from; j0 < k; j0 += GS_PANEL) {
+        int b = k - j0 < GS_PANEL ? k - j0 : GS_PANEL;
+        float *p = rows + (long)j0 * n;
+        int stop = K(cgs2_rows)(p, b, n, 0, norms + j0, 1);
+        if (stop != b) return j0 + stop;
+        K(project_panel)(p, b, p + (long)b * n, k - j0 - b, n);
     }
     return k;
 }

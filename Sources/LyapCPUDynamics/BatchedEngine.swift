@@ -95,6 +95,8 @@ enum BatchedEngine<T: CPUScalar> {
         let normVectors: UnsafeMutablePointer<S> // lanes × 2W
         let logs: UnsafeMutablePointer<Double>  // lanes × k
         let normLogs: UnsafeMutablePointer<Double>  // lanes
+        /// The many-tangent Float path's Bt = [U_oᵀ | Bᵀ] and row-block products (`lyap_tangents_structured_f32`).
+        let structured: UnsafeMutablePointer<Float>
         private let sizes: [Int]
 
         init(lanes: Int, width W: Int, config c: AnalysisConfig) {
@@ -108,12 +110,16 @@ enum BatchedEngine<T: CPUScalar> {
             normVectors = .allocate(capacity: sizes[5])
             logs = .allocate(capacity: max(1, lanes * c.exponents))
             normLogs = .allocate(capacity: lanes)
+            let n = Int(lyap_tangents_structured_f32_work(Int32(W), Int32(W)))  // H <= W
+            structured = .allocate(capacity: n)
+            structured.initialize(repeating: 0, count: n)
         }
 
         deinit {
             for p in [drive, state, products, coefficients, scratch, normVectors] { p.deallocate() }
             logs.deallocate()
             normLogs.deallocate()
+            structured.deallocate()
         }
     }
 
@@ -242,10 +248,17 @@ enum BatchedEngine<T: CPUScalar> {
                                 let st = ws.state + l * rows * S
                                 let prod = wide ? ws.products : ws.products + l * rows * G  // wide: one lane's, reused
                                 if wide {
-                                    products(st, rows: rows, into: prod, U: U, Ut: Ut, hidden: H, width: W, blas: blas, wide: true)
+                                    // The cell rows' gate products and update, then the tangents by the Jacobian's
+                                    // structure (two H×H products per tangent instead of four).
+                                    products(st, rows: 3, into: prod, U: U, Ut: Ut, hidden: H, width: W, blas: blas, wide: true)
+                                    TangentKernel.step(state: st, products: prod, input: bias, cells: 3, tangents: 0, hidden: W,
+                                                       coefficients: ws.coefficients, accurateCoefficients: true)
+                                    TangentKernel.structuredTangents(st + 3 * S, count: k, hidden: H, width: W, Ut: Ut,
+                                                                     coefficients: ws.coefficients, work: ws.structured)
+                                } else {
+                                    TangentKernel.step(state: st, products: prod, input: bias, cells: 3, tangents: k, hidden: W,
+                                                       coefficients: wantCoefficients ? ws.coefficients : nil)
                                 }
-                                TangentKernel.step(state: st, products: prod, input: bias, cells: 3, tangents: k, hidden: W,
-                                                   coefficients: wantCoefficients ? ws.coefficients : nil, accurateCoefficients: wide)
                                 if accumulate && logDets != nil {
                                     logDets![l] += StepDeterminant.coefficientLogSum(ws.coefficients, hidden: H, width: W)
                                 }

@@ -42,6 +42,18 @@ enum TangentKernel {
         }
     }
 
+    /// The tangent rows of a padded Float lane (width a multiple of 8) given the base row's `coefficients`, by the
+    /// Jacobian's structure (`lyap_tangents_structured_f32`): the many-tangent path. `work` is the zeroed buffer
+    /// of the workspace.
+    @inline(__always)
+    static func structuredTangents<T: CPUScalar>(
+        _ rows: UnsafeMutablePointer<T>, count: Int, hidden H: Int, width W: Int, Ut: UnsafePointer<T>,
+        coefficients: UnsafePointer<T>, work: UnsafeMutablePointer<Float>
+    ) {
+        precondition(T.self == Float.self && W % 8 == 0)
+        lyap_tangents_structured_f32(rebind(rows), Int32(count), Int32(H), Int32(W), rebind(Ut), rebind(coefficients), work)
+    }
+
     @inline(__always)
     private static func rebind<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
         UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)

@@ -35,6 +35,10 @@ struct Options {
     var vulkan = false
     var device: Int?
     var checkpoints = 1
+    /// The full spectrum's float64 reference exponents are read from / written to this file (JSON).
+    var referenceCache: String?
+    /// Error budget of the full spectrum (`ShadowSpectrum`) on the reviews off by > 1e-3 and the first N others.
+    var shadow: Int?
 }
 
 func fail(_ message: String) -> Never {
@@ -85,8 +89,10 @@ func parse() -> Options {
         case "--vulkan": o.vulkan = true
         case "--device": o.device = int()
         case "--checkpoints": o.checkpoints = int()
+        case "--reference-cache": o.referenceCache = value()
+        case "--shadow": o.shadow = Int(value()) ?? -1; if o.shadow! < 0 { fail("--shadow must be a count of reviews (0 or more)") }
         case "-h", "--help":
-            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1,full] [--precisions float32,float64] [--renorm-every N,...] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]]")
+            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1,full] [--precisions float32,float64] [--renorm-every N,...] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]] [--reference-cache FILE] [--shadow N]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -152,8 +158,26 @@ func protocolConfig(k: Int) -> AnalysisConfig {
     return c
 }
 
-/// The full spectrum's reference: float64, re-orthonormalised every step (one run, timed for information).
-func fullReference(k: Int) -> CheckpointAnalysis {
+/// What a cached reference was computed for: it is used only for the same job.
+struct ReferenceCache: Codable {
+    var checkpoint: String, weightSum: Double, reviews: Int, drive: Int, steps: Int, transient: Int, k: Int
+    var exponents: [[Double]]
+}
+
+/// The full spectrum's reference exponents per review: float64, re-orthonormalised every step (one run, timed for
+/// information), or read from --reference-cache when that file holds the same job's.
+func fullReference(k: Int) -> [[Double]] {
+    let key = ReferenceCache(checkpoint: o.checkpoint ?? "keras init, seed 1", weightSum: params.values.reduce(0, +), reviews: o.reviews, drive: o.drive, steps: o.steps,
+                             transient: o.transient, k: k, exponents: [])
+    if let path = o.referenceCache, let data = FileManager.default.contents(atPath: path),
+       let cached = try? JSONDecoder().decode(ReferenceCache.self, from: data) {
+        var bare = cached
+        bare.exponents = []
+        if (try? JSONEncoder().encode(bare)) == (try? JSONEncoder().encode(key)) {
+            print("  reference for k=\(k): float64 every step, read from \(path)")
+            return cached.exponents
+        }
+    }
     var c = protocolConfig(k: k)
     c.precision = .float64
     c.renormEvery = 1
@@ -162,30 +186,74 @@ func fullReference(k: Int) -> CheckpointAnalysis {
     do { a = try StabilityAnalysis.analyze(params, reviews: reviews, config: c) } catch { fail("\(error)") }
     print(String(format: "  reference for k=%d (float64, renormalised every step): %.3f s (%.2f CPU s)", k,
                  Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, cpuSeconds() - c0))
-    return a
+    let exponents = a.perReview.map(\.exponents)
+    if let path = o.referenceCache {
+        var out = key
+        out.exponents = exponents
+        do { try JSONEncoder().encode(out).write(to: URL(fileURLWithPath: path)) } catch { fail("--reference-cache \(path): \(error)") }
+    }
+    return exponents
 }
 
 /// max over reviews and exponents of |λ − λ_ref| with each review's spectrum sorted (a pair of nearly equal
 /// exponents may come out of Gram–Schmidt in either order after a finite run: float32 and float64 then differ
 /// by the pair's gap at those two indices), the same in Gram–Schmidt order, and max over reviews of
 /// |Σλ − mean ln|det J_t||.
-func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: CheckpointAnalysis) -> (sorted: Double, raw: Double, detGap: Double) {
+func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: [[Double]]) -> (sorted: Double, raw: Double, detGap: Double, bad: [Int]) {
     var sorted = 0.0, raw = 0.0, gap = 0.0, worst = "", over = 0, total = 0
-    for (x, y) in zip(a.perReview, r.perReview) {
-        for (l, m) in zip(x.exponents.sorted(by: >), y.exponents.sorted(by: >)) {
+    var bad: [String] = [], badLanes: [Int] = []
+    for (lane, (x, y)) in zip(a.perReview, r).enumerated() {
+        var reviewWorst = 0.0, reviewOver = 0
+        for (l, m) in zip(x.exponents.sorted(by: >), y.sorted(by: >)) {
             sorted = max(sorted, abs(l - m))
-            over += abs(l - m) > 1e-3 ? 1 : 0
+            reviewWorst = max(reviewWorst, abs(l - m))
+            reviewOver += abs(l - m) > 1e-3 ? 1 : 0
             total += 1
         }
-        for (j, (l, m)) in zip(x.exponents, y.exponents).enumerated() where abs(l - m) > raw {
+        over += reviewOver
+        if reviewOver > 0 {
+            badLanes.append(lane)
+            bad.append(String(format: "%d (λ1 %+.4f, %d off, max %.1e)", x.index ?? -1, y.max() ?? .nan, reviewOver, reviewWorst))
+        }
+        for (j, (l, m)) in zip(x.exponents, y).enumerated() where abs(l - m) > raw {
             raw = abs(l - m)
             worst = String(format: "λ%d = %.6f vs %.6f, λ%d = %.6f vs %.6f (review %d)", j + 1, l, m, j + 2,
-                           x.exponents[min(j + 1, x.exponents.count - 1)], y.exponents[min(j + 1, y.exponents.count - 1)], x.index ?? -1)
+                           x.exponents[min(j + 1, x.exponents.count - 1)], y[min(j + 1, y.count - 1)], x.index ?? -1)
         }
         gap = max(gap, abs(x.exponents.reduce(0, +) - (x.logDeterminant ?? .nan)))
     }
     if raw > 0 { print("    largest deviation in Gram–Schmidt order: \(worst); \(over) of \(total) sorted exponents off by more than 1e-3") }
-    return (sorted, raw, gap)
+    if !bad.isEmpty { print("    reviews with an exponent off by more than 1e-3 (float64 λ1): " + bad.joined(separator: ", ")) }
+    return (sorted, raw, gap, badLanes)
+}
+
+func sortedGap(_ a: [Double], _ b: [Double]) -> Double {
+    zip(a.sorted(), b.sorted()).map { abs($0 - $1) }.max() ?? 0
+}
+
+/// Per review: the engine's float32 error against the float64 reference, split into the algorithm's error along one
+/// (float32) trajectory and the float32-vs-float64 trajectory effect, next to how much a 1e-7 relative perturbation
+/// of the state at the start of the zero-input phase moves the float64 exponents themselves.
+func shadowReport(lanes: [Int], engine: CheckpointAnalysis, reference: [[Double]], k: Int) {
+    var c = protocolConfig(k: k)
+    c.renormEvery = 1
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let onFloat = ShadowSpectrum.run(params, reviews: reviews, lanes: lanes, config: c, trajectory: .float32)
+    let onDouble = ShadowSpectrum.run(params, reviews: reviews, lanes: lanes, config: c, trajectory: .float64)
+    let moved = ShadowSpectrum.run(params, reviews: reviews, lanes: lanes, config: c, trajectory: .float64, perturbation: 1e-7)
+    print(String(format: "  error budget of %d reviews (%.1f s): max over sorted exponents of", lanes.count,
+                 Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+    print("  | review | λ1 (f64) | engine f32 − f64 ref | algorithm: f32 − f64 on the f32 trajectory | trajectory: f64 on f32 traj − f64 ref | f64: 1e-7 perturbed − unperturbed | shadow f64 − engine f64 |")
+    print("  |---:|---:|---:|---:|---:|---:|---:|")
+    var worst = [0.0, 0.0, 0.0, 0.0, 0.0]
+    for (i, lane) in lanes.enumerated() {
+        let g = [sortedGap(engine.perReview[lane].exponents, reference[lane]), sortedGap(onFloat[i].float32!, onFloat[i].float64),
+                 sortedGap(onFloat[i].float64, reference[lane]), sortedGap(moved[i].float64, onDouble[i].float64),
+                 sortedGap(onDouble[i].float64, reference[lane])]
+        for j in 0..<5 { worst[j] = max(worst[j], g[j]) }
+        print(String(format: "  | %d | %+.4f | %.1e | %.1e | %.1e | %.1e | %.1e |", lane, reference[lane].max()!, g[0], g[1], g[2], g[3], g[4]))
+    }
+    print(String(format: "  | max | | %.1e | %.1e | %.1e | %.1e | %.1e |", worst[0], worst[1], worst[2], worst[3], worst[4]))
 }
 
 for k in exponentList {
@@ -211,6 +279,10 @@ for k in exponentList {
         if let reference {
             let f = fullSpectrumChecks(last!, reference: reference)
             (r.deviation, r.detGap) = (f.sorted, f.detGap)
+            if let n = o.shadow {
+                let others = (0..<o.reviews).filter { !f.bad.contains($0) }.prefix(n)
+                shadowReport(lanes: f.bad + others, engine: last!, reference: reference, k: k)
+            }
             checks = String(format: ", max |Δλ| vs float64 every step %.2e sorted (%.2e in Gram–Schmidt order), max |Σλ − mean ln|det J|| %.2e",
                             f.sorted, f.raw, f.detGap)
         }

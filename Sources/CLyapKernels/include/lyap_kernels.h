@@ -39,6 +39,18 @@ int lyap_cell_step_f32(float *row, const float *cPrev, float *cNow, float *tNow,
  * place. Runs with AVX2 and returns 1; otherwise does nothing and returns 0. */
 int lyap_cell_back_f32(const float *row, float *drow, const float *tNow, const float *cPrev, const float *eh, float *ec, int H);
 
+/* The tangent half of lyap_step_accurate_f32 (given the base row's `coefficients`, 6·width) for `count` tangent rows
+ * [dh | dc] (each 2·width, contiguous) by the Jacobian's structure: B = Σ_{i,f,g} diag(coefficient)·U_gate (H×H) is
+ * formed once, then each row costs the two H×H products U_o·dh and B·dh instead of the four gate products.
+ * Ut is Uᵀ restricted to the real columns, [hidden][4·width] (CellWeights.recurrentTransposed). `work` holds
+ * lyap_tangents_structured_f32_work(hidden, width) floats, zeroed once by the caller. Same equations as the
+ * four-product form, other rounding. */
+void lyap_tangents_structured_f32(float *rows, int count, int hidden, int width, const float *Ut, const float *coefficients,
+                                  float *work);
+void lyap_tangents_structured_f32_isa(int isa, float *rows, int count, int hidden, int width, const float *Ut,
+                                      const float *coefficients, float *work);
+static inline int lyap_tangents_structured_f32_work(int hidden, int width) { return (hidden + 4) * (2 * width + 16); }
+
 /* C[r][n] = sum over k < K of A[r][k] * Bt[k][n] for r < M, n < N (row-major, leading dimensions lda, ldc;
  * Bt is K×N contiguous). Runs only with AVX-512 and N a multiple of 64, returning 1; otherwise does nothing and
  * returns 0 (use BLAS). Each element is one FMA chain over k in order, whatever M, N and the tiling. */
@@ -93,6 +105,14 @@ int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
  * without work when k > 256 or n > 1024. */
 int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
 int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
+
+/* The same factorisation by right-looking block modified Gram–Schmidt, one pass: each panel of 8 rows is
+ * orthonormalised within itself (Gram–Schmidt twice) and then projected out of every later row. Half the work of
+ * lyap_block_gram_schmidt_f32 where that one takes its second pass; R is MGS's (backward stable), Q orthonormal to
+ * about ε·κ. Returns k, or the first row whose norm was zero, subnormal or not finite (rows before it final; finish
+ * with lyap_gram_schmidt_f32 from there). Any k and n (n a multiple of 8). */
+int lyap_block_mgs_f32(float *rows, int k, int n, int from, double *norms);
+int lyap_block_mgs_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
 
 /* The activations alone (for tests): y = sigmoid(x), y = tanh(x). */
 void lyap_sigmoid_f32(const float *x, float *y, int n);
