@@ -159,7 +159,8 @@ func protocolConfig(k: Int) -> AnalysisConfig {
 }
 
 /// What a cached reference was computed for: it is used only for the same job.
-struct ReferenceCache: Codable {
+/// Compared field by field: JSONEncoder's key order differs between processes (Swift seeds its hashing per process).
+struct ReferenceCache: Codable, Equatable {
     var checkpoint: String, weightSum: Double, reviews: Int, drive: Int, steps: Int, transient: Int, k: Int
     var exponents: [[Double]]
 }
@@ -173,7 +174,7 @@ func fullReference(k: Int) -> [[Double]] {
        let cached = try? JSONDecoder().decode(ReferenceCache.self, from: data) {
         var bare = cached
         bare.exponents = []
-        if (try? JSONEncoder().encode(bare)) == (try? JSONEncoder().encode(key)) {
+        if bare == key {
             print("  reference for k=\(k): float64 every step, read from \(path)")
             return cached.exponents
         }
