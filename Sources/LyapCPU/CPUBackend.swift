@@ -25,6 +25,11 @@ public final class CPUBackend<T: CPUScalar>: LSTMBackend, @unchecked Sendable {
         get { model.sharedPadID }
         set { model.sharedPadID = newValue }
     }
+    /// `CPUModel.balancesSharedSlices`.
+    public var balancesSharedSlices: Bool {
+        get { model.balancesSharedSlices }
+        set { model.balancesSharedSlices = newValue }
+    }
     /// The loss trained and evaluated (`LossForm`); a property of the model so eval and train agree.
     public var loss: LossForm {
         get { model.loss }

@@ -21,6 +21,10 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// slice as one pad-only trajectory, and rows run only from their first other token. nil: every row
     /// runs all L steps (the computation of runs started before it existed).
     public var sharedPadID: Int32? = nil
+    /// With the pad prefix shared: cut the batch into slices of equal work (`SharedSlices`, rows reordered by
+    /// pad run) instead of in batch order. Same function, other float summation order; runs that shared before
+    /// the balanced cut existed keep the batch order (`SharedSliceRule` in LyapTraining).
+    public var balancesSharedSlices = true
     private(set) var workspaces: [ChunkWorkspace<T>] = []
     private lazy var team = ThreadTeam(size: threads)
     /// Wh transposed, for the AVX-512 recurrent products (empty where they do not run).
@@ -53,7 +57,7 @@ public final class CPUModel<T: CPUScalar>: @unchecked Sendable {
     /// cut in order (`slices`), the computation of runs before the split existed.
     private func plan(_ batch: Batch, perOccurrence: Bool) -> (batch: Batch, order: [Int]?, parts: [Range<Int>]) {
         let s = isWide ? 1 : min(threads, batch.count), L = batch.seqLen
-        guard let padID = sharedPadID, s > 1, L > 0, !perOccurrence else { return (batch, nil, slices(batch.count)) }
+        guard let padID = sharedPadID, balancesSharedSlices, s > 1, L > 0, !perOccurrence else { return (batch, nil, slices(batch.count)) }
         let (order, parts) = batch.tokens.withUnsafeBufferPointer {
             SharedSlices.plan(tokens: $0.baseAddress!, count: batch.count, steps: L, padID: padID, slices: s)
         }

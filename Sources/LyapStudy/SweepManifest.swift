@@ -18,6 +18,8 @@ public struct SweepSettings: Codable, Equatable, Sendable {
     /// The CPU backend shares the pad prefix (`--no-shared-padding`: false; nil in sweeps started before it:
     /// not shared). The setting itself, not where it ran: Vulkan shards never share.
     public var sharedPadding: Bool?
+    /// How shared-prefix batches are cut into slices (nil: batch order, sweeps started before it was recorded).
+    public var sharedSlices: SharedSliceRule?
 
     public struct DataSettings: Codable, Equatable, Sendable {
         public var source: String
@@ -58,6 +60,7 @@ public struct SweepSettings: Codable, Equatable, Sendable {
         if dataOrder != other.dataOrder { return "data order" }
         if analysis != other.analysis { return "analysis schedule" }
         if (sharedPadding ?? false) != (other.sharedPadding ?? false) { return "pad sharing (--no-shared-padding)" }
+        if sharedPadding == true && sharedSlices != other.sharedSlices { return "slice rule of the shared pad prefix" }
         return nil
     }
 }

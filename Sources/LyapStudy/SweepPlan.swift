@@ -40,6 +40,7 @@ public struct SweepPlan {
                                       labelNoise: c.labelNoise, flippedTrainLabels: 0, trainCount: 0, testCount: 0))
         r.analysis = s.analysis
         r.sharedPadding = s.sharedPadding
+        r.sharedSlices = s.sharedSlices
         r.order = s.order
         if r.order?.scheme == .shuffle { r.order?.seed = c.seed }
         return r

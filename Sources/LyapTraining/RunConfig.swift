@@ -39,6 +39,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The CPU backend computes each batch's leading pad runs once (`SharedPadding`); nil = false (runs
     /// written before it), so they resume with the computation they started with.
     public var sharedPadding: Bool?
+    /// How a shared-prefix batch is cut into the threads' slices; nil = batch order (runs written before the
+    /// balanced cut), so they resume with the summation order they started with.
+    public var sharedSlices: SharedSliceRule?
 
     /// The per-epoch analysis of a training run (methods.md §5.2 with the run's own review length as drive).
     public struct AnalysisSchedule: Codable, Sendable, Equatable {

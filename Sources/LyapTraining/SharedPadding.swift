@@ -18,7 +18,20 @@ public enum SharedPadding {
     }
 }
 
+/// How the CPU backend cuts a shared-prefix batch into its threads' slices: in batch order (runs that shared
+/// before the balanced cut existed) or balanced by work (`SharedSlices`). Only the float summation order differs.
+public enum SharedSliceRule: String, Codable, Sendable {
+    case batchOrder = "batch-order"
+    case balanced
+
+    /// What a new run (or sweep) records: balanced when it shares the pad prefix, nothing otherwise.
+    public static func forNewRun(shared: Bool?) -> SharedSliceRule? { shared == true ? .balanced : nil }
+}
+
 extension RunConfig {
+    /// The run's slice rule (batch order for runs written before it was recorded).
+    public var sharedSliceRule: SharedSliceRule { sharedSlices ?? .batchOrder }
+
     /// Whether the run shares the pad prefix (false for runs written before it was recorded).
     public var sharesPadPrefix: Bool { sharedPadding ?? false }
 
@@ -29,15 +42,17 @@ extension RunConfig {
 /// Every CPU backend that trains or evaluates is built here, so none misses the shared pad prefix.
 public enum CPUBackends {
     public static func make<T: CPUScalar>(_: T.Type, shape: ModelShape, threads: Int, biases: BiasLayout = .one,
-                                          sharedPadID: Int32?) -> CPUBackend<T> {
+                                          sharedPadID: Int32?, sliceRule: SharedSliceRule = .balanced) -> CPUBackend<T> {
         let b = CPUBackend<T>(shape: shape, threads: threads, biases: biases)
         b.sharedPadID = sharedPadID
+        b.balancesSharedSlices = sliceRule == .balanced
         return b
     }
 
     /// The backend a run trains on: its shape, threads, bias layout, pad row, loss and pad sharing.
     public static func forRun<T: CPUScalar>(_ c: RunConfig, _: T.Type) -> CPUBackend<T> {
-        let b = make(T.self, shape: c.model, threads: c.threads, biases: c.layout.biases, sharedPadID: c.sharedPadID)
+        let b = make(T.self, shape: c.model, threads: c.threads, biases: c.layout.biases, sharedPadID: c.sharedPadID,
+                     sliceRule: c.sharedSliceRule)
         b.padRow = c.padRow
         b.loss = c.loss
         return b

@@ -199,14 +199,14 @@ final class ComputeBackend {
         switch kind {
         case .cpu:
             precondition(!padded, "the CPU backend trains each configuration at its own width")
-            let padID = plan.runConfig(group[0]).sharedPadID
+            let run = plan.runConfig(group[0]), padID = run.sharedPadID, rule = run.sharedSliceRule
             switch s.precision {
             case .float32:
-                let b = group.map { _ in CPUBackends.make(Float.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
+                let b = group.map { _ in CPUBackends.make(Float.self, shape: shape, threads: plan.threads, sharedPadID: padID, sliceRule: rule) }
                 for x in b { x.frozenEmbedding = frozen }
                 return BackendGroup(b)
             case .float64:
-                let b = group.map { _ in CPUBackends.make(Double.self, shape: shape, threads: plan.threads, sharedPadID: padID) }
+                let b = group.map { _ in CPUBackends.make(Double.self, shape: shape, threads: plan.threads, sharedPadID: padID, sliceRule: rule) }
                 for x in b { x.frozenEmbedding = frozen }
                 return BackendGroup(b)
             }

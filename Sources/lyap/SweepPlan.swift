@@ -54,6 +54,7 @@ extension SweepPlan {
                         trainCount: sets.values.map(\.train.count).max() ?? 0,
                         testCount: any.test.count))
         settings.sharedPadding = c.padSharing.shared(padding: any.train.padding)
+        settings.sharedSlices = SharedSliceRule.forNewRun(shared: settings.sharedPadding)
         settings.order = c.noShuffle ? DataOrder.forNewRun(shuffle: false, seed: 0, data: any) : DataOrder(scheme: .shuffle)
         self.init(grid: grid, shard: shard, settings: settings, threads: threads, dir: dir, datasets: sets)
         for w in grid.widths { try runConfig(grid.configurations.first { $0.width == w }!).validate() }

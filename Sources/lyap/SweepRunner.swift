@@ -17,6 +17,8 @@ struct SweepRunner {
             if m.settings.order == nil { plan.settings.order = nil }
             // A sweep started before pad sharing was recorded continues unshared.
             if m.settings.sharedPadding == nil && plan.settings.sharedPadding == true { plan.settings.sharedPadding = nil }
+            // One that shared before the balanced cut was recorded keeps the batch-order cut.
+            if m.settings.sharedSlices == nil { plan.settings.sharedSlices = nil }
             if let what = m.settings.firstDifference(from: plan.settings) {
                 throw ConfigError("--resume: \(dir.path) holds a sweep with a different \(what); give the same options as when it started")
             }

@@ -76,7 +76,10 @@ struct TrainCommand: ParsableCommand {
             if data.splitSHA256 != nil { cfg.conventions?.splitSHA256 = data.splitSHA256 }
             let initial = try initialParameters(cfg)
             cfg.backend = backend.recordName
-            if !resume { cfg.sharedPadding = padSharing.shared(padding: data.train.padding, backend: cfg.backend) }
+            if !resume {
+                cfg.sharedPadding = padSharing.shared(padding: data.train.padding, backend: cfg.backend)
+                cfg.sharedSlices = SharedSliceRule.forNewRun(shared: cfg.sharedPadding)
+            }
             let peaks = try compute.profilePeaks(backend)
             let analysis = try TrainingAnalysis.make(cfg, data: data, backend: backend)
             try backend.check(precision: cfg.precision)

@@ -92,6 +92,30 @@ struct CLISharedPaddingTests {
         }
     }
 
+    /// New shared runs record the balanced slice cut; a shared run whose config.json lacks `sharedSlices` (one
+    /// written before the cut existed) resumes with the batch-order cut and keeps lacking it, so its epoch 2
+    /// differs in the last bits from the same run resumed balanced.
+    @Test func aSharedRunWithoutTheSliceRuleResumesInBatchOrder() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let old = s.dir + "/old", new = s.dir + "/new"
+        let common = ["--backend", "cpu", "--checkpoint-every", "1", "--threads", "2"] + s.small
+        for run in [old, new] {
+            _ = try train(["--out", run, "--epochs", "1"] + common)
+            #expect(try config(run)["sharedSlices"] as? String == "balanced")
+        }
+        let path = old + "/config.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let stripped = text.replacingOccurrences(of: #""sharedSlices"\s*:\s*"balanced"\s*,?"#, with: "", options: .regularExpression)
+        #expect(stripped != text)
+        try stripped.write(toFile: path, atomically: true, encoding: .utf8)
+        for run in [old, new] { #expect(try train(["--out", run, "--resume", "--epochs", "2"]).stdout.contains(Self.shared)) }
+        #expect(!(try String(contentsOfFile: path, encoding: .utf8)).contains("sharedSlices"))
+        let a = try Data(contentsOf: URL(fileURLWithPath: old + "/checkpoints/epoch-0002.safetensors"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: new + "/checkpoints/epoch-0002.safetensors"))
+        #expect(a != b, "the batch-order cut should differ from the balanced one in the last bits")
+    }
+
     @Test func theFlagOnResumeIsOneLine() throws {
         let s = try Scratch()
         defer { s.remove() }
