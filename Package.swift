@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LyapVulkan", dependencies: ["LyapIO", "CVulkan", "CShaderc"]),
         // The workloads on Vulkan: the LSTM ensembles (training, evaluation), their kernel table and work
         // model, and the GPU stability analysis (the CPU engine's seeded vectors, so both see the same ξ and frames).
-        .target(name: "LyapVulkanLSTM", dependencies: ["LyapCore", "LyapVulkan", "LyapDynamics", "LyapCPUDynamics", "CLyapShared"]),
+        .target(name: "LyapVulkanLSTM", dependencies: ["LyapCore", "LyapVulkan", "LyapDynamics", "LyapCPUDynamics", "LyapTraining", "CLyapShared"]),
         // The push-constant block shared by Swift and every GLSL kernel (Shaders/include/lyap_push.h).
         .target(name: "CLyapShared"),
         // Prints the Vulkan devices (or why there are none); the subprocess the no-driver tests run.

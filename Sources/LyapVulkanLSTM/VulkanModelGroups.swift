@@ -1,33 +1,30 @@
 import LyapCore
-import LyapCPU
-import LyapStudy
 import LyapTraining
 import LyapVulkan
-import LyapVulkanLSTM
 
 /// A Vulkan ensemble as a `ModelGroup`: all its models step in one dispatch stream. With `widths`, model
 /// k has width widths[k] zero-padded to the ensemble's width (`--pad-widths`; exact, see WidthPadding).
-final class EnsembleGroup: ModelGroup {
+public final class EnsembleGroup: ModelGroup {
     let ensemble: VulkanLSTMEnsemble
     let widths: [Int]?
-    init(_ ensemble: VulkanLSTMEnsemble, widths: [Int]? = nil) {
+    public init(_ ensemble: VulkanLSTMEnsemble, widths: [Int]? = nil) {
         self.ensemble = ensemble
         self.widths = widths
     }
-    var models: Int { ensemble.models }
-    var stepsPerCall: Int { ensemble.stepsPerSubmit }
+    public var models: Int { ensemble.models }
+    public var stepsPerCall: Int { ensemble.stepsPerSubmit }
 
-    func load(_ initial: [ParameterStore<Double>]) throws {
+    public func load(_ initial: [ParameterStore<Double>]) throws {
         let H = ensemble.shape.hidden
         try ensemble.load(initial.map { TrainingState(params: $0.padded(toHidden: H).converted(to: Float.self)) })
     }
-    func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
+    public func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
         try ensemble.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
     }
-    func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensemble.evaluate(steps: steps).map { $0.map(\.totals) } }
-    func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
+    public func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensemble.evaluate(steps: steps).map { $0.map(\.totals) } }
+    public func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
 
-    func states() throws -> [TrainingState<Double>] {
+    public func states() throws -> [TrainingState<Double>] {
         let s = try ensemble.states().map { $0.converted(to: Double.self) }
         guard let widths else { return s }
         return zip(s, widths).map { s, h in
@@ -36,7 +33,7 @@ final class EnsembleGroup: ModelGroup {
         }
     }
 
-    func load(states: [TrainingState<Double>]) throws {
+    public func load(states: [TrainingState<Double>]) throws {
         let H = ensemble.shape.hidden
         try ensemble.load(states.map { s in
             func wide(_ v: [Double]) -> [Double] { ParameterStore(layout: s.params.layout, values: v).padded(toHidden: H).values }
@@ -48,20 +45,20 @@ final class EnsembleGroup: ModelGroup {
 /// All widths of a variant as one `VulkanEnsembleSet` (`--interleave-widths`): one ensemble per width, their
 /// kernels recorded phase by phase into one command buffer. Model k of the group is model k of the set;
 /// consecutive configurations of one width share an ensemble (`SweepGrouping.split` puts each width's together).
-final class EnsembleSetGroup: ModelGroup {
+public final class EnsembleSetGroup: ModelGroup {
     let ensembles: VulkanEnsembleSet
-    init(_ ensembles: VulkanEnsembleSet) { self.ensembles = ensembles }
-    var models: Int { ensembles.models }
-    var stepsPerCall: Int { ensembles.stepsPerSubmit }
+    public init(_ ensembles: VulkanEnsembleSet) { self.ensembles = ensembles }
+    public var models: Int { ensembles.models }
+    public var stepsPerCall: Int { ensembles.stepsPerSubmit }
 
-    func load(_ initial: [ParameterStore<Double>]) throws {
+    public func load(_ initial: [ParameterStore<Double>]) throws {
         try ensembles.load(initial.map { TrainingState(params: $0.converted(to: Float.self)) })
     }
-    func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
+    public func trainSteps(_ steps: [[Batch]], adam: AdamConfig) throws -> [[LossTotals]] {
         try ensembles.trainSteps(steps, adam: [AdamConfig](repeating: adam, count: models))
     }
-    func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensembles.evaluate(steps: steps).map { $0.map(\.totals) } }
-    func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
-    func states() throws -> [TrainingState<Double>] { try ensembles.states().map { $0.converted(to: Double.self) } }
-    func load(states: [TrainingState<Double>]) throws { try ensembles.load(states.map { $0.converted(to: Float.self) }) }
+    public func evaluate(steps: [[Batch]]) throws -> [[LossTotals]] { try ensembles.evaluate(steps: steps).map { $0.map(\.totals) } }
+    public func parameters() throws -> [ParameterStore<Double>] { try states().map(\.params) }
+    public func states() throws -> [TrainingState<Double>] { try ensembles.states().map { $0.converted(to: Double.self) } }
+    public func load(states: [TrainingState<Double>]) throws { try ensembles.load(states.map { $0.converted(to: Float.self) }) }
 }

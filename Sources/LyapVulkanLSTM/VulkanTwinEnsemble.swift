@@ -1,7 +1,5 @@
-import LyapAudit
 import LyapCore
-import LyapVulkan
-import LyapVulkanLSTM
+import LyapTraining
 
 /// The Vulkan ensemble runs an audit's twins side by side; a step with gradient hooks reads the gradients
 /// back to the host, passes each model's through its hook and writes them back before Adam.
