@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the same short lyap jobs with two binaries and compare what they write, byte for byte.
 
-    tools/output-parity.py BASE_BIN NEW_BIN [--work DIR] [--no-vulkan] [--keep]
+    tools/output-parity.py BASE_BIN NEW_BIN [--work DIR] [--no-vulkan] [--keep] [--no-shared-padding]
 
 The jobs (small shapes on the embedded data, 2 threads): train with the analysis, analyze, report, cycles,
 stages, metastates, a study, a sweep and an audit on the CPU; and, when `lyap devices` lists a Vulkan device,
@@ -26,8 +26,8 @@ SKIPPED_NAMES = {"report.html"}
 SMALL = ["--train-size", "160", "--test-size", "96", "--seq-len", "40", "--hidden", "11", "--threads", "2"]
 
 
-def jobs(vulkan):
-    cpu = ["--backend", "cpu"]
+def jobs(vulkan, unshared=False):
+    cpu = ["--backend", "cpu"] + (["--no-shared-padding"] if unshared else [])
     out = [
         ("train", ["train", "--out", "train", "--epochs", "6", "--checkpoint-every", "1", "--analyze-every", "2",
                    "--analyze-reviews", "8", *SMALL, *cpu]),
@@ -66,9 +66,9 @@ def has_vulkan(binary):
     return "vulkan" in listing.lower()
 
 
-def run_all(binary, root, vulkan):
+def run_all(binary, root, vulkan, unshared):
     os.makedirs(root)
-    for name, args in jobs(vulkan):
+    for name, args in jobs(vulkan, unshared):
         result = subprocess.run([binary, *args], cwd=root, capture_output=True, text=True)
         if result.returncode != 0:
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["(no output)"]
@@ -144,6 +144,9 @@ def main():
     parser.add_argument("--work", help="directory for the two runs (default: a new temporary one)")
     parser.add_argument("--no-vulkan", action="store_true", help="skip the Vulkan jobs")
     parser.add_argument("--keep", action="store_true", help="keep the runs' directories")
+    parser.add_argument("--no-shared-padding", dest="unshared", action="store_true",
+                        help="run the CPU jobs with --no-shared-padding (compares the unshared computation when the "
+                             "shared one changed its summation order on purpose)")
     options = parser.parse_args()
     for binary in (options.base, options.new):
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -154,10 +157,10 @@ def main():
     base_root, new_root = os.path.join(work, "base"), os.path.join(work, "new")
     for root in (base_root, new_root):
         shutil.rmtree(root, ignore_errors=True)
-    run_all(os.path.abspath(options.base), base_root, vulkan)
-    run_all(os.path.abspath(options.new), new_root, vulkan)
+    run_all(os.path.abspath(options.base), base_root, vulkan, options.unshared)
+    run_all(os.path.abspath(options.new), new_root, vulkan, options.unshared)
     problems, compared = compare(base_root, new_root)
-    jobs_run = ", ".join(name for name, _ in jobs(vulkan))
+    jobs_run = ", ".join(name for name, _ in jobs(vulkan, options.unshared))
     if not options.keep:
         shutil.rmtree(work, ignore_errors=True)
     for line in problems:
