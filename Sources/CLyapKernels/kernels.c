@@ -117,8 +117,6 @@ A512 static void scale_avx512(float s, float *y, int n) { scale_body_avx512(s, y
 A2 static void scale_avx2(float s, float *y, int n) { scale_body_avx2(s, y, n); }
 A512 static int gs_avx512(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx512(r, k, n, from, norms); }
 A2 static int gs_avx2(float *r, int k, int n, int from, double *norms) { return gram_schmidt_body_avx2(r, k, n, from, norms); }
-A512 static int bgs_avx512(float *r, int k, int n, int from, double *norms) { return block_gram_schmidt_body_avx512(r, k, n, from, norms); }
-A2 static int bgs_avx2(float *r, int k, int n, int from, double *norms) { return block_gram_schmidt_body_avx2(r, k, n, from, norms); }
 A512 static void sigmoid_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vsigmoid_avx512(load_avx512(x + i))); }
 A2 static void sigmoid_avx2(const float *x, float *y, int n) { for (int i = 0; i < n; i += 8) store_avx2(y + i, vsigmoid_avx2(load_avx2(x + i))); }
 A512 static void tanh_avx512(const float *x, float *y, int n) { for (int i = 0; i < n; i += 16) store_avx512(y + i, vtanh_avx512(load_avx512(x + i))); }
@@ -502,18 +500,6 @@ int lyap_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, doub
 
 int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
     return lyap_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
-}
-
-int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms) {
-    if (k > 256 || n > 1024) return from;
-    int r = 0;
-    DISPATCH(clamp_isa(isa), n, r = bgs_avx512(rows, k, n, from, norms), r = bgs_avx2(rows, k, n, from, norms),
-             r = block_gram_schmidt_body_base(rows, k, n, from, norms))
-    return r;
-}
-
-int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms) {
-    return lyap_block_gram_schmidt_f32_isa(2, rows, k, n, from, norms);
 }
 
 int lyap_block_mgs_f32_isa(int isa, float *rows, int k, int n, int from, double *norms) {

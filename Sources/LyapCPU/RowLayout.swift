@@ -42,18 +42,22 @@ struct RowLayout: Sendable, Equatable {
     /// A pad-only trajectory of `steps` steps (one slot, the shared prefix itself).
     static func single(steps: Int) -> RowLayout { dense(steps: steps, first: 0, count: 1) }
 
+    /// Each row's leading run of `padID`, at most L-1 steps (every row keeps a step of its own).
+    static func leadingPadRuns(_ tokens: UnsafePointer<Int32>, count n: Int, steps L: Int, padID: Int32) -> [Int] {
+        (0..<n).map { b in
+            let row = tokens + b * L
+            var p = 0
+            while p < L - 1 && row[p] == padID { p += 1 }
+            return p
+        }
+    }
+
     /// The shared-prefix layout of rows `first..<first+count` of `tokens` ([b][t], L per row): each row's
     /// leading run of `padID` (at most L-1 steps, so every row has a step of its own) is shared.
     /// `perOccurrence` keeps a row per slot and step (`denseShared`).
     static func shared(tokens: UnsafePointer<Int32>, steps L: Int, first: Int, count nb: Int, padID: Int32,
                        perOccurrence: Bool) -> RowLayout {
-        var lead = [Int](repeating: 0, count: nb)
-        for b in 0..<nb {
-            let row = tokens + (first + b) * L
-            var p = 0
-            while p < L - 1 && row[p] == padID { p += 1 }
-            lead[b] = p
-        }
+        let lead = leadingPadRuns(tokens + first * L, count: nb, steps: L, padID: padID)
         let order = (0..<nb).sorted { (lead[$0], $0) < (lead[$1], $1) }
         let start = order.map { lead[$0] }
         var active = [Int](repeating: 0, count: L)

@@ -11,17 +11,11 @@ public enum SharedSlices {
     static let padStepCost = 2
 
     /// The batch's row order and the slices' ranges of that order. Rows whose leading run of `padID` is p
-    /// (at most L − 1, as `RowLayout.shared` counts it) cost L − p each.
+    /// (`RowLayout.leadingPadRuns`) cost L − p each.
     public static func plan(tokens: UnsafePointer<Int32>, count n: Int, steps L: Int, padID: Int32,
                             slices s: Int) -> (order: [Int], parts: [Range<Int>]) {
         guard n > 0 else { return ([], []) }
-        var lead = [Int](repeating: 0, count: n)
-        for b in 0..<n {
-            let row = tokens + b * L
-            var p = 0
-            while p < L - 1 && row[p] == padID { p += 1 }
-            lead[b] = p
-        }
+        let lead = RowLayout.leadingPadRuns(tokens, count: n, steps: L, padID: padID)
         let order = (0..<n).sorted { (lead[$0], $0) < (lead[$1], $1) }
         let p = order.map { lead[$0] }
         var before = [0]  // row-steps of the first k rows in order

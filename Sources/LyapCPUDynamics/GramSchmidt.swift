@@ -22,8 +22,8 @@ enum GramSchmidt {
     ///
     /// `blocked` (Float only) takes right-looking block modified Gram–Schmidt (`lyap_block_mgs_f32`: panels of 8
     /// rows, Gram–Schmidt twice inside a panel, one pass across panels): the same factorisation with other
-    /// rounding, several times faster for many rows, and on the full spectrum's graded rows more accurate than the
-    /// block classical form with its second pass (BCGS2, `lyap_block_gram_schmidt_f32`). Callers keep it off for
+    /// rounding, several times faster for many rows, and on the full spectrum's graded rows more accurate than a block
+    /// classical form with a second pass (BCGS2, which it replaced). Callers keep it off for
     /// k <= 8 so those exponents stay bitwise what the row-by-row kernel gives.
     @discardableResult
     static func orthonormalize<T: CPUScalar>(

@@ -98,18 +98,9 @@ void lyap_scale_f32(float scale, float *y, int n);
  * Stops at the first row whose norm is zero, subnormal or not finite and returns its index (k if none). */
 int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
 
-/* The same factorisation by block Gram–Schmidt with reorthogonalisation (BCGS2) in panels of 8 rows, the
- * projections done as small matrix products: R_jj equal to lyap_gram_schmidt_f32's in exact arithmetic, not
- * bitwise. Returns k, or the first row of the panel where a norm was zero, subnormal or not finite (that panel
- * is left as it was and earlier rows are final; finish with lyap_gram_schmidt_f32 from there). Returns `from`
- * without work when k > 256 or n > 1024. */
-int lyap_block_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
-int lyap_block_gram_schmidt_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
-
 /* The same factorisation by right-looking block modified Gram–Schmidt, one pass: each panel of 8 rows is
- * orthonormalised within itself (Gram–Schmidt twice) and then projected out of every later row. Half the work of
- * lyap_block_gram_schmidt_f32 where that one takes its second pass; R is MGS's (backward stable), Q orthonormal to
- * about ε·κ. Returns k, or the first row whose norm was zero, subnormal or not finite (rows before it final; finish
+ * orthonormalised within itself (Gram–Schmidt twice) and then projected out of every later row; R is MGS's
+ * (backward stable), Q orthonormal to about ε·κ. Returns k, or the first row whose norm was zero, subnormal or not finite (rows before it final; finish
  * with lyap_gram_schmidt_f32 from there). Any k and n (n a multiple of 8). */
 int lyap_block_mgs_f32(float *rows, int k, int n, int from, double *norms);
 int lyap_block_mgs_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
