@@ -86,6 +86,8 @@ public enum Adam {
     /// Step `step` of any form on elements `range` of the flat vector, whose `embedding` part takes the
     /// form's embedding rule (keras: v from `sliceSquares`, indexed from the embedding's first element;
     /// keras2: tf-keras' sparse decay order). Elementwise, so disjoint ranges may run on different threads.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func apply<T: BinaryFloatingPoint & Sendable>(
         _ p: UnsafeMutablePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
         _ g: UnsafePointer<T>, _ range: Range<Int>, step: Int, config c: AdamConfig,
@@ -125,31 +127,13 @@ public enum Adam {
         let stepSize = T(c.lr / (1 - pow(c.beta1, n)))
         let bc2 = T((1 - pow(c.beta2, n)).squareRoot())
         let oneMinusB1 = T(1 - c.beta1), b2 = T(c.beta2), oneMinusB2 = T(1 - c.beta2), eps = T(c.eps)
-        var start = range.lowerBound
-        if T.self == Float.self {
-            // 16 lanes at a time: the same IEEE operations per element, so the results do not depend on
-            // where a range starts or how it is split.
-            typealias V = SIMD16<Float>
-            let sS = V(repeating: stepSize as! Float), sB2c = V(repeating: bc2 as! Float)
-            let s1 = V(repeating: oneMinusB1 as! Float), sb2 = V(repeating: b2 as! Float)
-            let s2 = V(repeating: oneMinusB2 as! Float), sE = V(repeating: eps as! Float)
-            let pf = UnsafeMutableRawPointer(p), mf = UnsafeMutableRawPointer(m)
-            let vf = UnsafeMutableRawPointer(v), gf = UnsafeRawPointer(g)
-            while start + 16 <= range.upperBound {
-                let o = start * 4
-                let gi = gf.loadUnaligned(fromByteOffset: o, as: V.self)
-                var mi = mf.loadUnaligned(fromByteOffset: o, as: V.self)
-                var vi = vf.loadUnaligned(fromByteOffset: o, as: V.self)
-                var pi = pf.loadUnaligned(fromByteOffset: o, as: V.self)
-                mi += s1 * (gi - mi)
-                vi = vi * sb2 + s2 * (gi * gi)
-                let denom = vi.squareRoot() / sB2c + sE
-                pi -= sS * (mi / denom)
-                mf.storeBytes(of: mi, toByteOffset: o, as: V.self)
-                vf.storeBytes(of: vi, toByteOffset: o, as: V.self)
-                pf.storeBytes(of: pi, toByteOffset: o, as: V.self)
-                start += 16
-            }
+        let sS = AdamLanes.splat(stepSize), sB2c = AdamLanes.splat(bc2), s1 = AdamLanes.splat(oneMinusB1)
+        let sb2 = AdamLanes.splat(b2), s2 = AdamLanes.splat(oneMinusB2), sE = AdamLanes.splat(eps)
+        let start = AdamLanes.run(p, m, v, g, range) { pi, mi, vi, gi, _ in
+            mi += s1 * (gi - mi)
+            vi = vi * sb2 + s2 * (gi * gi)
+            let denom = vi.squareRoot() / sB2c + sE
+            pi -= sS * (mi / denom)
         }
         for i in start..<range.upperBound {
             let gi = g[i]

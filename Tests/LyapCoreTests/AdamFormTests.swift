@@ -74,37 +74,49 @@ struct AdamFormTests {
         #expect(run(.keras, squares: 0.1 * 0.1).params.values == k2.params.values)
     }
 
-    /// float32: Keras' operation order exactly (TensorFlow evaluates each op in the variable's dtype).
-    @Test(arguments: [AdamForm.keras, .keras2])
-    func floatFollowsKerasOperationOrder(_ form: AdamForm) {
-        let n = Self.layout.count
+    /// float32: Keras' operation order exactly (TensorFlow evaluates each op in the variable's dtype), on the tiny
+    /// layout and on one whose embedding (185 elements) and dense part run the 16-lane path, whole and split at
+    /// odd places the way the threads split it.
+    @Test(arguments: [AdamForm.keras, .keras2], [ModelShape(vocab: 4, embed: 1, hidden: 1), ModelShape(vocab: 37, embed: 5, hidden: 3)])
+    func floatFollowsKerasOperationOrder(_ form: AdamForm, _ shape: ModelShape) {
+        let layout = ParameterLayout(shape)
+        let n = layout.count, emb = layout.embedding.range
         var c = AdamConfig(lr: 5e-4, beta1: 0.9, beta2: 0.999, eps: 1e-7)
         c.form = form
         var rng = LabRNG(seed: 5)
         let p0 = (0..<n).map { _ in Float(rng.normal()) }
-        var state = TrainingState(params: ParameterStore<Float>(layout: Self.layout, values: p0))
+        var state = TrainingState(params: ParameterStore<Float>(layout: layout, values: p0))
         state.m = (0..<n).map { _ in Float(rng.normal()) * 0.01 }
         state.v = (0..<n).map { _ in Float(rng.uniform(0, 1e-4)) }
         state.step = 6
         let g = (0..<n).map { _ in Float(rng.normal()) * 0.1 }
-        let sq = (0..<4).map { g[$0] * g[$0] * 1.5 }
+        let sq = emb.map { g[$0] * g[$0] * 1.5 }
         var p = p0, m = state.m, v = state.v
+        var split = (p: p0, m: state.m, v: state.v)
         Adam.update(&state, gradient: g, config: c, sliceSquares: form == .keras ? sq : nil)
+        let cuts = [0, min(n, 13), min(n, emb.upperBound + 7), n].sorted()
+        for k in 0..<3 where cuts[k] < cuts[k + 1] {
+            sq.withUnsafeBufferPointer { q in
+                Adam.apply(&split.p, &split.m, &split.v, g, cuts[k]..<cuts[k + 1], step: 7, config: c, embedding: emb,
+                           sliceSquares: form == .keras ? q.baseAddress : nil)
+            }
+        }
         let t: Float = 7
         let alpha = Float(5e-4) * (1 - powf(Float(0.999), t)).squareRoot() / (1 - powf(Float(0.9), t))
         let c1 = Float(1 - 0.9), c2 = Float(1 - 0.999), eps = Float(1e-7)
         for i in 0..<n {
-            if form == .keras2 && i < 4 {
+            if form == .keras2 && emb.contains(i) {
                 m[i] = (m[i] + (-m[i]) * c1) + g[i] * c1
                 v[i] = (v[i] + (-v[i]) * c2) + (g[i] * g[i]) * c2
             } else {
-                let g2 = form == .keras && i < 4 ? sq[i] : g[i] * g[i]
+                let g2 = form == .keras && emb.contains(i) ? sq[i] : g[i] * g[i]
                 m[i] = m[i] + (g[i] - m[i]) * c1
                 v[i] = v[i] + (g2 - v[i]) * c2
             }
             p[i] = p[i] - (m[i] * alpha) / (v[i].squareRoot() + eps)
         }
         #expect(state.params.values == p && state.m == m && state.v == v)
+        #expect(split.p == p && split.m == m && split.v == v)
     }
 
     /// config.json keeps its adam block as before: the form is recorded beside it (RunConfig.adamForm).

@@ -6,6 +6,10 @@
 #   tools/science/campaign.sh resume           resume every run of the campaign that is not running
 #   tools/science/campaign.sh status           epoch reached and state of every run
 #   tools/science/campaign.sh stop             stop every campaign run (they resume from their last checkpoint)
+#   tools/science/campaign.sh swap RUN BINARY  continue RUN with a faster BINARY, only if it computes the same
+#                                              bits: two scratch copies resume from the last checkpoint for two
+#                                              epochs (one analysed), one per binary; checkpoints and metrics
+#                                              (but the seconds) must be byte-identical
 #
 # CAMPAIGN_DIR (default: ../runs beside the project) holds one directory per run plus its log, and
 # bin/ with the binaries. Each run directory holds `binary` (the binary's name) and `command` (the lyap
@@ -67,6 +71,53 @@ start() {
     launch "$run"
 }
 
+# A run continues with another binary only once both binaries were seen to compute the same bits on the run itself.
+swap() {
+    local run=$1 new=$2 dir=$campaign/$1
+    [ -f "$dir/binary" ] && [ -f "$dir/config.json" ] || { echo "campaign: $run is not a started run" >&2; exit 2; }
+    [ -x "$new" ] || { echo "campaign: $new is not an executable" >&2; exit 2; }
+    local old; old=$(cat "$dir/binary")
+    local name; name=$(basename "$new")
+    [ "$name" != "$old" ] || { echo "campaign: $run already runs $name" >&2; exit 2; }
+    [ -x "$campaign/bin/$name" ] || cp "$new" "$campaign/bin/$name"
+    local last; last=$(ls "$dir"/checkpoints/epoch-[0-9][0-9][0-9][0-9].state.safetensors | sort | tail -n 1)
+    last=$(basename "$last" .state.safetensors); last=$((10#${last#epoch-}))
+    local to=$((last + 2)) scratch; scratch=$(mktemp -d "${TMPDIR:-/tmp}/swap-$run.XXXXXX")
+    for side in old new; do
+        mkdir -p "$scratch/$side/checkpoints"
+        cp "$dir/config.json" "$dir/metrics.csv" "$scratch/$side/"
+        [ -f "$dir/early.csv" ] && cp "$dir/early.csv" "$scratch/$side/"
+        cp "$dir"/checkpoints/epoch-$(printf %04d "$last").* "$scratch/$side/checkpoints/"
+    done
+    echo "$run: checking $name against $old from epoch $last to $to in $scratch"
+    (cd "$scratch" && nice -n 19 "$campaign/bin/$old" train --out "$scratch/old" --resume --epochs $to > old.log 2>&1) &
+    (cd "$scratch" && nice -n 19 "$campaign/bin/$name" train --out "$scratch/new" --resume --epochs $to > new.log 2>&1) &
+    wait
+    local e f same=1
+    for e in $((last + 1)) $to; do
+        for f in epoch-$(printf %04d $e).safetensors epoch-$(printf %04d $e).state.safetensors; do
+            cmp -s "$scratch/old/checkpoints/$f" "$scratch/new/checkpoints/$f" || { echo "$run: $f differs (or is missing)"; same=0; }
+        done
+    done
+    # The seconds column (7th) is wall time; every other field must match.
+    cmp -s <(cut -d, -f1-6,8- "$scratch/old/metrics.csv") <(cut -d, -f1-6,8- "$scratch/new/metrics.csv") \
+        || { echo "$run: metrics.csv differs"; same=0; }
+    # config.json may differ only in the command that continued the run.
+    python3 -c 'import json,sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+a.pop("command", None); b.pop("command", None)
+sys.exit(a != b)' "$scratch/old/config.json" "$scratch/new/config.json" || { echo "$run: config.json differs"; same=0; }
+    [ "$(tail -n 1 "$scratch/old/metrics.csv" | cut -d, -f1)" = "$to" ] || { echo "$run: the check did not reach epoch $to (see $scratch)"; same=0; }
+    [ $same = 1 ] || { echo "campaign: $run keeps $old" >&2; exit 1; }
+    pkill -f -- "train .*--out ([^ ]*/)?$run/?( |\$)" || true
+    while running "$run"; do sleep 1; done
+    [ -f "$dir/analysis-binary" ] || echo "$old" > "$dir/analysis-binary"
+    echo "$(date -u +%FT%TZ) $old -> $name: epochs $((last + 1))-$to byte-identical from epoch $last's checkpoint" >> "$dir/binary-history"
+    echo "$name" > "$dir/binary"
+    rm -rf "$scratch"
+    launch "$run"
+}
+
 status() {
     for dir in "$campaign"/*/; do
         local run; run=$(basename "$dir")
@@ -80,6 +131,7 @@ case "${1:-}" in
     start) shift; for a in "$@"; do start "$a"; done ;;
     resume) for dir in "$campaign"/*/; do r=$(basename "$dir"); [ -f "$dir/binary" ] && launch "$r"; done ;;
     status) status ;;
+    swap) [ $# -eq 3 ] || { echo "usage: campaign.sh swap RUN BINARY" >&2; exit 2; }; swap "$2" "$3" ;;
     stop) for dir in "$campaign"/*/; do pkill -f -- "train .*--out ([^ ]*/)?$(basename "$dir")/?( |\$)" || true; done; echo "stopped" ;;
     adopt)
         [ $# -eq 4 ] || { echo "usage: campaign.sh adopt DIR ARM BINARY" >&2; exit 2; }
@@ -90,5 +142,5 @@ case "${1:-}" in
         epochs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["epochs"])' "$campaign/$3/config.json")
         echo "--out $campaign/$3 --epochs $epochs" > "$campaign/$3/command"
         echo "$3: adopted ($(basename "$4"))" ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PROTOCOL.md item 4: every 10th epoch's checkpoint of each campaign run, analysed with the paper's protocol
 # (lyap analyze's defaults: 500 reviews, drive 500, 1 600 steps, both placements, k = 8) by the run's own
-# binary, into RUN/paper/epoch-NNNN.json (written atomically; checkpoints already analysed are skipped, so it
+# binary (the one it started with: RUN/analysis-binary once `campaign.sh swap` gave it a faster one), into RUN/paper/epoch-NNNN.json (written atomically; checkpoints already analysed are skipped, so it
 # resumes), then RUN/paper.csv, one row per analysed epoch (tools/science/paper-table.py).
 #
 #   tools/science/paper-analysis.sh RUN_DIR...        (e.g. ../runs/K-s0; at nice 19)
@@ -14,7 +14,7 @@ campaign=${CAMPAIGN_DIR:-$root/../runs}
 [ $# -ge 1 ] || { sed -n '2,11p' "$0"; exit 2; }
 for run in "$@"; do
     [ -f "$run/config.json" ] && [ -f "$run/binary" ] || { echo "paper-analysis: $run: not a campaign run (no config.json or binary)" >&2; exit 1; }
-    bin=$campaign/bin/$(cat "$run/binary")
+    bin=$campaign/bin/$(cat "$run/analysis-binary" 2>/dev/null || cat "$run/binary")
     [ -x "$bin" ] || { echo "paper-analysis: $run: its binary $bin is missing" >&2; exit 1; }
     data=${DATA:-$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["data"]["source"])' "$run/config.json")}
     mkdir -p "$run/paper"
