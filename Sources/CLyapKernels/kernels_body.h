@@ -250,19 +250,19 @@ INLINE void K(dots4)(const float *q, int m, const float *v, int n, float *out) {
  * two H×H products per row instead of the four of U·δh. Bt = [U_oᵀ | Bᵀ] (H rows of ldb = 2W + 16) is built in
  * `work` and the rows are done four at a time, each row block's product kept in `work` until its rows are
  * rewritten in place. Padded units (j >= H) stay exactly 0. */
-#define TS_ROWS 4
+#define TS_ROWS 6
 INLINE void K(ts_tile)(const float *a, int lda, int nr, const float *b, int ldb, int K, int nv, float *out, int ldo) {
-    /* out[r][0 .. nv·LANES) = Σ_k a[r][k] b[k][...] for nr <= 4 rows and nv <= 3 vectors: one FMA chain per element. */
-    vf c[TS_ROWS][3];
-    for (int r = 0; r < TS_ROWS; r++) for (int v = 0; v < 3; v++) c[r][v] = K(splat)(0);
+    /* out[r][0 .. nv·LANES) = Σ_k a[r][k] b[k][...] for nr <= 6 rows and nv <= 2 vectors: one FMA chain per element.
+     * 6 × 2 accumulators, two b vectors and the broadcast fit the 16 AVX2 registers without a spill. */
+    vf c[TS_ROWS][2];
+    for (int r = 0; r < TS_ROWS; r++) for (int v = 0; v < 2; v++) c[r][v] = K(splat)(0);
     for (int k = 0; k < K; k++) {
         const float *bk = b + (long)k * ldb;
-        vf b0 = K(load)(bk), b1 = nv > 1 ? K(load)(bk + LANES) : b0, b2 = nv > 2 ? K(load)(bk + 2 * LANES) : b0;
+        vf b0 = K(load)(bk), b1 = nv > 1 ? K(load)(bk + LANES) : b0;
         for (int r = 0; r < nr; r++) {
             vf x = K(splat)(a[r * lda + k]);
             c[r][0] += x * b0;
             if (nv > 1) c[r][1] += x * b1;
-            if (nv > 2) c[r][2] += x * b2;
         }
     }
     for (int r = 0; r < nr; r++) for (int v = 0; v < nv; v++) K(store)(out + r * ldo + v * LANES, c[r][v]);
@@ -285,12 +285,10 @@ INLINE void K(tangents_structured_body)(float *rows, int count, int H, int W, co
         float *a = rows + (long)r0 * S;
         int n = 0;
         if (nr == TS_ROWS) {
-            for (; n + 3 * LANES <= N; n += 3 * LANES) K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 3, out + n, ldb);
-            if (n + 2 * LANES <= N) { K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 2, out + n, ldb); n += 2 * LANES; }
+            for (; n + 2 * LANES <= N; n += 2 * LANES) K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 2, out + n, ldb);
             if (n < N) K(ts_tile)(a, S, TS_ROWS, bt + n, ldb, H, 1, out + n, ldb);
         } else {
-            for (; n + 3 * LANES <= N; n += 3 * LANES) K(ts_tile)(a, S, nr, bt + n, ldb, H, 3, out + n, ldb);
-            if (n + 2 * LANES <= N) { K(ts_tile)(a, S, nr, bt + n, ldb, H, 2, out + n, ldb); n += 2 * LANES; }
+            for (; n + 2 * LANES <= N; n += 2 * LANES) K(ts_tile)(a, S, nr, bt + n, ldb, H, 2, out + n, ldb);
             if (n < N) K(ts_tile)(a, S, nr, bt + n, ldb, H, 1, out + n, ldb);
         }
         for (int r = 0; r < nr; r++) {
@@ -315,7 +313,47 @@ INLINE void K(tangents_structured_body)(float *rows, int count, int H, int W, co
  * panel (stride n), one row at a time while it is in L1: its b projections as b independent chains, then the
  * subtraction, four vectors of columns at a time (each element one chain over i in order). */
 INLINE void K(project_panel)(const float *q, int b, float *x, int m, int n) {
-    for (int r = 0; r < m; r++) {
+    int r = 0;
+    if (b == GS_PANEL && n % (2 * LANES) == 0) {
+        /* Two rows at a time, half a panel at a time: each q vector loaded once serves both rows (0.75 loads per FMA
+         * instead of 1.1). Each dot is still one chain over e in order and each element one chain over i in order,
+         * so the bits are those of the one-row loop below. */
+        for (; r + 2 <= m; r += 2) {
+            float *v0 = x + (long)r * n, *v1 = v0 + n;
+            float s0[GS_PANEL], s1[GS_PANEL];
+            for (int h = 0; h < GS_PANEL; h += 4) {
+                const float *q0 = q + h * n, *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+                vf a0 = K(splat)(0), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+                for (int e = 0; e < n; e += LANES) {
+                    vf y0 = K(load)(v0 + e), y1 = K(load)(v1 + e), t;
+                    t = K(load)(q0 + e); a0 += t * y0; c0 += t * y1;
+                    t = K(load)(q1 + e); a1 += t * y0; c1 += t * y1;
+                    t = K(load)(q2 + e); a2 += t * y0; c2 += t * y1;
+                    t = K(load)(q3 + e); a3 += t * y0; c3 += t * y1;
+                }
+                K(hsum4)(a0, a1, a2, a3, s0 + h);
+                K(hsum4)(c0, c1, c2, c3, s1 + h);
+            }
+            for (int h = 0; h < GS_PANEL; h += 4) {
+                vf w00 = K(splat)(s0[h]), w01 = K(splat)(s0[h + 1]), w02 = K(splat)(s0[h + 2]), w03 = K(splat)(s0[h + 3]);
+                vf w10 = K(splat)(s1[h]), w11 = K(splat)(s1[h + 1]), w12 = K(splat)(s1[h + 2]), w13 = K(splat)(s1[h + 3]);
+                const float *q0 = q + h * n, *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+                for (int e = 0; e < n; e += 2 * LANES) {
+                    vf a0 = K(load)(v0 + e), a1 = K(load)(v0 + e + LANES), c0 = K(load)(v1 + e), c1 = K(load)(v1 + e + LANES), t;
+                    t = K(load)(q0 + e); a0 -= w00 * t; c0 -= w10 * t;
+                    t = K(load)(q0 + e + LANES); a1 -= w00 * t; c1 -= w10 * t;
+                    t = K(load)(q1 + e); a0 -= w01 * t; c0 -= w11 * t;
+                    t = K(load)(q1 + e + LANES); a1 -= w01 * t; c1 -= w11 * t;
+                    t = K(load)(q2 + e); a0 -= w02 * t; c0 -= w12 * t;
+                    t = K(load)(q2 + e + LANES); a1 -= w02 * t; c1 -= w12 * t;
+                    t = K(load)(q3 + e); a0 -= w03 * t; c0 -= w13 * t;
+                    t = K(load)(q3 + e + LANES); a1 -= w03 * t; c1 -= w13 * t;
+                    K(store)(v0 + e, a0); K(store)(v0 + e + LANES, a1); K(store)(v1 + e, c0); K(store)(v1 + e + LANES, c1);
+                }
+            }
+        }
+    }
+    for (; r < m; r++) {
         float *v = x + (long)r * n;
         float s[GS_PANEL];
         if (b == GS_PANEL) {

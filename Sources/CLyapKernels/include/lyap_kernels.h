@@ -49,7 +49,7 @@ void lyap_tangents_structured_f32(float *rows, int count, int hidden, int width,
                                   float *work);
 void lyap_tangents_structured_f32_isa(int isa, float *rows, int count, int hidden, int width, const float *Ut,
                                       const float *coefficients, float *work);
-static inline int lyap_tangents_structured_f32_work(int hidden, int width) { return (hidden + 4) * (2 * width + 16); }
+static inline int lyap_tangents_structured_f32_work(int hidden, int width) { return (hidden + 6) * (2 * width + 16); }
 
 /* C[r][n] = sum over k < K of A[r][k] * Bt[k][n] for r < M, n < N (row-major, leading dimensions lda, ldc;
  * Bt is K×N contiguous). Runs only with AVX-512 and N a multiple of 64, returning 1; otherwise does nothing and
