@@ -23,10 +23,13 @@ public enum ShadowSpectrum {
 
     /// `trajectory`: the precision that steps the state (float32: the engine's Float kernels; float64: Double with
     /// libm). `perturbation`: the state at the start of the zero-input phase moves by this much relative to its
-    /// norm, along a seeded random direction. Returns one result per entry of `lanes` (indices into `reviews`).
+    /// norm, along a seeded random direction. `framePerturbation`: each initial tangent moves by this much relative to
+    /// its norm (the next Gram–Schmidt makes the frame orthonormal again), which asks how far the finite-time exponents
+    /// depend on the arbitrary initial frame at float32's rounding level. Returns one result per entry of `lanes`
+    /// (indices into `reviews`).
     public static func run(
         _ p: ParameterStore<Double>, reviews: ReviewSet, lanes: [Int], config c: AnalysisConfig,
-        trajectory: DynamicsPrecision, perturbation: Double = 0
+        trajectory: DynamicsPrecision, perturbation: Double = 0, framePerturbation: Double = 0
     ) -> [Exponents] {
         _ = BLASSetup.singleThreaded
         let table = reviews.drive > 0
@@ -40,7 +43,7 @@ public enum ShadowSpectrum {
         let out = ShadowSlots(count: lanes.count)
         DispatchQueue.concurrentPerform(iterations: lanes.count) { i in
             out.store(lane(lanes[i], wf: wf, wd: wd, reviews: reviews, config: config, vectors: vectors,
-                           trajectory: trajectory, perturbation: perturbation), at: i)
+                           trajectory: trajectory, perturbation: perturbation, framePerturbation: framePerturbation), at: i)
         }
         return out.values
     }
@@ -55,7 +58,7 @@ public enum ShadowSpectrum {
 
     private static func lane(
         _ lane: Int, wf: CellWeights<Float>, wd: CellWeights<Double>, reviews: ReviewSet, config c: AnalysisConfig,
-        vectors v: LaneVectors, trajectory: DynamicsPrecision, perturbation: Double
+        vectors v: LaneVectors, trajectory: DynamicsPrecision, perturbation: Double, framePerturbation: Double
     ) -> Exponents {
         let H = wf.hidden, W = wf.width, S = 2 * W, G = 4 * W, k = 2 * H, D = reviews.drive
         let floatTangents = trajectory == .float32
@@ -92,6 +95,16 @@ public enum ShadowSpectrum {
                 rowsD[(1 + r) * S + W + j] = v.frames[at + H + j]
                 rowsF[r * S + j] = Float(v.frames[at + j])
                 rowsF[r * S + W + j] = Float(v.frames[at + H + j])
+            }
+        }
+        if framePerturbation > 0 {
+            var rng = LabRNG(seed: c.seed, stream: "lyap-shadow/frame/\(lane)")
+            let scale = framePerturbation / Double(2 * H).squareRoot()
+            for r in 0..<k {
+                for x in 0..<S where x % W < H {
+                    rowsD[(1 + r) * S + x] += scale * rng.normal()
+                    rowsF[r * S + x] = Float(rowsD[(1 + r) * S + x])
+                }
             }
         }
         let schedule = c.renormSchedule

@@ -110,6 +110,7 @@ sys.exit(a != b)' "$scratch/old/config.json" "$scratch/new/config.json" || { ech
     [ "$(tail -n 1 "$scratch/old/metrics.csv" | cut -d, -f1)" = "$to" ] || { echo "$run: the check did not reach epoch $to (see $scratch)"; same=0; }
     [ $same = 1 ] || { echo "campaign: $run keeps $old" >&2; exit 1; }
     pkill -f -- "train .*--out ([^ ]*/)?$run/?( |\$)" || true
+    pkill -CONT -f -- "train .*--out ([^ ]*/)?$run/?( |\$)" || true  # a paused run takes the signal once it runs
     while running "$run"; do sleep 1; done
     [ -f "$dir/analysis-binary" ] || echo "$old" > "$dir/analysis-binary"
     echo "$(date -u +%FT%TZ) $old -> $name: epochs $((last + 1))-$to byte-identical from epoch $last's checkpoint" >> "$dir/binary-history"
