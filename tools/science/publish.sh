@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Publishes campaign runs into docs/science (PROTOCOL.md): per run its metrics.csv, early.csv, paper.csv
 # (tools/science/paper-analysis.sh), config.json,
-# command and binary (the binary's name carries the commit it was built from), cycles.json and its report;
-# no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report.
+# command and binary (the binary's name carries the commit it was built from; analysis-binary and binary-history
+# where campaign.sh swap continued the run with a faster binary), cycles.json and its report;
+# no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report; and runs.csv, one row per
+# published run (tools/science/status-table.py).
 #
 #   tools/science/publish.sh RUN_DIR...        (e.g. ../runs/T-s0 ../runs/K-s0)
 #
@@ -21,7 +23,7 @@ for run in "$@"; do
     name=$(basename "$run")
     dest=$out/$name
     mkdir -p "$dest"
-    for f in metrics.csv early.csv paper.csv config.json command binary; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
+    for f in metrics.csv early.csv paper.csv config.json command binary analysis-binary binary-history; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
     "$lyap" cycles "$dest" --null-draws "$draws" > "$dest/cycles.txt"
     "$lyap" report "$dest" --out "$dest/report" > /dev/null
     published+=("$dest")
@@ -32,3 +34,7 @@ if [ ${#published[@]} -gt 1 ]; then
     "$lyap" report "${published[@]}" --out "$out/report" > /dev/null
     echo "publish: pooled summary in $out/cycles-pooled.txt, overlaid report in $out/report/report.html"
 fi
+# One row per run published so far (these and earlier ones), so the table always covers docs/science.
+python3 "$root/tools/science/status-table.py" $(ls -d "$out"/*/ | while read -r d; do [ -f "$d/cycles.json" ] && echo "$d"; done) \
+    > "$out/runs.csv.partial" && mv "$out/runs.csv.partial" "$out/runs.csv"
+echo "publish: where every run stands in $out/runs.csv"
