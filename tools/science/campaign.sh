@@ -6,10 +6,12 @@
 #   tools/science/campaign.sh resume           resume every run of the campaign that is not running
 #   tools/science/campaign.sh status           epoch reached and state of every run
 #   tools/science/campaign.sh stop             stop every campaign run (they resume from their last checkpoint)
-#   tools/science/campaign.sh swap RUN BINARY  continue RUN with a faster BINARY, only if it computes the same
+#   tools/science/campaign.sh swap RUN BINARY [SCRATCH]
+#                                              continue RUN with a faster BINARY, only if it computes the same
 #                                              bits: two scratch copies resume from the last checkpoint for two
 #                                              epochs (one analysed), one per binary; checkpoints and metrics
-#                                              (but the seconds) must be byte-identical
+#                                              (but the seconds) must be byte-identical (SCRATCH: judge a kept
+#                                              check again instead of running a new one)
 #
 # CAMPAIGN_DIR (default: ../runs beside the project) holds one directory per run plus its log, and
 # bin/ with the binaries. Each run directory holds `binary` (the binary's name) and `command` (the lyap
@@ -80,32 +82,42 @@ swap() {
     local name; name=$(basename "$new")
     [ "$name" != "$old" ] || { echo "campaign: $run already runs $name" >&2; exit 2; }
     [ -x "$campaign/bin/$name" ] || cp "$new" "$campaign/bin/$name"
-    local last; last=$(ls "$dir"/checkpoints/epoch-[0-9][0-9][0-9][0-9].state.safetensors | sort | tail -n 1)
-    last=$(basename "$last" .state.safetensors); last=$((10#${last#epoch-}))
-    local to=$((last + 2)) scratch; scratch=$(mktemp -d "${TMPDIR:-/tmp}/swap-$run.XXXXXX")
-    for side in old new; do
-        mkdir -p "$scratch/$side/checkpoints"
-        cp "$dir/config.json" "$dir/metrics.csv" "$scratch/$side/"
-        [ -f "$dir/early.csv" ] && cp "$dir/early.csv" "$scratch/$side/"
-        cp "$dir"/checkpoints/epoch-$(printf %04d "$last").* "$scratch/$side/checkpoints/"
-    done
-    echo "$run: checking $name against $old from epoch $last to $to in $scratch"
-    (cd "$scratch" && nice -n 19 "$campaign/bin/$old" train --out "$scratch/old" --resume --epochs $to > old.log 2>&1) &
-    (cd "$scratch" && nice -n 19 "$campaign/bin/$name" train --out "$scratch/new" --resume --epochs $to > new.log 2>&1) &
-    wait
+    local last to scratch=${3:-}
+    if [ -n "$scratch" ]; then
+        # A finished check's scratch directory (kept when a check failed or was cut short) is judged again.
+        [ -f "$scratch/old/metrics.csv" ] && [ -f "$scratch/new/metrics.csv" ] || { echo "campaign: $scratch holds no check" >&2; exit 2; }
+        to=$(tail -n 1 "$scratch/new/metrics.csv" | cut -d, -f1); last=$((to - 2))
+        echo "$run: judging the check in $scratch (epochs $((last + 1))-$to)"
+    else
+        last=$(ls "$dir"/checkpoints/epoch-[0-9][0-9][0-9][0-9].state.safetensors | sort | tail -n 1)
+        last=$(basename "$last" .state.safetensors); last=$((10#${last#epoch-}))
+        to=$((last + 2)); scratch=$(mktemp -d "${TMPDIR:-/tmp}/swap-$run.XXXXXX")
+        for side in old new; do
+            mkdir -p "$scratch/$side/checkpoints"
+            cp "$dir/config.json" "$dir/metrics.csv" "$scratch/$side/"
+            [ -f "$dir/early.csv" ] && cp "$dir/early.csv" "$scratch/$side/"
+            cp "$dir"/checkpoints/epoch-$(printf %04d "$last").* "$scratch/$side/checkpoints/"
+        done
+        echo "$run: checking $name against $old from epoch $last to $to in $scratch"
+        (cd "$scratch" && nice -n 19 "$campaign/bin/$old" train --out "$scratch/old" --resume --epochs $to > old.log 2>&1) &
+        (cd "$scratch" && nice -n 19 "$campaign/bin/$name" train --out "$scratch/new" --resume --epochs $to > new.log 2>&1) &
+        wait
+    fi
     local e f same=1
+    # The last epoch's pair always stays; the one before may go on both sides (--keep), never on one.
     for e in $((last + 1)) $to; do
         for f in epoch-$(printf %04d $e).safetensors epoch-$(printf %04d $e).state.safetensors; do
+            [ $e -ne $to ] && [ ! -e "$scratch/old/checkpoints/$f" ] && [ ! -e "$scratch/new/checkpoints/$f" ] && continue
             cmp -s "$scratch/old/checkpoints/$f" "$scratch/new/checkpoints/$f" || { echo "$run: $f differs (or is missing)"; same=0; }
         done
     done
     # The seconds column (7th) is wall time; every other field must match.
     cmp -s <(cut -d, -f1-6,8- "$scratch/old/metrics.csv") <(cut -d, -f1-6,8- "$scratch/new/metrics.csv") \
         || { echo "$run: metrics.csv differs"; same=0; }
-    # config.json may differ only in the command that continued the run.
+    # config.json may differ only in the command that continued the run and when it was written.
     python3 -c 'import json,sys
 a, b = (json.load(open(f)) for f in sys.argv[1:])
-a.pop("command", None); b.pop("command", None)
+for d in (a, b): d.pop("command", None); d.pop("createdAt", None)
 sys.exit(a != b)' "$scratch/old/config.json" "$scratch/new/config.json" || { echo "$run: config.json differs"; same=0; }
     [ "$(tail -n 1 "$scratch/old/metrics.csv" | cut -d, -f1)" = "$to" ] || { echo "$run: the check did not reach epoch $to (see $scratch)"; same=0; }
     [ $same = 1 ] || { echo "campaign: $run keeps $old" >&2; exit 1; }
@@ -132,7 +144,7 @@ case "${1:-}" in
     start) shift; for a in "$@"; do start "$a"; done ;;
     resume) for dir in "$campaign"/*/; do r=$(basename "$dir"); [ -f "$dir/binary" ] && launch "$r"; done ;;
     status) status ;;
-    swap) [ $# -eq 3 ] || { echo "usage: campaign.sh swap RUN BINARY" >&2; exit 2; }; swap "$2" "$3" ;;
+    swap) [ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: campaign.sh swap RUN BINARY [SCRATCH]" >&2; exit 2; }; swap "$2" "$3" "${4:-}" ;;
     stop) for dir in "$campaign"/*/; do pkill -f -- "train .*--out ([^ ]*/)?$(basename "$dir")/?( |\$)" || true; done; echo "stopped" ;;
     adopt)
         [ $# -eq 4 ] || { echo "usage: campaign.sh adopt DIR ARM BINARY" >&2; exit 2; }
@@ -143,5 +155,5 @@ case "${1:-}" in
         epochs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["epochs"])' "$campaign/$3/config.json")
         echo "--out $campaign/$3 --epochs $epochs" > "$campaign/$3/command"
         echo "$3: adopted ($(basename "$4"))" ;;
-    *) sed -n '2,18p' "$0"; exit 2 ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
 esac
