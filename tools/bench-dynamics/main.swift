@@ -200,8 +200,24 @@ func fullReference(k: Int) -> [[Double]] {
 /// exponents may come out of Gram–Schmidt in either order after a finite run: float32 and float64 then differ
 /// by the pair's gap at those two indices), the same in Gram–Schmidt order, and max over reviews of
 /// |Σλ − mean ln|det J_t||.
+/// The largest |mean of a cluster in `x` − mean of the same cluster in `y`| over the clusters of `y` (both sorted
+/// descending; a cluster is a run of exponents less than `within` apart, singletons included). Growth a finite run
+/// shares out among nearly equal exponents in a different way moves the members, not the cluster's mean.
+func clusterMeanGap(_ x: [Double], _ y: [Double], within: Double) -> (gap: Double, clustered: Int) {
+    var worst = 0.0, clustered = 0, start = 0
+    for end in 1...y.count where end == y.count || y[end - 1] - y[end] >= within {
+        let n = Double(end - start)
+        worst = max(worst, abs(x[start..<end].reduce(0, +) / n - y[start..<end].reduce(0, +) / n))
+        if end - start > 1 { clustered += end - start }
+        start = end
+    }
+    return (worst, clustered)
+}
+
 func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: [[Double]]) -> (sorted: Double, raw: Double, detGap: Double, bad: [Int]) {
     var sorted = 0.0, raw = 0.0, gap = 0.0, worst = "", over = 0, total = 0
+    let clusterWidths = [0.005, 0.02]
+    var clusterGap = [0.0, 0.0], clustered = [0, 0]
     var bad: [String] = [], badLanes: [Int] = []
     for (lane, (x, y)) in zip(a.perReview, r).enumerated() {
         var reviewWorst = 0.0, reviewOver = 0
@@ -222,6 +238,15 @@ func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: [[Double]]) -> (so
                            x.exponents[min(j + 1, x.exponents.count - 1)], y[min(j + 1, y.count - 1)], x.index ?? -1)
         }
         gap = max(gap, abs(x.exponents.reduce(0, +) - (x.logDeterminant ?? .nan)))
+        for (i, w) in clusterWidths.enumerated() {
+            let c = clusterMeanGap(x.exponents.sorted(by: >), y.sorted(by: >), within: w)
+            clusterGap[i] = max(clusterGap[i], c.gap)
+            clustered[i] += c.clustered
+        }
+    }
+    for (i, w) in clusterWidths.enumerated() {
+        print(String(format: "    clusters of exponents less than %g apart (%d of %d exponents are in one with others): max |Δ cluster mean| %.1e",
+                     w, clustered[i], total, clusterGap[i]))
     }
     if raw > 0 { print("    largest deviation in Gram–Schmidt order: \(worst); \(over) of \(total) sorted exponents off by more than 1e-3") }
     if !bad.isEmpty { print("    reviews with an exponent off by more than 1e-3 (float64 λ1): " + bad.joined(separator: ", ")) }
