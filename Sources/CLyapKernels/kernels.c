@@ -348,6 +348,10 @@ A512 static void tangents_f64_avx512(double *s, const double *p, int c, int t, i
 A2 static void tangents_f64_avx2(double *s, const double *p, int c, int t, int w, const double *k) { tangents_body_f64_avx2(s, p, c, t, w, k); }
 A512 static int gs_f64_avx512(double *r, int k, int n, int from, double *norms) { return gram_schmidt_body_f64_avx512(r, k, n, from, norms); }
 A2 static int gs_f64_avx2(double *r, int k, int n, int from, double *norms) { return gram_schmidt_body_f64_avx2(r, k, n, from, norms); }
+A512 static void tsd_avx512(double *r, int c, int h, int w, const double *ut, const double *k, double *wk) { tangents_structured_body_f64_avx512(r, c, h, w, ut, k, wk); }
+A2 static void tsd_avx2(double *r, int c, int h, int w, const double *ut, const double *k, double *wk) { tangents_structured_body_f64_avx2(r, c, h, w, ut, k, wk); }
+A512 static int bmgs_f64_avx512(double *r, int k, int n, int from, double *norms) { return block_mgs_body_f64_avx512(r, k, n, from, norms); }
+A2 static int bmgs_f64_avx2(double *r, int k, int n, int from, double *norms) { return block_mgs_body_f64_avx2(r, k, n, from, norms); }
 
 /* The widest variant at most `isa` whose lane count divides n. */
 #define PICK(isa, n) ((isa) == 2 && (n) % 16 == 0 ? 2 : (isa) >= 1 ? 1 : 0)
@@ -445,6 +449,38 @@ int lyap_gram_schmidt_f64_isa(int isa, double *rows, int k, int n, int from, dou
 
 int lyap_gram_schmidt_f64(double *rows, int k, int n, int from, double *norms) {
     return lyap_gram_schmidt_f64_isa(2, rows, k, n, from, norms);
+}
+
+void lyap_tangents_structured_f64_isa(int isa, double *rows, int count, int hidden, int width, const double *Ut,
+                                      const double *coefficients, double *work) {
+#if defined(__x86_64__)
+    switch (PICKD(clamp_isa(isa), width)) {
+    case 2: tsd_avx512(rows, count, hidden, width, Ut, coefficients, work); return;
+    case 1: tsd_avx2(rows, count, hidden, width, Ut, coefficients, work); return;
+    default: break;
+    }
+#endif
+    tangents_structured_body_f64_base(rows, count, hidden, width, Ut, coefficients, work);
+}
+
+void lyap_tangents_structured_f64(double *rows, int count, int hidden, int width, const double *Ut,
+                                  const double *coefficients, double *work) {
+    lyap_tangents_structured_f64_isa(2, rows, count, hidden, width, Ut, coefficients, work);
+}
+
+int lyap_block_mgs_f64_isa(int isa, double *rows, int k, int n, int from, double *norms) {
+#if defined(__x86_64__)
+    switch (PICKD(clamp_isa(isa), n)) {
+    case 2: return bmgs_f64_avx512(rows, k, n, from, norms);
+    case 1: return bmgs_f64_avx2(rows, k, n, from, norms);
+    default: break;
+    }
+#endif
+    return block_mgs_body_f64_base(rows, k, n, from, norms);
+}
+
+int lyap_block_mgs_f64(double *rows, int k, int n, int from, double *norms) {
+    return lyap_block_mgs_f64_isa(2, rows, k, n, from, norms);
 }
 
 void lyap_step_f32_isa(int isa, float *s, const float *p, const float *in, int c, int t, int w, float *k) {

@@ -95,8 +95,9 @@ enum BatchedEngine<T: CPUScalar> {
         let normVectors: UnsafeMutablePointer<S> // lanes × 2W
         let logs: UnsafeMutablePointer<Double>  // lanes × k
         let normLogs: UnsafeMutablePointer<Double>  // lanes
-        /// The many-tangent Float path's Bt = [U_oᵀ | Bᵀ] and row-block products (`lyap_tangents_structured_f32`).
-        let structured: UnsafeMutablePointer<Float>
+        /// The many-tangent path's Bt = [U_oᵀ | Bᵀ] and row-block products (`lyap_tangents_structured_f32`/`_f64`),
+        /// in T.
+        let structured: UnsafeMutablePointer<T>
         private let sizes: [Int]
 
         init(lanes: Int, width W: Int, config c: AnalysisConfig) {
@@ -110,7 +111,7 @@ enum BatchedEngine<T: CPUScalar> {
             normVectors = .allocate(capacity: sizes[5])
             logs = .allocate(capacity: max(1, lanes * c.exponents))
             normLogs = .allocate(capacity: lanes)
-            let n = Int(lyap_tangents_structured_f32_work(Int32(W), Int32(W)))  // H <= W
+            let n = Int(lyap_tangents_structured_f32_work(Int32(W), Int32(W)))  // H <= W; the same count in Double
             structured = .allocate(capacity: n)
             structured.initialize(repeating: 0, count: n)
         }
@@ -232,11 +233,12 @@ enum BatchedEngine<T: CPUScalar> {
                             place(v.normStart[(lane * 2 * H)..<((lane + 1) * 2 * H)], into: ws.normVectors + l * S)
                         }
                         var lastRenorm = 0
-                        // Many tangents in Float (k > 8, e.g. the full spectrum): each lane's product right before its
-                        // step and Gram–Schmidt while its rows are in cache, block Gram–Schmidt, and the coefficients
-                        // that stay accurate where gates saturate. k <= 8 and Double keep the block-wide product, the
-                        // row-by-row kernel and the plain coefficients, so their results stay bitwise as they were.
-                        let wide = k > 8 && T.self == Float.self
+                        // Many tangents (k > 8, e.g. the full spectrum): each lane's product right before its step and
+                        // Gram–Schmidt while its rows are in cache, tangents by the Jacobian's structure, block
+                        // Gram–Schmidt, and (Float) the coefficients that stay accurate where gates saturate. k <= 8
+                        // keeps the block-wide product, the row-by-row kernel and the plain coefficients, so its results
+                        // stay bitwise as they were.
+                        let wide = k > 8
                         for n in 1...total {
                             if n > 1 && k > 0 && schedule.renormalizes(after: n - 1) { lastRenorm = n - 1 }
                             if !wide {

@@ -20,7 +20,7 @@ enum GramSchmidt {
     /// With padded rows (blocks of `block` entries whose first `used` are real), replacement vectors are
     /// taken among the real coordinates only.
     ///
-    /// `blocked` (Float only) takes right-looking block modified Gram–Schmidt (`lyap_block_mgs_f32`: panels of 8
+    /// `blocked` takes right-looking block modified Gram–Schmidt (`lyap_block_mgs_f32`, `_f64`: panels of 8
     /// rows, Gram–Schmidt twice inside a panel, one pass across panels): the same factorisation with other
     /// rounding, several times faster for many rows, and on the full spectrum's graded rows more accurate than a block
     /// classical form with a second pass (BCGS2, which it replaced). Callers keep it off for
@@ -31,16 +31,12 @@ enum GramSchmidt {
         block: Int? = nil, used: Int? = nil, blocked: Bool = false
     ) -> Int {
         if blocked && T.self == Float.self && n % 8 == 0 && k <= 256 {
-            let f = UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self)
-            let stop = withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { norms in
-                let stop = Int(lyap_block_mgs_f32(f, Int32(k), Int32(n), 0, norms.baseAddress!))
-                if let logNorms { for j in 0..<stop { logNorms[j] += log(norms[j]) } }
-                return stop
-            }
-            if stop == k { return 0 }
-            // A panel with a collapsed row: finish row by row from its first row.
-            return orthonormalizeC(f, count: k, length: n, logNorms: logNorms, block: block ?? n, used: used ?? n,
-                                   from: stop, kernel: lyap_gram_schmidt_f32)
+            return blockedC(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self), count: k, length: n, logNorms: logNorms,
+                            block: block ?? n, used: used ?? n, kernel: lyap_block_mgs_f32, finish: lyap_gram_schmidt_f32)
+        }
+        if blocked && T.self == Double.self && n % 4 == 0 && k <= 256 {
+            return blockedC(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Double.self), count: k, length: n, logNorms: logNorms,
+                            block: block ?? n, used: used ?? n, kernel: lyap_block_mgs_f64, finish: lyap_gram_schmidt_f64)
         }
         if T.self == Float.self && n % 8 == 0 && k <= 256 {
             return orthonormalizeC(UnsafeMutableRawPointer(rows).assumingMemoryBound(to: Float.self), count: k, length: n,
@@ -84,6 +80,22 @@ enum GramSchmidt {
 
     /// The fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32/_f64`), which stops at a
     /// collapsed row; that row is handled here as above and the C loop resumes after it.
+    /// A block kernel over all rows; a panel with a collapsed row is finished row by row from its first row.
+    private static func blockedC<S: CPUScalar>(
+        _ rows: UnsafeMutablePointer<S>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
+        block: Int, used: Int,
+        kernel: (UnsafeMutablePointer<S>?, Int32, Int32, Int32, UnsafeMutablePointer<Double>?) -> Int32,
+        finish: (UnsafeMutablePointer<S>?, Int32, Int32, Int32, UnsafeMutablePointer<Double>?) -> Int32
+    ) -> Int {
+        let stop = withUnsafeTemporaryAllocation(of: Double.self, capacity: k) { norms in
+            let stop = Int(kernel(rows, Int32(k), Int32(n), 0, norms.baseAddress!))
+            if let logNorms { for j in 0..<stop { logNorms[j] += log(norms[j]) } }
+            return stop
+        }
+        if stop == k { return 0 }
+        return orthonormalizeC(rows, count: k, length: n, logNorms: logNorms, block: block, used: used, from: stop, kernel: finish)
+    }
+
     private static func orthonormalizeC<S: CPUScalar>(
         _ rows: UnsafeMutablePointer<S>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
         block: Int, used: Int, from start: Int = 0,

@@ -42,16 +42,23 @@ enum TangentKernel {
         }
     }
 
-    /// The tangent rows of a padded Float lane (width a multiple of 8) given the base row's `coefficients`, by the
-    /// Jacobian's structure (`lyap_tangents_structured_f32`): the many-tangent path. `work` is the zeroed buffer
-    /// of the workspace.
+    /// The tangent rows of a padded lane (width a multiple of 8) given the base row's `coefficients`, by the
+    /// Jacobian's structure (`lyap_tangents_structured_f32`, `_f64` in Double): the many-tangent path. `work` is the
+    /// zeroed buffer of the workspace.
     @inline(__always)
     static func structuredTangents<T: CPUScalar>(
         _ rows: UnsafeMutablePointer<T>, count: Int, hidden H: Int, width W: Int, Ut: UnsafePointer<T>,
-        coefficients: UnsafePointer<T>, work: UnsafeMutablePointer<Float>
+        coefficients: UnsafePointer<T>, work: UnsafeMutablePointer<T>
     ) {
-        precondition(T.self == Float.self && W % 8 == 0)
-        lyap_tangents_structured_f32(rebind(rows), Int32(count), Int32(H), Int32(W), rebind(Ut), rebind(coefficients), work)
+        precondition(W % 8 == 0)
+        if T.self == Double.self {
+            func d<U>(_ p: UnsafeMutablePointer<U>) -> UnsafeMutablePointer<Double> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self) }
+            func d<U>(_ p: UnsafePointer<U>) -> UnsafePointer<Double> { UnsafeRawPointer(p).assumingMemoryBound(to: Double.self) }
+            lyap_tangents_structured_f64(d(rows), Int32(count), Int32(H), Int32(W), d(Ut), d(coefficients), d(work))
+        } else {
+            precondition(T.self == Float.self)
+            lyap_tangents_structured_f32(rebind(rows), Int32(count), Int32(H), Int32(W), rebind(Ut), rebind(coefficients), rebind(work))
+        }
     }
 
     @inline(__always)

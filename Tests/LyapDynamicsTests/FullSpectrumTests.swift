@@ -6,7 +6,7 @@ import Testing
 @testable import LyapCPUDynamics
 import LyapTestSupport
 
-/// The full-spectrum path (k > 8 in Float): block Gram–Schmidt, the saturation-safe coefficients, and the
+/// The full-spectrum path (k > 8; in Float and Double): block Gram–Schmidt, the saturation-safe coefficients, and the
 /// reference-free identity Σλ = mean ln|det J_t| with `StepDeterminant`.
 struct FullSpectrumTests {
     static var isas: [Int32] { Array(0...lyap_kernels_isa()) }
@@ -96,6 +96,23 @@ struct FullSpectrumTests {
                            plain.logs.enumerated().filter { $0.offset != 10 }.map(\.element)) < 1e-5)
         #expect(Self.maxOrthogonalityError(blocked.rows, k: k, n: n) < 2e-6)
         for r in 0..<k { for x in [12, 13, 14, 15, 28, 29, 30, 31] { #expect(blocked.rows[r * n + x] == 0) } }
+        // The same in Double (the float64 full spectrum's block kernel).
+        func runDouble(blocked: Bool) -> (rows: [Double], logs: [Double], collapsed: Int) {
+            var rows = a, logs = [Double](repeating: 0, count: k)
+            let c = rows.withUnsafeMutableBufferPointer { r in
+                logs.withUnsafeMutableBufferPointer { l in
+                    GramSchmidt.orthonormalize(r.baseAddress!, count: k, length: n, logNorms: l.baseAddress!, block: 16, used: 12,
+                                               blocked: blocked)
+                }
+            }
+            return (rows, logs, c)
+        }
+        let blockedD = runDouble(blocked: true), plainD = runDouble(blocked: false)
+        #expect(blockedD.collapsed == 1 && plainD.collapsed == 1)
+        #expect(blockedD.logs[10] == log(Double.leastNormalMagnitude))
+        #expect(maxAbsDiff(blockedD.logs.enumerated().filter { $0.offset != 10 }.map(\.element),
+                           plainD.logs.enumerated().filter { $0.offset != 10 }.map(\.element)) < 1e-12)
+        #expect(maxAbsDiff(blockedD.rows, plainD.rows) < 1e-12)
     }
 
     @Test(arguments: isas)
@@ -163,6 +180,57 @@ struct FullSpectrumTests {
             let scale = expected.map(abs).max()!
             #expect(maxAbsDiff(expected, rows.map { Double($0) }) < 2e-6 * scale, "H \(H) W \(W) count \(count) isa \(isa)")
             for r in 0..<count { for x in 0..<S where x % W >= H { #expect(rows[r * S + x] == 0, "padded entry, H \(H) isa \(isa)") } }
+        }
+    }
+
+    @Test(arguments: isas)
+    func doubleManyTangentKernelsMatchTheirReferences(isa: Int32) {
+        // The float64 full spectrum's kernels. Structured tangents against the four-product form (Double sums),
+        // padded entries left 0; block MGS against Gram–Schmidt twice (Swift loops) on graded rows, collapsed rows
+        // excepted, with a start row inside a panel and partial panels.
+        for (H, W, count) in [(13, 16, 26), (18, 24, 7), (60, 64, 120), (5, 16, 3)] {
+            var rng = LabRNG(seed: UInt64(200 * H + count))
+            let S = 2 * W, G = 4 * W
+            var U = [Double](repeating: 0, count: G * H)
+            for r in 0..<G where r % W < H { for m in 0..<H { U[r * H + m] = rng.normal() / Double(H).squareRoot() } }
+            var Ut = [Double](repeating: 0, count: H * G)
+            for m in 0..<H { for r in 0..<G { Ut[m * G + r] = U[r * H + m] } }
+            let k = (0..<(6 * W)).map { _ in rng.uniform(-1, 1) }
+            var rows = [Double](repeating: 0, count: count * S)
+            for r in 0..<count { for j in 0..<H { rows[r * S + j] = rng.normal(); rows[r * S + W + j] = rng.normal() } }
+            var expected = rows
+            for r in 0..<count {
+                var q = [Double](repeating: 0, count: G)
+                for g in 0..<G { for m in 0..<H { q[g] += U[g * H + m] * rows[r * S + m] } }
+                for j in 0..<H {
+                    let c = k[3 * W + j] * rows[r * S + W + j] + k[W + j] * q[W + j] + k[j] * q[j] + k[2 * W + j] * q[2 * W + j]
+                    expected[r * S + W + j] = c
+                    expected[r * S + j] = k[4 * W + j] * q[3 * W + j] + k[5 * W + j] * c
+                }
+            }
+            var work = [Double](repeating: 0, count: Int(lyap_tangents_structured_f32_work(Int32(H), Int32(W))))
+            lyap_tangents_structured_f64_isa(isa, &rows, Int32(count), Int32(H), Int32(W), Ut, k, &work)
+            let scale = expected.map(abs).max()!
+            #expect(maxAbsDiff(expected, rows) < 1e-13 * scale, "H \(H) W \(W) count \(count) isa \(isa)")
+            for r in 0..<count { for x in 0..<S where x % W >= H { #expect(rows[r * S + x] == 0, "padded entry, H \(H) isa \(isa)") } }
+        }
+        for (k, n, from) in [(13, 40, 0), (37, 48, 0), (20, 24, 5), (3, 16, 0), (120, 128, 0), (21, 128, 3)] {
+            var rows = Self.gradedRows(k: k, n: n, seed: UInt64(k * 100 + n), spread: 7)
+            let ref = Self.doubleReference(rows, k: k, n: n)
+            for x in 0..<(from * n) { rows[x] = ref.q[x] }
+            for j in from..<k {
+                for i in 0..<from {
+                    let d = (0..<n).reduce(0.0) { $0 + rows[i * n + $1] * rows[j * n + $1] }
+                    for x in 0..<n { rows[j * n + x] -= d * rows[i * n + x] }
+                }
+            }
+            let refFrom = Self.doubleReference(rows, k: k, n: n)
+            var norms = [Double](repeating: 0, count: k)
+            #expect(lyap_block_mgs_f64_isa(isa, &rows, Int32(k), Int32(n), Int32(from), &norms) == Int32(k))
+            #expect(maxAbsDiff((from..<k).map { log(norms[$0]) }, Array(refFrom.logs[from...])) < 1e-11, "k \(k) n \(n) isa \(isa)")
+            var worst = 0.0
+            for i in 0..<k { for j in 0...i { worst = max(worst, abs((0..<n).reduce(0.0) { $0 + rows[i * n + $1] * rows[j * n + $1] } - (i == j ? 1 : 0))) } }
+            #expect(worst < 1e-11, "k \(k) n \(n) isa \(isa)")
         }
     }
 

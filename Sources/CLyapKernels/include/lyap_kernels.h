@@ -105,6 +105,16 @@ int lyap_gram_schmidt_f32(float *rows, int k, int n, int from, double *norms);
 int lyap_block_mgs_f32(float *rows, int k, int n, int from, double *norms);
 int lyap_block_mgs_f32_isa(int isa, float *rows, int k, int n, int from, double *norms);
 
+/* The Double many-tangent kernels, the same algorithms as their Float counterparts above (the full spectrum in
+ * float64): structured tangents (work: lyap_tangents_structured_f32_work(hidden, width) doubles, zeroed once; width
+ * a multiple of 4) and block modified Gram–Schmidt (n a multiple of 4; finish with lyap_gram_schmidt_f64). */
+void lyap_tangents_structured_f64(double *rows, int count, int hidden, int width, const double *Ut,
+                                  const double *coefficients, double *work);
+void lyap_tangents_structured_f64_isa(int isa, double *rows, int count, int hidden, int width, const double *Ut,
+                                      const double *coefficients, double *work);
+int lyap_block_mgs_f64(double *rows, int k, int n, int from, double *norms);
+int lyap_block_mgs_f64_isa(int isa, double *rows, int k, int n, int from, double *norms);
+
 /* The activations alone (for tests): y = sigmoid(x), y = tanh(x). */
 void lyap_sigmoid_f32(const float *x, float *y, int n);
 void lyap_tanh_f32(const float *x, float *y, int n);
