@@ -104,6 +104,11 @@ struct AnalyzeCommand: ParsableCommand {
                     .check(available: AvailableMemory.host())
             }
             info("\(files.count) checkpoint\(files.count == 1 ? "" : "s"), model \(firstShape); \(autonomous ? "autonomous map from h=c=0" : "\(reviewSet.count) test reviews"), drive \(config.drive), steps \(config.steps), transient \(config.transient), k=\(config.exponents) (renormalised every \(config.effectiveRenormEvery)), ε=\(config.epsilon), \(engine.runsOnHost ? "\(config.precision.rawValue), \(config.threads) threads" : "float32 on \(backend.recordName)")")
+            if config.exponents > 8 && !(engine.runsOnHost && config.precision == .float64) {
+                info("k > 8 in float32: a cluster of nearly equal exponents may share its growth differently from float64, "
+                     + "members off by up to a few 1e-3 while the cluster's mean holds (within 4e-5 over clusters 0.02 wide on the "
+                     + "benchmark model); --precision float64 gives every exponent to 1e-3 in about 2.4x the time (BENCHMARKS.md)")
+            }
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
             let capture = try compute.startCapture(backend)
             let group = engine.checkpointsPerCall
