@@ -248,7 +248,7 @@ INLINE void K(dots4)(const float *q, int m, const float *v, int n, float *out) {
  * (H×H), formed once per step; then per tangent row
  *   δc' = f ⊙ δc + B·δh,   δh' = (τ⊙o') ⊙ (U_o·δh) + (o⊙τ') ⊙ δc',
  * two H×H products per row instead of the four of U·δh. Bt = [U_oᵀ | Bᵀ] (H rows of ldb = 2W + 16) is built in
- * `work` and the rows are done four at a time, each row block's product kept in `work` until its rows are
+ * `work` and the rows are done six at a time, each row block's product kept in `work` until its rows are
  * rewritten in place. Padded units (j >= H) stay exactly 0. */
 #define TS_ROWS 6
 INLINE void K(ts_tile)(const float *a, int lda, int nr, const float *b, int ldb, int K, int nv, float *out, int ldo) {
@@ -310,8 +310,9 @@ INLINE void K(tangents_structured_body)(float *rows, int count, int H, int W, co
 }
 
 /* x_r -= Σ_{i<b} (q_i·x_r) q_i for the m rows x_r (stride n) against the b <= GS_PANEL orthonormal rows q_i of a
- * panel (stride n), one row at a time while it is in L1: its b projections as b independent chains, then the
- * subtraction, four vectors of columns at a time (each element one chain over i in order). */
+ * panel (stride n), two rows at a time where the panel is full (below), else one row at a time while it is in L1:
+ * its b projections as b independent chains, then the subtraction, four vectors of columns at a time (each element
+ * one chain over i in order). */
 INLINE void K(project_panel)(const float *q, int b, float *x, int m, int n) {
     int r = 0;
     if (b == GS_PANEL && n % (2 * LANES) == 0) {

@@ -78,8 +78,6 @@ enum GramSchmidt {
         return collapsed
     }
 
-    /// The fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32/_f64`), which stops at a
-    /// collapsed row; that row is handled here as above and the C loop resumes after it.
     /// A block kernel over all rows; a panel with a collapsed row is finished row by row from its first row.
     private static func blockedC<S: CPUScalar>(
         _ rows: UnsafeMutablePointer<S>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
@@ -96,6 +94,8 @@ enum GramSchmidt {
         return orthonormalizeC(rows, count: k, length: n, logNorms: logNorms, block: block, used: used, from: stop, kernel: finish)
     }
 
+    /// The fast path: classical Gram–Schmidt twice in C (`lyap_gram_schmidt_f32/_f64`), which stops at a
+    /// collapsed row; that row is handled here as above and the C loop resumes after it.
     private static func orthonormalizeC<S: CPUScalar>(
         _ rows: UnsafeMutablePointer<S>, count k: Int, length n: Int, logNorms: UnsafeMutablePointer<Double>?,
         block: Int, used: Int, from start: Int = 0,

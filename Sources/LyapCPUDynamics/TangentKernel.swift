@@ -52,23 +52,22 @@ enum TangentKernel {
     ) {
         precondition(W % 8 == 0)
         if T.self == Double.self {
-            func d<U>(_ p: UnsafeMutablePointer<U>) -> UnsafeMutablePointer<Double> { UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self) }
-            func d<U>(_ p: UnsafePointer<U>) -> UnsafePointer<Double> { UnsafeRawPointer(p).assumingMemoryBound(to: Double.self) }
-            lyap_tangents_structured_f64(d(rows), Int32(count), Int32(H), Int32(W), d(Ut), d(coefficients), d(work))
+            lyap_tangents_structured_f64(rebind(rows), Int32(count), Int32(H), Int32(W), rebind(Ut), rebind(coefficients), rebind(work))
         } else {
             precondition(T.self == Float.self)
             lyap_tangents_structured_f32(rebind(rows), Int32(count), Int32(H), Int32(W), rebind(Ut), rebind(coefficients), rebind(work))
         }
     }
 
+    /// The same memory as the C kernel's element type (Float or Double, inferred from the call).
     @inline(__always)
-    private static func rebind<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
+    private static func rebind<T, U>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<U> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
     }
 
     @inline(__always)
-    private static func rebind<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> {
-        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+    private static func rebind<T, U>(_ p: UnsafePointer<T>) -> UnsafePointer<U> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: U.self)
     }
 
     /// The oracle form: one unit at a time with the scalar activations (Double uses libm's exp and tanh).

@@ -196,10 +196,6 @@ func fullReference(k: Int) -> [[Double]] {
     return exponents
 }
 
-/// max over reviews and exponents of |λ − λ_ref| with each review's spectrum sorted (a pair of nearly equal
-/// exponents may come out of Gram–Schmidt in either order after a finite run: float32 and float64 then differ
-/// by the pair's gap at those two indices), the same in Gram–Schmidt order, and max over reviews of
-/// |Σλ − mean ln|det J_t||.
 /// The largest |mean of a cluster in `x` − mean of the same cluster in `y`| over the clusters of `y` (both sorted
 /// descending; a cluster is a run of exponents less than `within` apart, singletons included). Growth a finite run
 /// shares out among nearly equal exponents in a different way moves the members, not the cluster's mean.
@@ -214,6 +210,10 @@ func clusterMeanGap(_ x: [Double], _ y: [Double], within: Double) -> (gap: Doubl
     return (worst, clustered)
 }
 
+/// max over reviews and exponents of |λ − λ_ref| with each review's spectrum sorted (a pair of nearly equal
+/// exponents may come out of Gram–Schmidt in either order after a finite run: float32 and float64 then differ
+/// by the pair's gap at those two indices), the same in Gram–Schmidt order, and max over reviews of
+/// |Σλ − mean ln|det J_t||.
 func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: [[Double]]) -> (sorted: Double, raw: Double, detGap: Double, bad: [Int]) {
     var sorted = 0.0, raw = 0.0, gap = 0.0, worst = "", over = 0, total = 0
     let clusterWidths = [0.005, 0.02]
