@@ -4,7 +4,12 @@
 
 INLINE vd KD(load)(const double *p) { return *(const vd_u *)p; }
 INLINE void KD(store)(double *p, vd v) { *(vd_u *)p = v; }
-INLINE vd KD(splat)(double x) { vd z = {0}; return z + x; }
+/* A broadcast (see K(splat) in kernels_body.h for why not {0} + x). */
+INLINE vd KD(splat)(double x) {
+    vd v;
+    for (int i = 0; i < LANESD; i++) v[i] = x;
+    return v;
+}
 
 INLINE double KD(hsum)(vd s) {
     double t = 0;
@@ -158,6 +163,28 @@ INLINE void KD(project_panel)(const double *q, int b, double *x, int m, int n) {
                 }
             }
             for (int i = 0; i < hb; i++) { s0[h + i] = KD(hsum)(a[i]); s1[h + i] = KD(hsum)(c[i]); }
+        }
+        if (b == GSD_PANEL && n % (2 * LANESD) == 0) {
+            /* Half a panel at a time with its eight broadcasts in registers, two vectors of columns per step: each
+             * element is still one chain over i in order (the half-panel boundary only stores and reloads it). */
+            for (int h = 0; h < GSD_PANEL; h += 4) {
+                vd w00 = KD(splat)(s0[h]), w01 = KD(splat)(s0[h + 1]), w02 = KD(splat)(s0[h + 2]), w03 = KD(splat)(s0[h + 3]);
+                vd w10 = KD(splat)(s1[h]), w11 = KD(splat)(s1[h + 1]), w12 = KD(splat)(s1[h + 2]), w13 = KD(splat)(s1[h + 3]);
+                const double *q0 = q + (long)h * n, *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+                for (int e = 0; e < n; e += 2 * LANESD) {
+                    vd a0 = KD(load)(v0 + e), a1 = KD(load)(v0 + e + LANESD), c0 = KD(load)(v1 + e), c1 = KD(load)(v1 + e + LANESD), t;
+                    t = KD(load)(q0 + e); a0 -= w00 * t; c0 -= w10 * t;
+                    t = KD(load)(q0 + e + LANESD); a1 -= w00 * t; c1 -= w10 * t;
+                    t = KD(load)(q1 + e); a0 -= w01 * t; c0 -= w11 * t;
+                    t = KD(load)(q1 + e + LANESD); a1 -= w01 * t; c1 -= w11 * t;
+                    t = KD(load)(q2 + e); a0 -= w02 * t; c0 -= w12 * t;
+                    t = KD(load)(q2 + e + LANESD); a1 -= w02 * t; c1 -= w12 * t;
+                    t = KD(load)(q3 + e); a0 -= w03 * t; c0 -= w13 * t;
+                    t = KD(load)(q3 + e + LANESD); a1 -= w03 * t; c1 -= w13 * t;
+                    KD(store)(v0 + e, a0); KD(store)(v0 + e + LANESD, a1); KD(store)(v1 + e, c0); KD(store)(v1 + e + LANESD, c1);
+                }
+            }
+            continue;
         }
         for (int e = 0; e < n; e += LANESD) {
             vd a0 = KD(load)(v0 + e), c0 = KD(load)(v1 + e);

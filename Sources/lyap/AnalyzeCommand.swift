@@ -107,7 +107,8 @@ struct AnalyzeCommand: ParsableCommand {
             if config.exponents > 8 && !(engine.runsOnHost && config.precision == .float64) {
                 info("k > 8 in float32: a cluster of nearly equal exponents may share its growth differently from float64, "
                      + "members off by up to a few 1e-3 while the cluster's mean holds (within 4e-5 over clusters 0.02 wide on the "
-                     + "benchmark model); --precision float64 gives every exponent to 1e-3 in about 2.4x the time (BENCHMARKS.md)")
+                     + "benchmark model); --precision float64 --renorm-every 4 takes about 1.1x the time and leaves only pairs "
+                     + "closer than 0.003 sharing differently (up to 1.2e-3), every step about 2.3x (BENCHMARKS.md)")
             }
             var entries: [(file: CheckpointFile, result: CheckpointAnalysis)] = []
             let capture = try compute.startCapture(backend)

@@ -39,6 +39,8 @@ struct Options {
     var referenceCache: String?
     /// Error budget of the full spectrum (`ShadowSpectrum`) on the reviews off by > 1e-3 and the first N others.
     var shadow: Int?
+    /// Each full-spectrum job's per-review exponents (Gram–Schmidt order) are written here as JSON.
+    var exponentsOut: String?
 }
 
 func fail(_ message: String) -> Never {
@@ -90,9 +92,10 @@ func parse() -> Options {
         case "--device": o.device = int()
         case "--checkpoints": o.checkpoints = int()
         case "--reference-cache": o.referenceCache = value()
+        case "--exponents-out": o.exponentsOut = value()
         case "--shadow": o.shadow = Int(value()) ?? -1; if o.shadow! < 0 { fail("--shadow must be a count of reviews (0 or more)") }
         case "-h", "--help":
-            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1,full] [--precisions float32,float64] [--renorm-every N,...] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]] [--reference-cache FILE] [--shadow N]")
+            print("usage: lyap-bench-dynamics [--checkpoint PATH] [--hidden 60] [--reviews 500] [--drive 500] [--steps 1600] [--transient 500] [--exponents 8,1,full] [--precisions float32,float64] [--renorm-every N,...] [--threads N] [--reps 3] [--peers jax,torch | --no-peers] [--vulkan [--device N] [--checkpoints M]] [--reference-cache FILE] [--shadow N] [--exponents-out DIR]")
             exit(0)
         default: fail("unknown argument \(a)")
         }
@@ -253,6 +256,20 @@ func fullSpectrumChecks(_ a: CheckpointAnalysis, reference r: [[Double]]) -> (so
     return (sorted, raw, gap, badLanes)
 }
 
+/// One job's exponents per review, in Gram–Schmidt order: `{"index": [...], "exponents": [[...], ...]}`.
+func writeExponents(_ a: CheckpointAnalysis, to dir: String, name: String) {
+    let path = (dir as NSString).appendingPathComponent(name)
+    struct Dump: Encodable { var index: [Int]; var exponents: [[Double]] }
+    let dump = Dump(index: a.perReview.map { $0.index ?? -1 }, exponents: a.perReview.map(\.exponents))
+    do {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try encoder.encode(dump).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch { fail("--exponents-out \(dir): \(error)") }
+    print("    exponents written to \(path)")
+}
+
 func sortedGap(_ a: [Double], _ b: [Double]) -> Double {
     zip(a.sorted(), b.sorted()).map { abs($0 - $1) }.max() ?? 0
 }
@@ -311,6 +328,7 @@ for k in exponentList {
                 let others = (0..<o.reviews).filter { !f.bad.contains($0) }.prefix(n)
                 shadowReport(lanes: f.bad + others, engine: last!, reference: reference, k: k)
             }
+            if let dir = o.exponentsOut { writeExponents(last!, to: dir, name: "\(p.rawValue)-k\(k)-every\(c.effectiveRenormEvery).json") }
             checks = String(format: ", max |Δλ| vs float64 every step %.2e sorted (%.2e in Gram–Schmidt order), max |Σλ − mean ln|det J|| %.2e",
                             f.sorted, f.raw, f.detGap)
         }
