@@ -32,13 +32,14 @@ extension RunMetrics {
 
 /// early.csv (lyap train --early-checkpoints): step, fractional epoch, test loss and the analysis columns.
 public enum EarlyPoints {
-    public static func read(path: String) throws -> [RunPoint] {
+    /// `distanceColumn`: whose D̃ fills `distanceEndOfDrive` (`distance_initial` for the secondary analysis).
+    public static func read(path: String, distanceColumn: String = "distance_end_of_drive") throws -> [RunPoint] {
         let t = try CSVTable.read(path: path)
         func column(_ name: String) -> Int? { t.header.firstIndex(of: name) }
         guard let cs = column("step"), let ce = column("epoch"), let cl = column("test_loss") else {
             throw ConfigError("\(path): needs step, epoch and test_loss columns (header: \(t.header.joined(separator: ",")))")
         }
-        let cx = column("max_exponent"), cd = column("distance_end_of_drive"), cp = column("phase")
+        let cx = column("max_exponent"), cd = column(distanceColumn), cp = column("phase")
         return try t.rows.enumerated().map { n, r in
             guard let s = Int(r[cs]), let e = Double(r[ce]), let l = Double(r[cl]) else {
                 throw ConfigError("\(path): line \(n + 2): step, epoch and test_loss must be numbers")

@@ -33,9 +33,17 @@ struct CyclesCommand: ParsableCommand {
     @Option(help: "Seed of the null's random shifts (default 0).") var seed: UInt64 = 0
     @Option(help: "Analysed epochs before and after a collapse that its dynamics difference averages (default 8).")
     var collapseWindow: Int = 8
+    @Option(help: "Whose D~ the distance and reproduction rules and the D~ read-out use: end_of_drive (the protocol's primary) or initial (its secondary analysis); the lab rule is the phase column (end of drive) either way.")
+    var placement: Placement = .endOfDrive
+
+    enum Placement: String, ExpressibleByArgument, Encodable {
+        case endOfDrive = "end_of_drive", initial
+    }
 
     struct Summary: Encodable {
         var run: String
+        /// The D~ placement the distance-based rules and read-out used (the JSON keys keep their end-of-drive names).
+        var placement: Placement
         var cycles: CycleDetector.Result
         var transitions: [PhaseTransition]?
         var alignment: Alignment?
@@ -45,6 +53,7 @@ struct CyclesCommand: ParsableCommand {
     }
 
     struct PooledSummary: Encodable {
+        var placement: Placement
         var runs: [Summary]
         var pooled: CycleStudy.Pooled
     }
@@ -58,6 +67,9 @@ struct CyclesCommand: ParsableCommand {
             guard nullDraws >= 1 else { throw ConfigError("--null-draws \(nullDraws) must be at least 1") }
             guard collapseWindow >= 1 else { throw ConfigError("--collapse-window \(collapseWindow) must be at least 1") }
             guard !directories.isEmpty else { throw ConfigError("lyap cycles needs at least one run directory") }
+            if placement == .initial {
+                say("D~ placement: initial (distance_initial) for the distance and reproduction rules and the D~ read-out; the lab rule is the phase column, on the end-of-drive placement")
+            }
             if directories.count > 1 {
                 guard let out = json else { throw ConfigError("--json OUT is needed with several runs (where the pooled summary goes)") }
                 var all: [(metrics: RunMetrics, study: CycleStudy)] = [], summaries: [Summary] = []
@@ -69,7 +81,7 @@ struct CyclesCommand: ParsableCommand {
                 }
                 let pooled = CycleStudy.pooled(all, settings: settings(chaosThreshold: nil))
                 printPooled(pooled)
-                try JSONFile.write(PooledSummary(runs: summaries, pooled: pooled), to: out)
+                try JSONFile.write(PooledSummary(placement: placement, runs: summaries, pooled: pooled), to: out)
                 info("wrote \(out)")
             } else {
                 _ = try analyse(directories[0], write: true)
@@ -85,7 +97,8 @@ struct CyclesCommand: ParsableCommand {
     /// One run: prints its report; with `write`, writes its JSON and CSV tables.
     func analyse(_ directory: String, write: Bool) throws -> (RunMetrics, Summary) {
         let dir = RunDirectory(directory)
-        let m = try RunMetrics.read(path: dir.metricsPath)
+        var m = try RunMetrics.read(path: dir.metricsPath)
+        if placement == .initial { m.distanceEndOfDrive = m.distanceInitial }
         let c = CycleDetector(options: .init(smoothWindow: smooth, noiseFactor: noiseFactor)).detect(epochs: m.epochs, values: m.testLoss)
         say(String(format: "test loss: %d epochs, noise sigma %.3g, swing threshold %.3g", m.epochs.count, c.noiseSigma, c.swingThreshold))
         say("extrema (smoothed over \(smooth) epochs, from the first minimum):")
@@ -127,10 +140,10 @@ struct CyclesCommand: ParsableCommand {
 
         let threshold = RunFiles.config(in: directory).flatMap { cfg in cfg.analysis.map { a in log(a.epsilon * Double(cfg.model.hidden).squareRoot()) } }
         let earlyPath = dir.earlyPath
-        let early = FileManager.default.fileExists(atPath: earlyPath) ? try EarlyPoints.read(path: earlyPath) : []
+        let early = FileManager.default.fileExists(atPath: earlyPath) ? try EarlyPoints.read(path: earlyPath, distanceColumn: "distance_" + placement.rawValue) : []
         let study = CycleStudy(metrics: m, cycles: c, settings: settings(chaosThreshold: threshold), early: early)
         printStudy(study)
-        let summary = Summary(run: directory, cycles: c, transitions: transitions, alignment: alignment, alignmentNote: note,
+        let summary = Summary(run: directory, placement: placement, cycles: c, transitions: transitions, alignment: alignment, alignmentNote: note,
                               earlyStopping: es, study: study)
         guard write else { return (m, summary) }
         let out = json ?? (directory + "/cycles.json")
@@ -181,9 +194,10 @@ struct CyclesCommand: ParsableCommand {
 
     func printDynamics(_ d: [String: CollapseDynamics]) {
         for name in CycleStudy.readOuts {
-            guard let x = d[name] else { say("  \(name): no collapse with analysed epochs on both sides"); continue }
+            let shown = name == "distance_end_of_drive" ? "distance_" + placement.rawValue : name
+            guard let x = d[name] else { say("  \(shown): no collapse with analysed epochs on both sides"); continue }
             say(String(format: "  %@ before minus after collapse (±%d epochs): %+.4g over %d collapses; null %+.4g, one-sided p %.4f",
-                       name, x.window, x.statistic, x.differences.count, x.nullMean ?? .nan, x.p))
+                       shown, x.window, x.statistic, x.differences.count, x.nullMean ?? .nan, x.p))
         }
     }
 

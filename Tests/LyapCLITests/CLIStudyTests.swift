@@ -126,6 +126,36 @@ struct CLIStudyTests {
         #expect((pooled["minima_alignment"] as? [String: Any])?["reproduction"] == nil)
     }
 
+    /// PROTOCOL.md's secondary analysis: the distance-based rules on the initial placement's D̃. Here D̃_initial
+    /// is −16 in the order stretches and −3 in the chaos ones while D̃_end stays −3: the reproduction rule finds the
+    /// four transitions only with `--placement initial`, and the lab rule (the phase column) is the same either way.
+    @Test func cyclesOnTheInitialPlacement() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        try writeMetrics(run, phases: true)
+        let path = run + "/metrics.csv"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line -> String in
+            var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if f.count == 12, f[11] == "order" { f[8] = "-16" }
+            return f.joined(separator: ",")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        func rules(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try CLI.run(["cycles", run, "--null-draws", "200"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let j = try json(run + "/cycles.json")
+            #expect(j["placement"] as? String == (extra.isEmpty ? "end_of_drive" : "initial"))
+            return try #require((j["study"] as? [String: Any])?["rules"] as? [[String: Any]])
+        }
+        let end = try rules([]), initial = try rules(["--placement", "initial"])
+        #expect((end[2]["transitions"] as? [Any])?.count == 0)
+        #expect(((initial[2]["transitions"] as? [[String: Any]]) ?? []).compactMap { $0["epoch"] as? Int } == [55, 155, 265, 405])
+        #expect((end[0]["transitions"] as? [Any])?.count == 4 && (initial[0]["transitions"] as? [Any])?.count == 4)
+        let bad = try CLI.run(["cycles", run, "--placement", "middle"])
+        #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--placement"))
+    }
+
     @Test func cyclesWithoutAnalysisColumnsSaysHowToGetThem() throws {
         let s = try Scratch()
         defer { s.remove() }
