@@ -30,12 +30,16 @@ public struct CycleStudy: Sendable, Codable {
         /// ln(ε√H) from the run's analysis settings; nil when unknown (no config.json).
         public var chaosThreshold: Double?
         public var collapseWindow: Int
-        public init(hysteresis: Int = 2, nullDraws: Int = 1000, seed: UInt64 = 0, chaosThreshold: Double?, collapseWindow: Int = 8) {
+        /// Collapses whose one-epoch drop is below this are left out (PROTOCOL.md's secondary set: 0.5); nil keeps all.
+        public var minimumDrop: Double?
+        public init(hysteresis: Int = 2, nullDraws: Int = 1000, seed: UInt64 = 0, chaosThreshold: Double?, collapseWindow: Int = 8,
+                    minimumDrop: Double? = nil) {
             self.hysteresis = hysteresis
             self.nullDraws = nullDraws
             self.seed = seed
             self.chaosThreshold = chaosThreshold
             self.collapseWindow = collapseWindow
+            self.minimumDrop = minimumDrop
         }
     }
 
@@ -50,7 +54,7 @@ public struct CycleStudy: Sendable, Codable {
 
     /// `early`: the points of early.csv (lyap train --early-checkpoints), if any.
     public init(metrics m: RunMetrics, cycles: CycleDetector.Result, settings s: Settings, early: [RunPoint] = []) {
-        let collapses = Collapse.find(cycles: cycles.cycles, epochs: m.epochs, values: m.testLoss)
+        let collapses = Collapse.find(cycles: cycles.cycles, epochs: m.epochs, values: m.testLoss).filter { $0.drop >= s.minimumDrop ?? -.infinity }
         let minima = cycles.minima.map(\.epoch), collapseEpochs = collapses.map(\.epoch)
         settings = s
         self.collapses = collapses

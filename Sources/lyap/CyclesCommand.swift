@@ -35,6 +35,8 @@ struct CyclesCommand: ParsableCommand {
     var collapseWindow: Int = 8
     @Option(help: "Whose D~ the distance and reproduction rules and the D~ read-out use: end_of_drive (the protocol's primary) or initial (its secondary analysis); the lab rule is the phase column (end of drive) either way.")
     var placement: Placement = .endOfDrive
+    @Option(help: "Keep only collapses whose one-epoch test-loss drop is at least this (PROTOCOL.md's secondary set: 0.5; default: all).")
+    var minDrop: Double?
 
     enum Placement: String, ExpressibleByArgument, Encodable {
         case endOfDrive = "end_of_drive", initial
@@ -65,6 +67,7 @@ struct CyclesCommand: ParsableCommand {
             guard noiseFactor > 0 else { throw ConfigError("--noise-factor \(noiseFactor) must be positive") }
             guard hysteresis >= 1 else { throw ConfigError("--hysteresis \(hysteresis) must be at least 1") }
             guard nullDraws >= 1 else { throw ConfigError("--null-draws \(nullDraws) must be at least 1") }
+            if let d = minDrop, !(d >= 0 && d.isFinite) { throw ConfigError("--min-drop \(d) must be a finite number ≥ 0") }
             guard collapseWindow >= 1 else { throw ConfigError("--collapse-window \(collapseWindow) must be at least 1") }
             guard !directories.isEmpty else { throw ConfigError("lyap cycles needs at least one run directory") }
             if placement == .initial {
@@ -91,7 +94,7 @@ struct CyclesCommand: ParsableCommand {
 
     func settings(chaosThreshold: Double?) -> CycleStudy.Settings {
         CycleStudy.Settings(hysteresis: hysteresis, nullDraws: nullDraws, seed: seed, chaosThreshold: chaosThreshold,
-                            collapseWindow: collapseWindow)
+                            collapseWindow: collapseWindow, minimumDrop: minDrop)
     }
 
     /// One run: prints its report; with `write`, writes its JSON and CSV tables.
@@ -161,7 +164,7 @@ struct CyclesCommand: ParsableCommand {
     }
 
     func printStudy(_ s: CycleStudy) {
-        say("collapses (sharpest one-epoch drop of each cycle): " + (s.collapses.isEmpty ? "none" : s.collapses.map { String(format: "%d (%.3f)", $0.epoch, $0.drop) }.joined(separator: ", ")))
+        say("collapses (sharpest one-epoch drop of each cycle\(minDrop.map { String(format: ", drops >= %g only", $0) } ?? "")): " + (s.collapses.isEmpty ? "none" : s.collapses.map { String(format: "%d (%.3f)", $0.epoch, $0.drop) }.joined(separator: ", ")))
         say("phase rules (hysteresis \(hysteresis)):")
         for r in s.rules {
             if r.transitions.isEmpty {

@@ -156,6 +156,30 @@ struct CLIStudyTests {
         #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--placement"))
     }
 
+    /// PROTOCOL.md's secondary collapse set: `--min-drop X` keeps the collapses whose one-epoch drop is ≥ X, and
+    /// the collapse statistics follow the kept set.
+    @Test func cyclesKeepOnlyLargeCollapsesOnRequest() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let run = s.dir + "/run"
+        try writeMetrics(run, phases: true)
+        func collapses(_ extra: [String]) throws -> [Double] {
+            let r = try CLI.run(["cycles", run, "--null-draws", "200"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let study = try #require(try json(run + "/cycles.json")["study"] as? [String: Any])
+            return try #require(study["collapses"] as? [[String: Any]]).compactMap { $0["drop"] as? Double }
+        }
+        let all = try collapses([])
+        try #require(all.count == 3)
+        let sorted = all.sorted(), cut = (sorted[0] + sorted[1]) / 2
+        try #require(sorted[0] < sorted[1])
+        let kept = try collapses(["--min-drop", String(cut)])
+        #expect(kept.count == 2 && zip(kept, all.filter { $0 >= cut }).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(try collapses(["--min-drop", "10"]).isEmpty)
+        let bad = try CLI.run(["cycles", run, "--min-drop", "-1"])
+        #expect(bad.status != 0 && bad.stderrLines.count == 1 && bad.stderr.contains("--min-drop"))
+    }
+
     @Test func cyclesWithoutAnalysisColumnsSaysHowToGetThem() throws {
         let s = try Scratch()
         defer { s.remove() }

@@ -3,8 +3,8 @@
 # (tools/science/paper-analysis.sh), config.json,
 # command and binary (the binary's name carries the commit it was built from; analysis-binary and binary-history
 # where campaign.sh swap continued the run with a faster binary), cycles.json and its report, and PROTOCOL.md's
-# secondary analyses: cycles-initial.* (the distance-based rules on the initial placement's D~) and cycles-h1.*
-# (hysteresis 1); no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report; and runs.csv, one row per
+# secondary analyses: cycles-initial.* (the distance-based rules on the initial placement's D~), cycles-h1.*
+# (hysteresis 1) and cycles-drop05.* (only collapses of at least 0.5); no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report; and runs.csv, one row per
 # published run (tools/science/status-table.py).
 #
 #   tools/science/publish.sh RUN_DIR...        (e.g. ../runs/T-s0 ../runs/K-s0)
@@ -28,6 +28,7 @@ for run in "$@"; do
     "$lyap" cycles "$dest" --null-draws "$draws" > "$dest/cycles.txt"
     "$lyap" cycles "$dest" --null-draws "$draws" --placement initial --json "$dest/cycles-initial.json" > "$dest/cycles-initial.txt"
     "$lyap" cycles "$dest" --null-draws "$draws" --hysteresis 1 --json "$dest/cycles-h1.json" > "$dest/cycles-h1.txt"
+    "$lyap" cycles "$dest" --null-draws "$draws" --min-drop 0.5 --json "$dest/cycles-drop05.json" > "$dest/cycles-drop05.txt"
     "$lyap" report "$dest" --out "$dest/report" > /dev/null
     published+=("$dest")
     echo "publish: $name: epoch $(tail -n 1 "$dest/metrics.csv" | cut -d, -f1)"
@@ -36,6 +37,7 @@ if [ ${#published[@]} -gt 1 ]; then
     "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled.json" --null-draws "$draws" > "$out/cycles-pooled.txt"
     "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-initial.json" --null-draws "$draws" --placement initial > "$out/cycles-pooled-initial.txt"
     "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-h1.json" --null-draws "$draws" --hysteresis 1 > "$out/cycles-pooled-h1.txt"
+    "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-drop05.json" --null-draws "$draws" --min-drop 0.5 > "$out/cycles-pooled-drop05.txt"
     "$lyap" report "${published[@]}" --out "$out/report" > /dev/null
     echo "publish: pooled summary in $out/cycles-pooled.txt, overlaid report in $out/report/report.html"
 fi
