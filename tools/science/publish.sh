@@ -5,7 +5,7 @@
 # where campaign.sh swap continued the run with a faster binary), cycles.json and its report, and PROTOCOL.md's
 # secondary analyses: cycles-initial.* (the distance-based rules on the initial placement's D~), cycles-h1.*
 # (hysteresis 1) and cycles-drop05.* (only collapses of at least 0.5); no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report; and runs.csv, one row per
-# published run (tools/science/status-table.py).
+# published run (tools/science/status-table.py); and verdict.md (tools/science/verdict.py).
 #
 #   tools/science/publish.sh RUN_DIR...        (e.g. ../runs/T-s0 ../runs/K-s0)
 #
@@ -45,3 +45,6 @@ fi
 python3 "$root/tools/science/status-table.py" $(ls -d "$out"/*/ | while read -r d; do [ -f "$d/cycles.json" ] && echo "$d"; done) \
     > "$out/runs.csv.partial" && mv "$out/runs.csv.partial" "$out/runs.csv"
 echo "publish: where every run stands in $out/runs.csv"
+# The verdict per protocol and rule by PROTOCOL.md's outcome rules (provisional for arms still training).
+LYAP=$lyap NULL_DRAWS=$draws python3 "$root/tools/science/verdict.py" "$out" > /dev/null
+echo "publish: the verdict per protocol and rule in $out/verdict.md"
