@@ -40,6 +40,8 @@ struct CyclesCommand: ParsableCommand {
 
     enum Placement: String, ExpressibleByArgument, Encodable {
         case endOfDrive = "end_of_drive", initial
+        /// Its metrics.csv / early.csv column.
+        var column: String { "distance_" + rawValue }
     }
 
     struct Summary: Encodable {
@@ -143,7 +145,7 @@ struct CyclesCommand: ParsableCommand {
 
         let threshold = RunFiles.config(in: directory).flatMap { cfg in cfg.analysis.map { a in log(a.epsilon * Double(cfg.model.hidden).squareRoot()) } }
         let earlyPath = dir.earlyPath
-        let early = FileManager.default.fileExists(atPath: earlyPath) ? try EarlyPoints.read(path: earlyPath, distanceColumn: "distance_" + placement.rawValue) : []
+        let early = FileManager.default.fileExists(atPath: earlyPath) ? try EarlyPoints.read(path: earlyPath, distanceColumn: placement.column) : []
         let study = CycleStudy(metrics: m, cycles: c, settings: settings(chaosThreshold: threshold), early: early)
         printStudy(study)
         let summary = Summary(run: directory, placement: placement, cycles: c, transitions: transitions, alignment: alignment, alignmentNote: note,
@@ -197,7 +199,7 @@ struct CyclesCommand: ParsableCommand {
 
     func printDynamics(_ d: [String: CollapseDynamics]) {
         for name in CycleStudy.readOuts {
-            let shown = name == "distance_end_of_drive" ? "distance_" + placement.rawValue : name
+            let shown = name == "distance_end_of_drive" ? placement.column : name
             guard let x = d[name] else { say("  \(shown): no collapse with analysed epochs on both sides"); continue }
             say(String(format: "  %@ before minus after collapse (±%d epochs): %+.4g over %d collapses; null %+.4g, one-sided p %.4f",
                        shown, x.window, x.statistic, x.differences.count, x.nullMean ?? .nan, x.p))

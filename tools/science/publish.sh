@@ -4,8 +4,9 @@
 # command and binary (the binary's name carries the commit it was built from; analysis-binary and binary-history
 # where campaign.sh swap continued the run with a faster binary), cycles.json and its report, and PROTOCOL.md's
 # secondary analyses: cycles-initial.* (the distance-based rules on the initial placement's D~), cycles-h1.*
-# (hysteresis 1) and cycles-drop05.* (only collapses of at least 0.5); no checkpoints. Then the runs pooled: cycles-pooled.json and the overlaid report; and runs.csv, one row per
-# published run (tools/science/status-table.py); and verdict.md (tools/science/verdict.py).
+# (hysteresis 1) and cycles-drop05.* (only collapses of at least 0.5); no checkpoints. Then the runs pooled:
+# cycles-pooled*.json and the overlaid report; runs.csv, one row per published run (tools/science/status-table.py);
+# and verdict.md (tools/science/verdict.py).
 #
 #   tools/science/publish.sh RUN_DIR...        (e.g. ../runs/T-s0 ../runs/K-s0)
 #
@@ -18,6 +19,8 @@ draws=${NULL_DRAWS:-10000}
 [ $# -ge 1 ] || { sed -n '2,9p' "$0"; exit 2; }
 [ -x "$lyap" ] || { echo "publish: $lyap not built (swift build -c release --product lyap)" >&2; exit 1; }
 out=$root/docs/science
+# PROTOCOL.md's secondary analyses, each beside the primary: file suffix -> lyap cycles flags.
+declare -A secondary=([initial]="--placement initial" [h1]="--hysteresis 1" [drop05]="--min-drop 0.5")
 published=()
 for run in "$@"; do
     [ -f "$run/metrics.csv" ] || { echo "publish: $run has no metrics.csv" >&2; exit 1; }
@@ -26,18 +29,18 @@ for run in "$@"; do
     mkdir -p "$dest"
     for f in metrics.csv early.csv paper.csv config.json command binary analysis-binary binary-history; do [ -f "$run/$f" ] && cp "$run/$f" "$dest/"; done
     "$lyap" cycles "$dest" --null-draws "$draws" > "$dest/cycles.txt"
-    "$lyap" cycles "$dest" --null-draws "$draws" --placement initial --json "$dest/cycles-initial.json" > "$dest/cycles-initial.txt"
-    "$lyap" cycles "$dest" --null-draws "$draws" --hysteresis 1 --json "$dest/cycles-h1.json" > "$dest/cycles-h1.txt"
-    "$lyap" cycles "$dest" --null-draws "$draws" --min-drop 0.5 --json "$dest/cycles-drop05.json" > "$dest/cycles-drop05.txt"
+    for v in "${!secondary[@]}"; do
+        "$lyap" cycles "$dest" --null-draws "$draws" ${secondary[$v]} --json "$dest/cycles-$v.json" > "$dest/cycles-$v.txt"
+    done
     "$lyap" report "$dest" --out "$dest/report" > /dev/null
     published+=("$dest")
     echo "publish: $name: epoch $(tail -n 1 "$dest/metrics.csv" | cut -d, -f1)"
 done
 if [ ${#published[@]} -gt 1 ]; then
     "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled.json" --null-draws "$draws" > "$out/cycles-pooled.txt"
-    "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-initial.json" --null-draws "$draws" --placement initial > "$out/cycles-pooled-initial.txt"
-    "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-h1.json" --null-draws "$draws" --hysteresis 1 > "$out/cycles-pooled-h1.txt"
-    "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-drop05.json" --null-draws "$draws" --min-drop 0.5 > "$out/cycles-pooled-drop05.txt"
+    for v in "${!secondary[@]}"; do
+        "$lyap" cycles "${published[@]}" --json "$out/cycles-pooled-$v.json" --null-draws "$draws" ${secondary[$v]} > "$out/cycles-pooled-$v.txt"
+    done
     "$lyap" report "${published[@]}" --out "$out/report" > /dev/null
     echo "publish: pooled summary in $out/cycles-pooled.txt, overlaid report in $out/report/report.html"
 fi
